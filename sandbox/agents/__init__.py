@@ -1,0 +1,1 @@
+"""Generative agents: persona-driven agents that perceive, decide and act in a world."""

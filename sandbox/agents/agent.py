@@ -1,0 +1,128 @@
+"""PersonaAgent: a mesa Agent with a persona, a position and a stream of observations.
+
+Cognition beyond observation (retrieval, reflection, planning) arrives with the memory issue; this
+agent keeps the most recent observations and decides from them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import mesa
+
+from sandbox.agents.actions import Decision
+from sandbox.llm.request import LLMRequest, json_schema_of
+from sandbox.llm.templates import PromptLibrary
+from sandbox.personas.persona import Persona
+from sandbox.personas.wording import describe
+
+if TYPE_CHECKING:
+    from sandbox.store.records import EventRecord
+
+
+@dataclass(frozen=True)
+class Situation:
+    """What an agent can see of the world when it decides (the same snapshot for everyone)."""
+
+    tick: int
+    time_text: str
+    hour: int
+    place: str
+    place_description: str
+    place_activities: tuple[str, ...]
+    others_here: tuple[str, ...]
+    places: tuple[str, ...]
+    crowd: dict[str, int]
+
+
+class PersonaAgent(mesa.Agent):
+    """An agent that acts as its persona."""
+
+    def __init__(self, model: mesa.Model, persona: Persona, place: str, memory_window: int) -> None:
+        super().__init__(model)
+        self.persona = persona
+        self.name = persona.name
+        self.place = place
+        self.ticks_here = 0
+        self.memory_window = memory_window
+        # (tick, kind, source, text, addressed_to) of what this agent perceived, oldest first.
+        self.observations: list[dict[str, Any]] = []
+
+    def perceive(self, events: list[EventRecord]) -> None:
+        for ev in events:
+            self.observations.append(
+                {
+                    "tick": ev.tick,
+                    "kind": ev.kind,
+                    "source": ev.source,
+                    "text": ev.text,
+                    "to": ev.data.get("to"),
+                }
+            )
+        excess = len(self.observations) - 4 * self.memory_window
+        if excess > 0:
+            del self.observations[:excess]
+
+    def recent(self) -> list[dict[str, Any]]:
+        return self.observations[-self.memory_window :]
+
+    def decision_request(
+        self, situation: Situation, prompts: PromptLibrary, seed: int
+    ) -> LLMRequest:
+        recent = self.recent()
+        addressed_by = [
+            {"speaker": o["source"], "text": o["text"]}
+            for o in recent
+            if o["kind"] == "say" and o["to"] == self.name and o["tick"] >= situation.tick - 1
+        ]
+        facts = {
+            "agent": self.name,
+            "traits": self.persona.big_five.as_dict(),
+            "place": self.place,
+            "place_activities": list(situation.place_activities),
+            "places": list(situation.places),
+            "others_here": list(situation.others_here),
+            "crowd": dict(situation.crowd),
+            "addressed_by": addressed_by,
+            "ticks_here": self.ticks_here,
+            "hour": situation.hour,
+        }
+        template = prompts.get("agent_decide")
+        observations = "\n".join(f"- {o['text']}" for o in recent) or "- nothing yet"
+        messages = template.render(
+            {
+                "name": self.name,
+                "persona": describe(self.persona),
+                "time": situation.time_text,
+                "place": self.place,
+                "place_description": situation.place_description,
+                "others_here": ", ".join(situation.others_here) or "nobody else",
+                "places": ", ".join(situation.places),
+                "observations": observations,
+            },
+            schema=json_schema_of(Decision),
+        )
+        return LLMRequest(
+            purpose="agent.decide",
+            messages=messages,
+            response_model=Decision,
+            agent=self.name,
+            tick=situation.tick,
+            temperature=0.7,
+            seed=seed,
+            facts=facts,
+            template=template.name,
+        )
+
+    def state_dict(self) -> dict[str, Any]:
+        return {
+            "place": self.place,
+            "ticks_here": self.ticks_here,
+            "observations": list(self.observations),
+        }
+
+    def load_state(self, state: dict[str, Any]) -> None:
+        self.place = state["place"]
+        self.ticks_here = state["ticks_here"]
+        self.observations = list(state["observations"])

@@ -1,0 +1,280 @@
+"""The ``sandbox`` command. Heavy modules are imported inside commands so ``--help`` stays fast."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(
+    name="sandbox",
+    help="A multi-agent social-simulation sandbox: run worlds of persona agents and log every "
+    "step to a SQLite trajectory.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+ModelOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--model",
+        "-m",
+        help="'heuristic' (offline, deterministic) or a litellm model id such as gpt-4o-mini, "
+        "ollama/llama3.1 or openai/<name> with --api-base. Default: heuristic (or the recorded "
+        "model with --resume).",
+    ),
+]
+ApiBaseOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--api-base",
+        help="Base URL of an OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1 "
+        "(default: $OPENAI_BASE_URL).",
+    ),
+]
+
+
+@contextlib.contextmanager
+def _user_errors() -> Iterator[None]:
+    """Print the sandbox's own errors as one clear line and exit non-zero."""
+    from sandbox.errors import SandboxError
+
+    try:
+        yield
+    except SandboxError as exc:
+        from sandbox.console import make_console
+
+        make_console(stderr=True).print(f"[bold red]error:[/bold red] {exc}", soft_wrap=True)
+        raise typer.Exit(1) from None
+
+
+@app.command()
+def run(
+    world: Annotated[
+        Path | None,
+        typer.Argument(help="World file (YAML). Omit with --resume.", show_default=False),
+    ] = None,
+    model: ModelOpt = None,
+    api_base: ApiBaseOpt = None,
+    ticks: Annotated[int | None, typer.Option(help="Ticks to run (default: the world's).")] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed (default: the world's).")] = None,
+    out: Annotated[Path, typer.Option(help="Directory that receives run directories.")] = Path(
+        "runs"
+    ),
+    resume: Annotated[
+        Path | None,
+        typer.Option(help="Continue RUN (a run directory) from its last committed tick."),
+    ] = None,
+    concurrency: Annotated[int, typer.Option(help="Model calls in flight at once.")] = 64,
+    rpm: Annotated[float | None, typer.Option(help="Rate limit, requests per minute.")] = None,
+    timeout: Annotated[float, typer.Option(help="Seconds before a model call times out.")] = 60.0,
+    cache: Annotated[
+        Path | None, typer.Option(help="Response cache file (default: OUT/cache.sqlite).")
+    ] = None,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Do not read or write the cache.")
+    ] = False,
+    feed: Annotated[bool, typer.Option(help="Print what agents say and do as it happens.")] = True,
+) -> None:
+    """Run a world and write its trajectory to OUT/<world>-<time>-s<seed>/trajectory.sqlite."""
+    with _user_errors():
+        from sandbox.console import make_console
+
+        console = make_console()
+        runner = _open_run(
+            world,
+            resume,
+            model=model,
+            api_base=api_base,
+            ticks=ticks,
+            seed=seed,
+            out=out,
+            concurrency=concurrency,
+            rpm=rpm,
+            timeout=timeout,
+            cache=cache,
+            no_cache=no_cache,
+        )
+        _drive(runner, console, feed)
+
+
+def _open_run(world, resume, **opts):  # type: ignore[no-untyped-def]
+    from sandbox.errors import ConfigError
+    from sandbox.runner.run import Run
+    from sandbox.runner.settings import RunSettings
+
+    if resume is not None:
+        if world is not None:
+            raise ConfigError("give either a WORLD file or --resume RUN, not both")
+        overrides = {
+            "model": opts["model"],
+            "api_base": opts["api_base"],
+            "ticks": opts["ticks"],
+            "concurrency": opts["concurrency"],
+            "rpm": opts["rpm"],
+            "timeout": opts["timeout"],
+            "cache": opts["cache"],
+        }
+        if opts["no_cache"]:
+            overrides["use_cache"] = False
+        return Run.resume(resume, overrides)
+    if world is None:
+        raise ConfigError(
+            "give a WORLD file to run (for example worlds/cafe.yaml), or --resume RUN"
+        )
+    from sandbox.world.config import load_world
+
+    config = load_world(world)
+    settings = RunSettings(
+        model=opts["model"] or "heuristic",
+        api_base=opts["api_base"],
+        ticks=opts["ticks"],
+        seed=opts["seed"],
+        out=opts["out"],
+        cache=opts["cache"],
+        use_cache=not opts["no_cache"],
+        concurrency=opts["concurrency"],
+        rpm=opts["rpm"],
+        timeout=opts["timeout"],
+    )
+    return Run.create(config, settings, world_file=world)
+
+
+def _drive(runner, console, feed: bool) -> None:  # type: ignore[no-untyped-def]
+    import asyncio
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from sandbox.console import FEED_KINDS, calls_table, event_line, summary_table
+    from sandbox.runner.summary import summarize
+
+    start_tick = runner.world.tick
+    total = runner.ticks_target
+    if start_tick:
+        console.print(f"Resuming {runner.directory} at tick {start_tick} of {total}.")
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[clock]}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
+        task = progress.add_task(
+            runner.world.config.name, total=total, completed=start_tick, clock=""
+        )
+
+        def on_tick(record) -> None:  # type: ignore[no-untyped-def]
+            if feed:
+                for event in record.events:
+                    if event.kind in FEED_KINDS:
+                        progress.console.print(event_line(event, record.sim_time))
+            progress.update(task, completed=record.tick, clock=record.sim_time.replace("T", " "))
+
+        try:
+            asyncio.run(runner.arun(on_tick))
+        except KeyboardInterrupt:
+            console.print(
+                f"[yellow]Interrupted at tick {runner.world.tick}. Resume with:[/yellow] "
+                f"sandbox run --resume {runner.directory}"
+            )
+            runner.close()
+            raise typer.Exit(130) from None
+        except BaseException:
+            runner.close()
+            console.print(
+                f"Committed ticks are kept; resume with: sandbox run --resume {runner.directory}"
+            )
+            raise
+    runner.close()
+    summary = summarize(runner.directory)
+    console.print(summary_table(summary))
+    console.print(calls_table(summary))
+
+
+@app.command()
+def inspect(
+    run_dir: Annotated[
+        Path, typer.Argument(metavar="RUN", help="Run directory or trajectory file.")
+    ],
+    events: Annotated[int, typer.Option(help="How many of the last events to show.")] = 10,
+) -> None:
+    """Print a run's configuration, summary, model usage and last events."""
+    with _user_errors():
+        from rich.table import Table
+
+        from sandbox.console import calls_table, make_console, summary_table
+        from sandbox.runner.summary import summarize
+        from sandbox.store.reader import RunReader
+
+        console = make_console()
+        with RunReader(run_dir) as reader:
+            meta = reader.run()
+            last = reader.rows("events", "kind != 'scene'")[-events:] if events else []
+        config = meta["config"]
+        info = Table(title="World", show_header=False, title_justify="left")
+        info.add_column(style="bold")
+        info.add_column()
+        info.add_row("name", config["name"])
+        info.add_row("world file", meta["world_file"] or "(inline)")
+        info.add_row("seed", str(config["seed"]))
+        info.add_row("minutes per tick", str(config["minutes_per_tick"]))
+        info.add_row("places", ", ".join(p["name"] for p in config["places"]))
+        info.add_row("agents", ", ".join(a["persona"]["name"] for a in config["agents"]))
+        info.add_row("created", meta["created_at"])
+        info.add_row("versions", ", ".join(f"{k} {v}" for k, v in meta["versions"].items()))
+        console.print(info)
+        summary = summarize(run_dir)
+        console.print(summary_table(summary))
+        console.print(calls_table(summary))
+        if last:
+            console.print("[bold]Last events[/bold]")
+            for ev in last:
+                console.print(f"  tick {ev['tick']:>3}  {ev['text']}", markup=False)
+
+
+@app.command()
+def replay(
+    run_dir: Annotated[
+        Path, typer.Argument(metavar="RUN", help="Run directory or trajectory file.")
+    ],
+    out: Annotated[
+        Path | None, typer.Option(help="Where to write the replayed run (default: RUN/replay).")
+    ] = None,
+) -> None:
+    """Re-run RUN from its recorded model answers (no model calls) and compare trajectories."""
+    with _user_errors():
+        import asyncio
+
+        from sandbox.console import make_console
+        from sandbox.runner.replay import areplay
+
+        console = make_console()
+        report = asyncio.run(areplay(run_dir, out))
+        console.print(
+            f"Replayed {report.ticks} ticks: {report.answered_from_record} answers from the "
+            f"record, {report.backend_calls} new model calls."
+        )
+        console.print(f"Replay written to {report.replay}")
+        if report.identical:
+            console.print("[bold green]identical[/bold green]: the replayed trajectory matches.")
+            return
+        console.print(
+            f"[bold red]different[/bold red]: first divergence at tick "
+            f"{report.first_divergent_tick}." + (f" {report.problem}" if report.problem else "")
+        )
+        raise typer.Exit(2)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,75 @@
+"""Rich rendering shared by the command line and experiment scripts (no simulation logic here)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.console import Console
+from rich.table import Table
+
+if TYPE_CHECKING:
+    from sandbox.runner.summary import RunSummary
+    from sandbox.store.records import EventRecord
+
+FEED_KINDS = {"say", "leave", "arrive", "do", "announcement", "scene"}
+
+
+def event_line(event: EventRecord, sim_time: str) -> str:
+    clock = sim_time[11:16] if len(sim_time) >= 16 else sim_time
+    where = f"{event.place:<10}" if event.place else f"{'(all)':<10}"
+    return f"[dim]{clock}[/dim] [cyan]{where}[/cyan] {_escape(event.text)}"
+
+
+def _escape(text: str) -> str:
+    return text.replace("[", "\\[")
+
+
+def _money(value: float | None) -> str:
+    return "unknown" if value is None else f"${value:.4f}"
+
+
+def summary_table(summary: RunSummary) -> Table:
+    table = Table(title=f"Run {summary.run_id}", show_header=False, title_justify="left")
+    table.add_column(style="bold")
+    table.add_column()
+    status = summary.status + (f" ({summary.error})" if summary.error else "")
+    table.add_row("status", status)
+    table.add_row("model", summary.model)
+    table.add_row("ticks", f"{summary.ticks} of {summary.ticks_planned}")
+    table.add_row("agents", str(summary.agents))
+    table.add_row("events", str(summary.events))
+    acts = ", ".join(f"{k} {v}" for k, v in summary.actions_by_kind.items()) or "none"
+    table.add_row("acts", acts)
+    if summary.invalid_actions or summary.action_errors:
+        table.add_row(
+            "problems",
+            f"{summary.invalid_actions} invalid acts, {summary.action_errors} model answer errors",
+        )
+    table.add_row("model calls", f"{summary.calls} ({summary.cache_hits} from cache)")
+    table.add_row("tokens", f"{summary.prompt_tokens} in, {summary.completion_tokens} out")
+    table.add_row("cost", _money(summary.cost_usd))
+    table.add_row("wall time", f"{summary.wall_s:.2f} s")
+    table.add_row("trajectory", str(summary.path))
+    return table
+
+
+def calls_table(summary: RunSummary) -> Table:
+    table = Table(title="Model calls by purpose", title_justify="left")
+    for col in ("purpose", "calls", "/agent-tick", "cached", "errors", "tok in", "tok out", "cost"):
+        table.add_column(col, justify="left" if col == "purpose" else "right")
+    for purpose, u in summary.calls_by_purpose.items():
+        table.add_row(
+            purpose,
+            str(u.calls),
+            f"{u.per_agent_tick:.2f}",
+            str(u.cache_hits),
+            str(u.errors),
+            str(u.prompt_tokens),
+            str(u.completion_tokens),
+            _money(u.cost_usd),
+        )
+    return table
+
+
+def make_console(stderr: bool = False) -> Console:
+    return Console(stderr=stderr, highlight=False)

@@ -1,0 +1,49 @@
+"""The exceptions the sandbox raises on purpose.
+
+Every message is written for the researcher: it says what was wrong and how to fix it. The command
+line prints ``SandboxError`` messages as one line and exits non-zero; anything else is a bug and keeps
+its traceback.
+"""
+
+from __future__ import annotations
+
+
+class SandboxError(Exception):
+    """Base class for errors whose message is meant for the user."""
+
+
+class ConfigError(SandboxError):
+    """A world file, persona file or setting is invalid."""
+
+
+class PersonaError(ConfigError):
+    """A persona or persona file is invalid."""
+
+
+class ModelError(SandboxError):
+    """A language-model call failed."""
+
+
+class ModelUnavailableError(ModelError):
+    """The model cannot be reached or is unknown (bad id, server down, auth). Retrying won't help."""
+
+
+class ModelAnswerError(ModelError):
+    """The model answered, but the answer did not validate against the expected schema.
+
+    Raised after the bounded repair attempts are used up. Carries the raw text for the log.
+    """
+
+    def __init__(self, message: str, *, raw: str, purpose: str, agent: str | None) -> None:
+        super().__init__(message)
+        self.raw = raw
+        self.purpose = purpose
+        self.agent = agent
+
+
+class CacheMissError(ModelError):
+    """Replay asked for an answer that the recorded run and the cache do not hold."""
+
+
+class StoreError(SandboxError):
+    """A trajectory file is missing, unreadable or of an unknown schema version."""

@@ -1,0 +1,121 @@
+"""The content-addressed response cache, and a read-only view of a recorded run's answers."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from pathlib import Path
+from typing import Protocol
+
+from pydantic import BaseModel
+
+
+class CachedAnswer(BaseModel):
+    """A final answer (validated text) or a final answer error, as first produced."""
+
+    text: str | None
+    error_type: str | None = None
+    error: str | None = None
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float | None = None
+
+
+class AnswerSource(Protocol):
+    def get(self, key: str) -> CachedAnswer | None: ...
+
+
+class ResponseCache:
+    """SQLite-backed cache keyed by ``LLMRequest.cache_key``; shared by every run that points at it.
+
+    Answers are written as soon as they arrive (not at tick commit), so a run killed mid-tick re-uses
+    what it had already paid for when it resumes.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA synchronous=NORMAL")
+        self._conn.execute(
+            "CREATE TABLE IF NOT EXISTS responses ("
+            " key TEXT PRIMARY KEY, model TEXT NOT NULL, purpose TEXT NOT NULL,"
+            " text TEXT, error_type TEXT, error TEXT,"
+            " prompt_tokens INTEGER NOT NULL DEFAULT 0, completion_tokens INTEGER NOT NULL DEFAULT 0,"
+            " cost_usd REAL, created REAL NOT NULL)"
+        )
+
+    def get(self, key: str) -> CachedAnswer | None:
+        row = self._conn.execute(
+            "SELECT text, error_type, error, prompt_tokens, completion_tokens, cost_usd"
+            " FROM responses WHERE key = ?",
+            (key,),
+        ).fetchone()
+        if row is None:
+            return None
+        return CachedAnswer(
+            text=row[0],
+            error_type=row[1],
+            error=row[2],
+            prompt_tokens=row[3],
+            completion_tokens=row[4],
+            cost_usd=row[5],
+        )
+
+    def put(self, key: str, model: str, purpose: str, answer: CachedAnswer) -> None:
+        self._conn.execute(
+            "INSERT OR REPLACE INTO responses VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (
+                key,
+                model,
+                purpose,
+                answer.text,
+                answer.error_type,
+                answer.error,
+                answer.prompt_tokens,
+                answer.completion_tokens,
+                answer.cost_usd,
+                time.time(),
+            ),
+        )
+
+    def __len__(self) -> int:
+        return self._conn.execute("SELECT count(*) FROM responses").fetchone()[0]
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+class RecordedCalls:
+    """The answers a run recorded in its own ``llm_calls`` table, as a read-only answer source.
+
+    This makes a run file self-sufficient for replay: ``sandbox replay`` needs nothing but the file.
+    """
+
+    def __init__(self, run_file: str | Path) -> None:
+        conn = sqlite3.connect(f"file:{Path(run_file)}?mode=ro", uri=True)
+        try:
+            rows = conn.execute(
+                "SELECT cache_key, response, error_type, error, prompt_tokens, completion_tokens,"
+                " cost_usd FROM llm_calls ORDER BY id"
+            ).fetchall()
+        finally:
+            conn.close()
+        self._answers: dict[str, CachedAnswer] = {}
+        for key, text, error_type, error, p_tok, c_tok, cost in rows:
+            if error_type is None and text is not None:
+                answer = CachedAnswer(text=text)
+            elif error_type == "ModelAnswerError":
+                # A recorded answer failure replays as the same failure.
+                answer = CachedAnswer(text=None, error_type=error_type, error=error)
+            else:
+                continue  # unavailability and replay misses are not answers
+            answer.prompt_tokens, answer.completion_tokens, answer.cost_usd = p_tok, c_tok, cost
+            self._answers[key] = answer
+
+    def get(self, key: str) -> CachedAnswer | None:
+        return self._answers.get(key)
+
+    def __len__(self) -> int:
+        return len(self._answers)

@@ -1,0 +1,213 @@
+"""ModelClient: the single door to language models for every call site.
+
+Around a backend it adds, in this order: the response cache (and any read-only answer sources, such
+as a recorded run for replay), a concurrency limit, a rate limit, validation of the answer against
+the request's schema with a bounded repair loop, and a usage record for every call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import weakref
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from pydantic import BaseModel
+
+from sandbox.errors import CacheMissError, ModelAnswerError, ModelError
+from sandbox.llm.backend import Backend
+from sandbox.llm.cache import AnswerSource, CachedAnswer, ResponseCache
+from sandbox.llm.ratelimit import RateLimiter
+from sandbox.llm.request import LLMRequest, Usage
+from sandbox.llm.structured import AnswerInvalid, parse_answer, repair_messages
+from sandbox.store.records import LLMCallRecord
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class Answer(Generic[T]):
+    """A validated answer, the text it was parsed from, and the call's record."""
+
+    value: T
+    raw: str
+    call: LLMCallRecord
+
+
+class ModelClient:
+    def __init__(
+        self,
+        backend: Backend,
+        *,
+        cache: ResponseCache | None = None,
+        answer_sources: Sequence[AnswerSource] = (),
+        concurrency: int = 64,
+        rate_limiter: RateLimiter | None = None,
+        max_repairs: int = 2,
+    ) -> None:
+        if concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
+        self.backend = backend
+        self.cache = cache
+        self.answer_sources = tuple(answer_sources)
+        self.concurrency = concurrency
+        self.rate_limiter = rate_limiter or RateLimiter(None)
+        self.max_repairs = max_repairs
+        self._calls: list[LLMCallRecord] = []
+        self._seq = 0
+        self._semaphores: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore]
+        self._semaphores = weakref.WeakKeyDictionary()
+
+    @property
+    def model_id(self) -> str:
+        return self.backend.model_id
+
+    def drain_calls(self) -> list[LLMCallRecord]:
+        """Hand over the call records made since the last drain, in the order requests were made."""
+        calls, self._calls, self._seq = self._calls, [], 0
+        return sorted(calls, key=lambda c: c.seq)
+
+    def _semaphore(self) -> asyncio.Semaphore:
+        loop = asyncio.get_running_loop()
+        sem = self._semaphores.get(loop)
+        if sem is None:
+            sem = self._semaphores[loop] = asyncio.Semaphore(self.concurrency)
+        return sem
+
+    def _lookup(self, key: str) -> CachedAnswer | None:
+        for source in (self.cache, *self.answer_sources):
+            if source is None:
+                continue
+            hit = source.get(key)
+            if hit is not None:
+                return hit
+        return None
+
+    async def complete(
+        self, request: LLMRequest, response_model: type[T] | None = None
+    ) -> Answer[T]:
+        """Answer ``request`` with a value of ``request.response_model``.
+
+        Raises ``ModelAnswerError`` when the answer does not validate after ``max_repairs`` repair
+        turns, ``ModelUnavailableError`` when the model cannot be reached, and ``CacheMissError``
+        in replay when no recorded answer exists. Every outcome is recorded as an ``LLMCallRecord``.
+        """
+        seq = self._seq  # taken before any await: the order requests were issued, not completed
+        self._seq += 1
+        model = response_model or request.response_model
+        key = request.cache_key(self.model_id)
+        record = LLMCallRecord(
+            tick=request.tick,
+            seq=seq,
+            agent=request.agent,
+            purpose=request.purpose,
+            model=self.model_id,
+            backend=self.backend.name,
+            template=request.template,
+            cache_key=key,
+            cache_hit=False,
+            messages=[m.model_dump() for m in request.messages],
+        )
+        started = time.perf_counter()
+        try:
+            hit = self._lookup(key)
+            if hit is not None:
+                record.cache_hit = True
+                return self._from_cache(hit, request, model, record)
+            return await self._call_backend(request, model, key, record)
+        except ModelError as exc:
+            record.error_type = record.error_type or type(exc).__name__
+            record.error = record.error or str(exc)
+            raise
+        finally:
+            record.latency_s = time.perf_counter() - started
+            self._calls.append(record)
+
+    def _from_cache(
+        self, hit: CachedAnswer, request: LLMRequest, model: type[T], record: LLMCallRecord
+    ) -> Answer[T]:
+        record.prompt_tokens, record.completion_tokens = hit.prompt_tokens, hit.completion_tokens
+        record.cost_usd = 0.0
+        record.attempts = 0
+        record.response = hit.text
+        if hit.text is None:
+            record.error_type, record.error = hit.error_type, hit.error
+            raise ModelAnswerError(
+                hit.error or "recorded answer error",
+                raw="",
+                purpose=request.purpose,
+                agent=request.agent,
+            )
+        try:
+            value = parse_answer(hit.text, model)
+        except AnswerInvalid as exc:
+            # The cache only stores validated answers; a failure here means the schema changed.
+            raise CacheMissError(
+                f"cached answer for {request.purpose} (agent {request.agent}, tick {request.tick}) no "
+                f"longer fits {model.__name__}: {exc}. Delete the cache file or run with --no-cache."
+            ) from None
+        return Answer(value=value, raw=hit.text, call=record)
+
+    async def _call_backend(
+        self, request: LLMRequest, model: type[T], key: str, record: LLMCallRecord
+    ) -> Answer[T]:
+        messages = request.messages
+        usage = Usage(prompt_tokens=0, completion_tokens=0, cost_usd=None)
+        costs: list[float] = []
+        text = ""
+        for attempt in range(self.max_repairs + 1):
+            async with self._semaphore():
+                await self.rate_limiter.acquire()
+                completion = await self.backend.complete(request, messages)
+            record.attempts = attempt + 1
+            text = completion.text
+            usage.prompt_tokens += completion.usage.prompt_tokens
+            usage.completion_tokens += completion.usage.completion_tokens
+            if completion.usage.cost_usd is not None:
+                costs.append(completion.usage.cost_usd)
+            record.prompt_tokens, record.completion_tokens = (
+                usage.prompt_tokens,
+                usage.completion_tokens,
+            )
+            record.cost_usd = sum(costs) if costs else None
+            record.response = text
+            try:
+                value = parse_answer(text, model)
+            except AnswerInvalid as exc:
+                problem = str(exc)
+                log.info(
+                    "answer for %s (agent %s) did not validate (attempt %d): %s",
+                    request.purpose,
+                    request.agent,
+                    attempt + 1,
+                    problem,
+                )
+                messages = repair_messages(messages, text, problem)
+                continue
+            self._store(key, request, CachedAnswer(text=text, **_usage_fields(record)))
+            return Answer(value=value, raw=text, call=record)
+        message = (
+            f"{self.model_id} gave no valid answer for {request.purpose} (agent {request.agent}, "
+            f"tick {request.tick}) after {record.attempts} attempts: {problem}"
+        )
+        record.error_type, record.error = "ModelAnswerError", message
+        # Failures are not written to the shared cache (a later run may ask again); the run file
+        # records them, so replaying that run reproduces the failure.
+        raise ModelAnswerError(message, raw=text, purpose=request.purpose, agent=request.agent)
+
+    def _store(self, key: str, request: LLMRequest, answer: CachedAnswer) -> None:
+        if self.cache is not None and self.backend.cacheable:
+            self.cache.put(key, self.model_id, request.purpose, answer)
+
+
+def _usage_fields(record: LLMCallRecord) -> dict:
+    return {
+        "prompt_tokens": record.prompt_tokens,
+        "completion_tokens": record.completion_tokens,
+        "cost_usd": record.cost_usd,
+    }

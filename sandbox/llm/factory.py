@@ -1,0 +1,74 @@
+"""Building a ModelClient from a model name and settings."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from sandbox.llm.backend import Backend
+from sandbox.llm.cache import AnswerSource, ResponseCache
+from sandbox.llm.client import ModelClient
+from sandbox.llm.ratelimit import RateLimiter
+
+OFFLINE_MODEL = "heuristic"
+
+
+def make_backend(
+    model: str,
+    *,
+    api_base: str | None = None,
+    timeout: float = 60.0,
+    max_retries: int = 4,
+    structured_output: str = "auto",
+) -> Backend:
+    """``heuristic`` gives the offline backend; anything else is a litellm model id."""
+    if model == OFFLINE_MODEL:
+        from sandbox.llm.heuristic import HeuristicBackend
+
+        return HeuristicBackend()
+    from sandbox.llm.litellm_backend import LiteLLMBackend
+
+    return LiteLLMBackend(
+        model,
+        api_base=api_base,
+        timeout=timeout,
+        max_retries=max_retries,
+        structured_output=structured_output,  # type: ignore[arg-type]
+    )
+
+
+def make_client(
+    model: str = OFFLINE_MODEL,
+    *,
+    api_base: str | None = None,
+    cache_path: str | Path | None = None,
+    answer_sources: Sequence[AnswerSource] = (),
+    concurrency: int = 64,
+    rpm: float | None = None,
+    timeout: float = 60.0,
+    max_retries: int = 4,
+    max_repairs: int = 2,
+    structured_output: str = "auto",
+    replay: bool = False,
+) -> ModelClient:
+    if replay:
+        from sandbox.llm.replay import ReplayBackend
+
+        backend: Backend = ReplayBackend(model)
+    else:
+        backend = make_backend(
+            model,
+            api_base=api_base,
+            timeout=timeout,
+            max_retries=max_retries,
+            structured_output=structured_output,
+        )
+    cache = ResponseCache(cache_path) if cache_path is not None else None
+    return ModelClient(
+        backend,
+        cache=cache,
+        answer_sources=answer_sources,
+        concurrency=concurrency,
+        rate_limiter=RateLimiter(rpm),
+        max_repairs=max_repairs,
+    )

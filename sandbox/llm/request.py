@@ -1,0 +1,75 @@
+"""The one request type every call site uses, and what a backend answers."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Message(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    role: Literal["system", "user", "assistant"]
+    content: str
+
+
+class LLMRequest(BaseModel):
+    """A request to the model layer.
+
+    ``facts`` are the structured values the prompt was rendered from; the heuristic backend answers
+    from them (never from the prose), and they are logged with the call. ``response_model`` is the
+    pydantic class the answer must validate against.
+    """
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    purpose: str
+    messages: tuple[Message, ...]
+    response_model: type[BaseModel] = Field(exclude=True)
+    agent: str | None = None
+    tick: int | None = None
+    temperature: float = 0.7
+    seed: int = 0
+    max_tokens: int | None = None
+    facts: dict[str, Any] = Field(default_factory=dict)
+    template: str | None = None
+
+    @property
+    def schema(self) -> dict[str, Any]:
+        return json_schema_of(self.response_model)
+
+    def cache_key(self, model: str) -> str:
+        """Content address of the request: model, messages, schema, parameters and seed."""
+        payload = {
+            "model": model,
+            "messages": [m.model_dump() for m in self.messages],
+            "schema": self.schema,
+            "temperature": self.temperature,
+            "max_tokens": self.max_tokens,
+            "seed": self.seed,
+        }
+        blob = json.dumps(payload, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(blob.encode()).hexdigest()
+
+
+@functools.cache
+def json_schema_of(model: type[BaseModel]) -> dict[str, Any]:
+    """The JSON schema of an answer type, computed once per class."""
+    return model.model_json_schema()
+
+
+class Usage(BaseModel):
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float | None = None
+
+
+class Completion(BaseModel):
+    """A backend's raw answer, before validation."""
+
+    text: str
+    usage: Usage = Usage()

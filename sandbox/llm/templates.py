@@ -1,0 +1,94 @@
+"""Prompt templates: text files with a system and a user part, rendered with ``$name`` fields.
+
+A template file looks like::
+
+    === system ===
+    You are $name. ...
+    === user ===
+    It is $time. ...
+
+Templates are found in a run's prompt directory first (``prompts_dir`` in a world file), then in the
+package's ``sandbox/prompts``. The SHA-256 of every template used is recorded with the run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from string import Template
+from typing import Any
+
+from sandbox.errors import ConfigError
+from sandbox.llm.request import Message
+from sandbox.llm.structured import schema_instruction
+
+_SECTION = re.compile(r"^=== (system|user) ===\s*$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class PromptTemplate:
+    name: str
+    text: str
+    sha256: str
+    system: Template
+    user: Template
+
+    @classmethod
+    def parse(cls, name: str, text: str) -> PromptTemplate:
+        parts = _SECTION.split(text)
+        sections = dict(zip(parts[1::2], (p.strip() for p in parts[2::2]), strict=True))
+        if "user" not in sections:
+            raise ConfigError(f"prompt template {name!r} has no '=== user ===' section")
+        return cls(
+            name=name,
+            text=text,
+            sha256=hashlib.sha256(text.encode()).hexdigest(),
+            system=Template(sections.get("system", "")),
+            user=Template(sections["user"]),
+        )
+
+    def render(self, fields: dict[str, Any], schema: dict | None = None) -> tuple[Message, ...]:
+        try:
+            system = self.system.substitute(fields)
+            user = self.user.substitute(fields)
+        except KeyError as exc:
+            raise ConfigError(
+                f"prompt template {self.name!r} uses ${exc.args[0]}, "
+                "which the caller does not provide"
+            ) from None
+        if schema is not None:
+            user = f"{user}\n\n{schema_instruction(schema)}"
+        out = []
+        if system:
+            out.append(Message(role="system", content=system))
+        out.append(Message(role="user", content=user))
+        return tuple(out)
+
+
+class PromptLibrary:
+    """Loads templates once and remembers the hash of each one used."""
+
+    def __init__(self, prompts_dir: str | Path | None = None) -> None:
+        self.prompts_dir = Path(prompts_dir) if prompts_dir else None
+        self._loaded: dict[str, PromptTemplate] = {}
+
+    def get(self, name: str) -> PromptTemplate:
+        template = self._loaded.get(name)
+        if template is None:
+            template = self._loaded[name] = PromptTemplate.parse(name, self._read(name))
+        return template
+
+    def _read(self, name: str) -> str:
+        filename = f"{name}.md"
+        if self.prompts_dir is not None and (self.prompts_dir / filename).exists():
+            return (self.prompts_dir / filename).read_text(encoding="utf-8")
+        resource = resources.files("sandbox.prompts").joinpath(filename)
+        if not resource.is_file():
+            raise ConfigError(f"no prompt template named {name!r} (looked for {filename})")
+        return resource.read_text(encoding="utf-8")
+
+    def hashes(self) -> dict[str, str]:
+        return {name: t.sha256 for name, t in sorted(self._loaded.items())}

@@ -1,0 +1,179 @@
+"""Run: create or resume a run directory, step its world, keep its trajectory file true."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sandbox.errors import ConfigError, SandboxError
+from sandbox.llm.client import ModelClient
+from sandbox.llm.factory import make_client
+from sandbox.runner.settings import RunSettings
+from sandbox.store.reader import TRAJECTORY_FILE, RunReader, resolve_run_path
+from sandbox.store.records import LLMCallRecord, TickRecord
+from sandbox.store.writer import TrajectoryWriter
+from sandbox.world.config import WorldConfig
+from sandbox.world.world import World
+
+OnTick = Callable[[TickRecord], None]
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "world"
+
+
+def new_run_dir(out: Path, name: str, seed: int) -> Path:
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    base = out / f"{_slug(name)}-{stamp}-s{seed}"
+    candidate, n = base, 1
+    while candidate.exists():
+        n += 1
+        candidate = base.with_name(f"{base.name}-{n}")
+    return candidate
+
+
+class _Recorder:
+    """Commits ticks to the writer together with the hashes of the prompts used so far."""
+
+    def __init__(self, writer: TrajectoryWriter) -> None:
+        self.writer = writer
+        self.world: World | None = None
+
+    def commit_tick(self, record: TickRecord) -> None:
+        hashes = self.world.prompts.hashes() if self.world is not None else None
+        self.writer.commit_tick(record, prompt_hashes=hashes)
+
+    def record_calls(self, calls: list[LLMCallRecord]) -> None:
+        self.writer.record_calls(calls)
+
+
+def client_for(settings: RunSettings, **extra: Any) -> ModelClient:
+    return make_client(
+        settings.model,
+        api_base=settings.api_base,
+        cache_path=settings.cache_path(),
+        concurrency=settings.concurrency,
+        rpm=settings.rpm,
+        timeout=settings.timeout,
+        max_retries=settings.max_retries,
+        max_repairs=settings.max_repairs,
+        structured_output=settings.structured_output,
+        **extra,
+    )
+
+
+class Run:
+    """A run directory with its trajectory file and the world that writes to it."""
+
+    def __init__(
+        self, directory: Path, world: World, writer: TrajectoryWriter, ticks_target: int
+    ) -> None:
+        self.directory = directory
+        self.world = world
+        self.writer = writer
+        self.ticks_target = ticks_target
+
+    @property
+    def path(self) -> Path:
+        return self.directory / TRAJECTORY_FILE
+
+    @classmethod
+    def create(
+        cls,
+        config: WorldConfig,
+        settings: RunSettings | None = None,
+        *,
+        world_file: str | Path | None = None,
+        directory: str | Path | None = None,
+        client: ModelClient | None = None,
+    ) -> Run:
+        settings = settings or RunSettings()
+        if settings.seed is not None:
+            config = config.model_copy(update={"seed": settings.seed})
+        ticks = settings.ticks or config.ticks
+        client = client or client_for(settings)
+        run_dir = (
+            Path(directory) if directory else new_run_dir(settings.out, config.name, config.seed)
+        )
+        if (run_dir / TRAJECTORY_FILE).exists():
+            raise ConfigError(f"{run_dir} already holds a run; resume it with --resume {run_dir}")
+        writer = TrajectoryWriter(run_dir / TRAJECTORY_FILE)
+        recorder = _Recorder(writer)
+        world = World(config, client, recorder=recorder)
+        recorder.world = world
+        writer.start_run(
+            run_id=run_dir.name,
+            config=config.model_dump(mode="json"),
+            world_file=str(world_file) if world_file else None,
+            model=client.model_id,
+            api_base=settings.api_base,
+            ticks_planned=ticks,
+            settings=settings.model_dump(mode="json"),
+            personas=[(a.persona, a.place) for a in world.persona_agents],
+        )
+        return cls(run_dir, world, writer, ticks)
+
+    @classmethod
+    def resume(
+        cls,
+        run: str | Path,
+        overrides: dict[str, Any] | None = None,
+        *,
+        client: ModelClient | None = None,
+    ) -> Run:
+        """Reopen a run at its last committed tick. ``overrides`` may change model, api_base,
+        ticks and limits; the world and its seed are those recorded."""
+        path = resolve_run_path(run)
+        with RunReader(path) as reader:
+            meta = reader.run()
+            last = reader.last_tick()
+            state = reader.state_at(last) if last else None
+        config = WorldConfig.model_validate(meta["config"])
+        recorded = dict(meta["settings"])
+        recorded.update({k: v for k, v in (overrides or {}).items() if v is not None})
+        recorded["seed"] = None  # the config already carries the seed that was used
+        settings = RunSettings.model_validate(recorded)
+        client = client or client_for(settings)
+        writer = TrajectoryWriter(path)
+        recorder = _Recorder(writer)
+        world = World(config, client, recorder=recorder, state=state)
+        recorder.world = world
+        ticks = settings.ticks or meta["ticks_planned"]
+        if settings.ticks and settings.ticks != meta["ticks_planned"]:
+            with writer.db.conn:
+                writer.db.execute("UPDATE runs SET ticks_planned = ?", [settings.ticks])
+        return cls(path.parent, world, writer, ticks)
+
+    async def arun(self, on_tick: OnTick | None = None) -> None:
+        """Step until ``ticks_target``; every tick is committed before the next one starts."""
+        self.writer.set_status("running")
+        try:
+            while self.world.tick < self.ticks_target:
+                record = await self.world.astep()
+                if on_tick is not None:
+                    on_tick(record)
+        except SandboxError as exc:
+            self.writer.set_status("failed", str(exc))
+            raise
+        except (KeyboardInterrupt, asyncio.CancelledError):
+            self.writer.set_status("interrupted", "stopped by the user; resume with --resume")
+            raise
+        except BaseException as exc:
+            self.writer.set_status("failed", f"{type(exc).__name__}: {exc}")
+            raise
+        self.writer.set_status("completed")
+
+    def run(self, on_tick: OnTick | None = None) -> None:
+        """Blocking form of ``arun`` for scripts (not for use inside a running event loop)."""
+        asyncio.run(self.arun(on_tick))
+
+    def close(self) -> None:
+        self.world.close()
+        self.writer.close()
+        cache = self.world.client.cache
+        if cache is not None:
+            cache.close()

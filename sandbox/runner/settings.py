@@ -1,0 +1,31 @@
+"""How a run is executed: model, server, cache, limits. Everything that is not the world itself."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class RunSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    model: str = Field("heuristic", description="'heuristic' (offline) or any litellm model id")
+    api_base: str | None = Field(None, description="base URL of an OpenAI-compatible server")
+    ticks: Annotated[int, Field(ge=1)] | None = Field(None, description="overrides the world's")
+    seed: int | None = Field(None, description="overrides the world's seed")
+    out: Path = Field(Path("runs"), description="where run directories are created")
+    cache: Path | None = Field(None, description="response cache file; default OUT/cache.sqlite")
+    use_cache: bool = True
+    concurrency: Annotated[int, Field(ge=1)] = 64
+    rpm: Annotated[float, Field(gt=0)] | None = None
+    timeout: Annotated[float, Field(gt=0)] = 60.0
+    max_retries: Annotated[int, Field(ge=0)] = 4
+    max_repairs: Annotated[int, Field(ge=0)] = 2
+    structured_output: Literal["auto", "json_schema", "json_object", "prompt"] = "auto"
+
+    def cache_path(self) -> Path | None:
+        if not self.use_cache:
+            return None
+        return self.cache if self.cache is not None else self.out / "cache.sqlite"

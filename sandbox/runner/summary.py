@@ -1,0 +1,93 @@
+"""What a run did, in numbers: read from its trajectory file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from sandbox.store.reader import RunReader
+
+
+class PurposeUsage(BaseModel):
+    calls: int
+    cache_hits: int
+    errors: int
+    prompt_tokens: int
+    completion_tokens: int
+    cost_usd: float | None
+    per_agent_tick: float
+
+
+class RunSummary(BaseModel):
+    run_id: str
+    name: str
+    model: str
+    status: str
+    error: str | None
+    path: Path
+    ticks: int
+    ticks_planned: int
+    agents: int
+    events: int
+    actions_by_kind: dict[str, int]
+    action_errors: int
+    invalid_actions: int
+    calls_by_purpose: dict[str, PurposeUsage]
+    calls: int
+    cache_hits: int
+    prompt_tokens: int
+    completion_tokens: int
+    cost_usd: float | None
+    wall_s: float
+
+
+def summarize(run: str | Path) -> RunSummary:
+    with RunReader(run) as reader:
+        meta = reader.run()
+        q = reader.conn.execute
+        ticks = reader.last_tick()
+        agents = reader.count("agents")
+        kinds = dict(q("SELECT kind, count(*) FROM actions GROUP BY kind ORDER BY kind").fetchall())
+        errors = q("SELECT count(*) FROM actions WHERE status = 'error'").fetchone()[0]
+        invalid = q("SELECT count(*) FROM actions WHERE status = 'invalid'").fetchone()[0]
+        agent_ticks = max(1, agents * ticks)
+        by_purpose = {}
+        for row in q(
+            "SELECT purpose, count(*), sum(cache_hit), sum(error_type IS NOT NULL),"
+            " sum(prompt_tokens), sum(completion_tokens), sum(cost_usd), count(cost_usd)"
+            " FROM llm_calls GROUP BY purpose ORDER BY purpose"
+        ):
+            by_purpose[row[0]] = PurposeUsage(
+                calls=row[1],
+                cache_hits=row[2] or 0,
+                errors=row[3] or 0,
+                prompt_tokens=row[4] or 0,
+                completion_tokens=row[5] or 0,
+                cost_usd=row[6] if row[7] else None,
+                per_agent_tick=row[1] / agent_ticks,
+            )
+        costs = [u.cost_usd for u in by_purpose.values() if u.cost_usd is not None]
+        wall = q("SELECT coalesce(sum(wall_s), 0) FROM ticks").fetchone()[0]
+        return RunSummary(
+            run_id=meta["id"],
+            name=meta["name"],
+            model=meta["model"],
+            status=meta["status"],
+            error=meta["error"],
+            path=reader.path,
+            ticks=ticks,
+            ticks_planned=meta["ticks_planned"],
+            agents=agents,
+            events=reader.count("events"),
+            actions_by_kind=kinds,
+            action_errors=errors,
+            invalid_actions=invalid,
+            calls_by_purpose=by_purpose,
+            calls=sum(u.calls for u in by_purpose.values()),
+            cache_hits=sum(u.cache_hits for u in by_purpose.values()),
+            prompt_tokens=sum(u.prompt_tokens for u in by_purpose.values()),
+            completion_tokens=sum(u.completion_tokens for u in by_purpose.values()),
+            cost_usd=sum(costs) if costs else None,
+            wall_s=wall,
+        )

@@ -1,0 +1,96 @@
+"""Reading a trajectory file (read-only): run metadata, state checkpoints, tables, fingerprints."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from sandbox.errors import StoreError
+from sandbox.store.schema import FINGERPRINT_COLUMNS, SCHEMA_VERSION
+
+TRAJECTORY_FILE = "trajectory.sqlite"
+
+
+def resolve_run_path(run: str | Path) -> Path:
+    """A run is a directory holding ``trajectory.sqlite``, or that file itself."""
+    p = Path(run)
+    if p.is_dir():
+        p = p / TRAJECTORY_FILE
+    if not p.exists():
+        raise StoreError(
+            f"no run at {run}: expected a run directory containing {TRAJECTORY_FILE}, or the file "
+            "itself (runs are written under runs/ by default)"
+        )
+    return p
+
+
+class RunReader:
+    def __init__(self, run: str | Path) -> None:
+        self.path = resolve_run_path(run)
+        try:
+            self.conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+            self.conn.row_factory = sqlite3.Row
+            row = self.conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path} is not a readable trajectory file: {exc}") from None
+        if row is None or int(row[0]) != SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path} has trajectory schema version {row[0] if row else 'unknown'}; this "
+                f"sandbox reads version {SCHEMA_VERSION}"
+            )
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> RunReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def run(self) -> dict[str, Any]:
+        row = self.conn.execute("SELECT * FROM runs").fetchone()
+        if row is None:
+            raise StoreError(f"{self.path} holds no run record")
+        out = dict(row)
+        for key in ("config", "versions", "prompt_hashes", "settings"):
+            out[key] = json.loads(out[key]) if out[key] else {}
+        return out
+
+    def last_tick(self) -> int:
+        row = self.conn.execute("SELECT max(tick) FROM ticks").fetchone()
+        return int(row[0] or 0)
+
+    def state_at(self, tick: int) -> dict[str, Any]:
+        row = self.conn.execute("SELECT state FROM ticks WHERE tick = ?", (tick,)).fetchone()
+        if row is None:
+            raise StoreError(f"{self.path} has no committed tick {tick}")
+        return json.loads(row[0])
+
+    def rows(self, table: str, where: str = "", params: tuple = ()) -> list[dict[str, Any]]:
+        sql = f"SELECT * FROM {table}" + (f" WHERE {where}" if where else "") + " ORDER BY rowid"
+        return [dict(r) for r in self.conn.execute(sql, params)]
+
+    def count(self, table: str) -> int:
+        return int(self.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+
+    def tick_fingerprints(self) -> dict[int, str]:
+        """SHA-256 per tick over its events, actions and thoughts (no ids, times or usage)."""
+        hashers: dict[int, Any] = {}
+        for table, columns in FINGERPRINT_COLUMNS.items():
+            sql = f"SELECT {', '.join(columns)} FROM {table} ORDER BY tick, rowid"
+            for row in self.conn.execute(sql):
+                h = hashers.setdefault(row[0], hashlib.sha256())
+                h.update(table.encode())
+                h.update(json.dumps(list(row), sort_keys=True).encode())
+        ticks = [r[0] for r in self.conn.execute("SELECT tick FROM ticks ORDER BY tick")]
+        return {t: hashers[t].hexdigest() if t in hashers else "" for t in ticks}
+
+    def fingerprint(self) -> str:
+        h = hashlib.sha256()
+        for tick, digest in sorted(self.tick_fingerprints().items()):
+            h.update(f"{tick}:{digest}".encode())
+        return h.hexdigest()

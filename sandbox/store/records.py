@@ -1,0 +1,93 @@
+"""Typed records of a trajectory: what one tick writes to the store.
+
+These are plain pydantic models with no I/O so that every layer can produce them (the model layer
+produces ``LLMCallRecord``; the world produces the rest) and the store can write them. Field names are
+the column names of the SQLite tables documented in ``docs/trajectory-schema.md``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Visibility = Literal["public", "place", "agents", "private"]
+ActionStatus = Literal["ok", "invalid", "error"]
+
+
+class EventRecord(BaseModel):
+    """Something that happened and who could perceive it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    tick: int
+    seq: int
+    kind: str
+    source: str
+    place: str | None
+    visibility: Visibility
+    audience: tuple[str, ...]
+    text: str
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+class ActionRecord(BaseModel):
+    """A public act an agent chose, in the order it was resolved, and whether it succeeded."""
+
+    model_config = ConfigDict(frozen=True)
+
+    tick: int
+    agent: str
+    resolution_order: int
+    kind: str
+    target: str | None = None
+    text: str = ""
+    status: ActionStatus = "ok"
+    detail: str = ""
+
+
+class ThoughtRecord(BaseModel):
+    """A private thought: never shown to other agents."""
+
+    model_config = ConfigDict(frozen=True)
+
+    tick: int
+    agent: str
+    purpose: str
+    text: str
+
+
+class LLMCallRecord(BaseModel):
+    """One request to the model layer, answered by a backend or the cache, or failed."""
+
+    tick: int | None
+    seq: int
+    agent: str | None
+    purpose: str
+    model: str
+    backend: str
+    template: str | None
+    cache_key: str
+    cache_hit: bool
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float | None = None
+    latency_s: float = 0.0
+    attempts: int = 1
+    error_type: str | None = None
+    error: str | None = None
+    messages: list[dict[str, str]] = Field(default_factory=list)
+    response: str | None = None
+
+
+class TickRecord(BaseModel):
+    """Everything one tick produced; committed to the store in one transaction."""
+
+    tick: int
+    sim_time: str
+    wall_s: float
+    events: list[EventRecord]
+    actions: list[ActionRecord]
+    thoughts: list[ThoughtRecord]
+    llm_calls: list[LLMCallRecord]
+    state: dict[str, Any]

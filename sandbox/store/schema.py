@@ -1,0 +1,130 @@
+"""The SQLite schema of a trajectory file, versioned. Documented in docs/trajectory-schema.md."""
+
+from __future__ import annotations
+
+from typing import Any
+
+SCHEMA_VERSION = 1
+
+# table -> (columns, primary key, indexes). Columns map to sqlite-utils column types.
+TABLES: dict[str, tuple[dict[str, Any], str | None, list[list[str]]]] = {
+    "meta": ({"key": str, "value": str}, "key", []),
+    "runs": (
+        {
+            "id": str,
+            "name": str,
+            "world_file": str,
+            "config": str,
+            "seed": int,
+            "model": str,
+            "api_base": str,
+            "ticks_planned": int,
+            "last_tick": int,
+            "status": str,
+            "error": str,
+            "created_at": str,
+            "finished_at": str,
+            "versions": str,
+            "prompt_hashes": str,
+            "settings": str,
+        },
+        "id",
+        [],
+    ),
+    "agents": (
+        {
+            "name": str,
+            "persona": str,
+            "start_place": str,
+            "openness": float,
+            "conscientiousness": float,
+            "extraversion": float,
+            "agreeableness": float,
+            "neuroticism": float,
+        },
+        "name",
+        [],
+    ),
+    "ticks": (
+        {
+            "tick": int,
+            "sim_time": str,
+            "wall_s": float,
+            "n_events": int,
+            "n_actions": int,
+            "n_calls": int,
+            "state": str,
+            "committed_at": str,
+        },
+        "tick",
+        [],
+    ),
+    "events": (
+        {
+            "id": int,
+            "tick": int,
+            "seq": int,
+            "kind": str,
+            "source": str,
+            "place": str,
+            "visibility": str,
+            "audience": str,
+            "text": str,
+            "data": str,
+        },
+        "id",
+        [["tick"], ["source"]],
+    ),
+    "actions": (
+        {
+            "id": int,
+            "tick": int,
+            "agent": str,
+            "resolution_order": int,
+            "kind": str,
+            "target": str,
+            "text": str,
+            "status": str,
+            "detail": str,
+        },
+        "id",
+        [["tick"], ["agent"]],
+    ),
+    "thoughts": (
+        {"id": int, "tick": int, "agent": str, "purpose": str, "text": str},
+        "id",
+        [["tick"], ["agent"]],
+    ),
+    "llm_calls": (
+        {
+            "id": int,
+            "tick": int,
+            "seq": int,
+            "agent": str,
+            "purpose": str,
+            "model": str,
+            "backend": str,
+            "template": str,
+            "cache_key": str,
+            "cache_hit": int,
+            "prompt_tokens": int,
+            "completion_tokens": int,
+            "cost_usd": float,
+            "latency_s": float,
+            "attempts": int,
+            "error_type": str,
+            "error": str,
+            "messages": str,
+            "response": str,
+        },
+        "id",
+        [["tick"], ["purpose"], ["cache_key"]],
+    ),
+}
+
+# Columns that make up the trajectory for identity checks (no ids, wall-clock or usage fields).
+FINGERPRINT_COLUMNS: dict[str, list[str]] = {
+    "events": ["tick", "seq", "kind", "source", "place", "visibility", "audience", "text", "data"],
+    "actions": ["tick", "agent", "resolution_order", "kind", "target", "text", "status", "detail"],
+    "thoughts": ["tick", "agent", "purpose", "text"],
+}

@@ -1,0 +1,174 @@
+"""Writing a run's trajectory: one SQLite file (WAL), one transaction per tick."""
+
+from __future__ import annotations
+
+import json
+import platform
+import sqlite3
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from sandbox.errors import StoreError
+from sandbox.personas.persona import BIG_FIVE_DOMAINS, Persona
+from sandbox.store.records import LLMCallRecord, TickRecord
+from sandbox.store.schema import SCHEMA_VERSION, TABLES
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def package_versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for dist in ("sandbox", "mesa", "litellm", "pydantic", "numpy", "networkx"):
+        try:
+            out[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            out[dist] = "not installed"
+    return out
+
+
+def open_database(path: Path) -> sqlite_utils.Database:
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    db = sqlite_utils.Database(conn)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    return db
+
+
+class TrajectoryWriter:
+    """Creates (or reopens, for resume) a trajectory file and commits ticks to it."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = open_database(self.path)
+        self._ensure_schema()
+
+    def _ensure_schema(self) -> None:
+        if "meta" in self.db.table_names():
+            row = self.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+            version = int(row[0]) if row else None
+            if version != SCHEMA_VERSION:
+                raise StoreError(
+                    f"{self.path} has trajectory schema version {version}; this sandbox writes "
+                    f"version {SCHEMA_VERSION}. Use a matching sandbox version to continue it."
+                )
+            return
+        with self.db.conn:
+            for name, (columns, pk, indexes) in TABLES.items():
+                self.db[name].create(columns, pk=pk, not_null=None, if_not_exists=True)
+                for index in indexes:
+                    self.db[name].create_index(index, if_not_exists=True)
+            self.db["meta"].insert({"key": "schema_version", "value": str(SCHEMA_VERSION)})
+
+    def start_run(
+        self,
+        *,
+        run_id: str,
+        config: dict[str, Any],
+        world_file: str | None,
+        model: str,
+        api_base: str | None,
+        ticks_planned: int,
+        settings: dict[str, Any],
+        personas: list[tuple[Persona, str]],
+    ) -> None:
+        with self.db.conn:
+            self.db["runs"].insert(
+                {
+                    "id": run_id,
+                    "name": config["name"],
+                    "world_file": world_file,
+                    "config": _dumps(config),
+                    "seed": config["seed"],
+                    "model": model,
+                    "api_base": api_base,
+                    "ticks_planned": ticks_planned,
+                    "last_tick": 0,
+                    "status": "running",
+                    "error": None,
+                    "created_at": _now(),
+                    "finished_at": None,
+                    "versions": _dumps(package_versions()),
+                    "prompt_hashes": _dumps({}),
+                    "settings": _dumps(settings),
+                }
+            )
+            self.db["agents"].insert_all(
+                {
+                    "name": p.name,
+                    "persona": _dumps(p.model_dump(mode="json")),
+                    "start_place": start,
+                    **{d: getattr(p.big_five, d) for d in BIG_FIVE_DOMAINS},
+                }
+                for p, start in personas
+            )
+
+    def commit_tick(self, record: TickRecord, prompt_hashes: dict[str, str] | None = None) -> None:
+        """Write everything the tick produced in one transaction: all of it or nothing."""
+        db = self.db
+        with db.conn:
+            db["ticks"].insert(
+                {
+                    "tick": record.tick,
+                    "sim_time": record.sim_time,
+                    "wall_s": record.wall_s,
+                    "n_events": len(record.events),
+                    "n_actions": len(record.actions),
+                    "n_calls": len(record.llm_calls),
+                    "state": _dumps(record.state),
+                    "committed_at": _now(),
+                }
+            )
+            db["events"].insert_all(
+                {
+                    **e.model_dump(exclude={"audience", "data"}),
+                    "audience": _dumps(list(e.audience)),
+                    "data": _dumps(e.data),
+                }
+                for e in record.events
+            )
+            db["actions"].insert_all(a.model_dump() for a in record.actions)
+            db["thoughts"].insert_all(t.model_dump() for t in record.thoughts)
+            self._insert_calls(record.llm_calls)
+            update: dict[str, Any] = {"last_tick": record.tick}
+            if prompt_hashes:
+                update["prompt_hashes"] = _dumps(prompt_hashes)
+            db.execute(
+                "UPDATE runs SET " + ", ".join(f"{k} = ?" for k in update),
+                list(update.values()),
+            )
+
+    def record_calls(self, calls: list[LLMCallRecord]) -> None:
+        """Calls made outside a committed tick (a failed tick, an interview)."""
+        with self.db.conn:
+            self._insert_calls(calls)
+
+    def _insert_calls(self, calls: list[LLMCallRecord]) -> None:
+        self.db["llm_calls"].insert_all(
+            {
+                **c.model_dump(exclude={"messages"}),
+                "cache_hit": int(c.cache_hit),
+                "messages": _dumps(c.messages),
+            }
+            for c in calls
+        )
+
+    def set_status(self, status: str, error: str | None = None) -> None:
+        with self.db.conn:
+            self.db.execute(
+                "UPDATE runs SET status = ?, error = ?, finished_at = ?",
+                [status, error, _now() if status != "running" else None],
+            )
+
+    def close(self) -> None:
+        self.db.conn.close()

@@ -1,0 +1,141 @@
+"""World files: YAML validated by pydantic. See docs/worlds.md for every field."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from sandbox.errors import ConfigError, PersonaError
+from sandbox.personas.persona import Persona, load_persona_file
+from sandbox.validation import describe_validation_error, read_structured_file
+
+
+class PlaceConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: Annotated[str, Field(min_length=1)]
+    description: str = ""
+    activities: list[str] = Field(default_factory=list)
+
+
+class AgentConfig(BaseModel):
+    """One agent: an inline ``persona`` or a ``persona_file`` (relative to the world file)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    persona: Persona | None = None
+    persona_file: str | None = None
+    start: str
+
+    @model_validator(mode="after")
+    def _one_persona(self) -> AgentConfig:
+        if (self.persona is None) == (self.persona_file is None):
+            raise ValueError("give exactly one of 'persona' (inline) or 'persona_file'")
+        return self
+
+
+class TieConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    a: str
+    b: str
+    weight: float = 1.0
+
+
+class ScheduledEvent(BaseModel):
+    """Something the world announces at a tick: to everyone, or to those at one place."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    tick: Annotated[int, Field(ge=1)]
+    text: Annotated[str, Field(min_length=1)]
+    place: str | None = None
+
+
+class WorldConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[str, Field(min_length=1)]
+    description: str = ""
+    seed: int = 0
+    ticks: Annotated[int, Field(ge=1)] = 12
+    minutes_per_tick: Annotated[int, Field(ge=1, le=24 * 60)] = 10
+    start_time: datetime = datetime(2026, 1, 5, 8, 0)
+    memory_window: Annotated[int, Field(ge=1, le=200)] = 12
+    on_model_error: Literal["record", "abort"] = "record"
+    prompts_dir: str | None = None
+    places: Annotated[list[PlaceConfig], Field(min_length=1)]
+    agents: Annotated[list[AgentConfig], Field(min_length=1)]
+    ties: list[TieConfig] = Field(default_factory=list)
+    events: list[ScheduledEvent] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> WorldConfig:
+        place_names = [p.name for p in self.places]
+        dupes = {n for n in place_names if place_names.count(n) > 1}
+        if dupes:
+            raise ValueError(f"place names must be unique; repeated: {sorted(dupes)}")
+        for i, agent in enumerate(self.agents):
+            if agent.start not in place_names:
+                raise ValueError(
+                    f"agents[{i}].start is {agent.start!r}, which is not a place "
+                    f"(places: {', '.join(place_names)})"
+                )
+        names = [a.persona.name for a in self.agents if a.persona is not None]
+        if len(names) == len(self.agents):
+            self._check_agent_names(names, place_names)
+        return self
+
+    def _check_agent_names(self, names: list[str], place_names: list[str]) -> None:
+        dupes = {n for n in names if names.count(n) > 1}
+        if dupes:
+            raise ValueError(f"agent names must be unique; repeated: {sorted(dupes)}")
+        for tie in self.ties:
+            for end in (tie.a, tie.b):
+                if end not in names:
+                    raise ValueError(f"tie {tie.a!r}-{tie.b!r} names {end!r}, who is not an agent")
+        for ev in self.events:
+            if ev.place is not None and ev.place not in place_names:
+                raise ValueError(f"event at tick {ev.tick} is at unknown place {ev.place!r}")
+
+    @property
+    def personas(self) -> list[Persona]:
+        out = []
+        for a in self.agents:
+            if a.persona is None:
+                raise ConfigError("world config has unresolved persona files; use load_world()")
+            out.append(a.persona)
+        return out
+
+
+def load_world(path: str | Path) -> WorldConfig:
+    """Read and validate a world file, inlining persona files so the config is self-contained."""
+    p = Path(path)
+    data = read_structured_file(p, what="world file")
+    if not isinstance(data, dict):
+        raise ConfigError(
+            f"{p}: a world file must be a mapping of fields (name, places, agents...)"
+        )
+    agents = data.get("agents")
+    if isinstance(agents, list):
+        for i, entry in enumerate(agents):
+            if isinstance(entry, dict) and isinstance(entry.get("persona_file"), str):
+                persona_path = (p.parent / entry["persona_file"]).resolve()
+                try:
+                    persona = load_persona_file(persona_path)
+                except PersonaError as exc:
+                    raise ConfigError(f"{p}: agents[{i}].persona_file: {exc}") from None
+                except ConfigError as exc:
+                    raise ConfigError(f"{p}: agents[{i}].persona_file: {exc}") from None
+                entry = {k: v for k, v in entry.items() if k != "persona_file"}
+                entry["persona"] = persona.model_dump()
+                agents[i] = entry
+    if isinstance(data.get("prompts_dir"), str):
+        data["prompts_dir"] = str((p.parent / data["prompts_dir"]).resolve())
+    try:
+        return WorldConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(describe_validation_error(p, exc)) from None

@@ -1,0 +1,127 @@
+"""Applying the agents' decisions to the world, one agent at a time in the seeded order."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sandbox.agents.actions import Decision, Do, Move, Say, Wait
+from sandbox.errors import ModelAnswerError
+from sandbox.store.records import ActionRecord, ThoughtRecord
+
+if TYPE_CHECKING:
+    from sandbox.agents.agent import PersonaAgent
+    from sandbox.world.world import World
+
+
+def _match(name: str | None, candidates: list[str]) -> str | None:
+    """Case-insensitive match that tolerates a leading 'the ' (models write 'the park')."""
+    if not name:
+        return None
+    wanted = name.strip().lower().removeprefix("the ").strip(" .")
+    for candidate in candidates:
+        if candidate.lower() == wanted:
+            return candidate
+    return None
+
+
+def resolve_tick(
+    world: World, tick: int, order: list[str], outcomes: dict[str, Decision | ModelAnswerError]
+) -> tuple[list[ActionRecord], list[ThoughtRecord]]:
+    actions: list[ActionRecord] = []
+    thoughts: list[ThoughtRecord] = []
+    moved: set[str] = set()
+    for position, name in enumerate(order):
+        agent = world.agent(name)
+        outcome = outcomes[name]
+        if isinstance(outcome, ModelAnswerError):
+            actions.append(
+                ActionRecord(
+                    tick=tick,
+                    agent=name,
+                    resolution_order=position,
+                    kind="error",
+                    status="error",
+                    detail=str(outcome),
+                )
+            )
+            continue
+        thoughts.append(
+            ThoughtRecord(tick=tick, agent=name, purpose="agent.decide", text=outcome.thought)
+        )
+        record = _apply(world, agent, outcome.to_action(), tick, position)
+        if record.kind == "move" and record.status == "ok":
+            moved.add(name)
+        actions.append(record)
+    for agent in world.persona_agents:
+        agent.ticks_here = 0 if agent.name in moved else agent.ticks_here + 1
+    return actions, thoughts
+
+
+def _apply(
+    world: World, agent: PersonaAgent, action: Say | Move | Do | Wait, tick: int, position: int
+) -> ActionRecord:
+    base = {"tick": tick, "agent": agent.name, "resolution_order": position}
+    bus = world.bus
+    if isinstance(action, Say):
+        present = [n for n in world.names_at(agent.place) if n != agent.name]
+        to = _match(action.to, present)
+        detail = ""
+        if action.to and to is None:
+            detail = f"{action.to!r} is not here; spoken to the room"
+        text = (
+            f'{agent.name} (to {to}): "{action.text}"'
+            if to
+            else f'{agent.name} says: "{action.text}"'
+        )
+        bus.emit("say", agent.name, text, visibility="place", place=agent.place, data={"to": to})
+        if to is not None:
+            world.strengthen_tie(agent.name, to)
+        return ActionRecord(**base, kind="say", target=to, text=action.text, detail=detail)
+    if isinstance(action, Move):
+        destination = _match(action.destination, list(world.places))
+        if destination is None or destination == agent.place:
+            reason = (
+                f"already at the {agent.place}"
+                if destination == agent.place
+                else f"there is no place called {action.destination!r} "
+                f"(places: {', '.join(world.places)})"
+            )
+            bus.emit(
+                "failed",
+                "world",
+                f"You could not go to {action.destination}: {reason}.",
+                visibility="private",
+                audience=[agent.name],
+            )
+            return ActionRecord(
+                **base, kind="move", target=action.destination, status="invalid", detail=reason
+            )
+        origin = agent.place
+        bus.emit(
+            "leave",
+            agent.name,
+            f"{agent.name} leaves the {origin} for the {destination}.",
+            visibility="place",
+            place=origin,
+            data={"to": None, "destination": destination},
+        )
+        agent.place = destination
+        bus.emit(
+            "arrive",
+            agent.name,
+            f"{agent.name} arrives at the {destination}.",
+            visibility="place",
+            place=destination,
+            data={"to": None, "origin": origin},
+        )
+        return ActionRecord(**base, kind="move", target=destination)
+    if isinstance(action, Do):
+        bus.emit(
+            "do",
+            agent.name,
+            f"{agent.name} {action.activity} at the {agent.place}.",
+            visibility="place",
+            place=agent.place,
+        )
+        return ActionRecord(**base, kind="do", text=action.activity)
+    return ActionRecord(**base, kind="wait")
