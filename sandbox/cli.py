@@ -73,6 +73,9 @@ def run(
     concurrency: Annotated[int, typer.Option(help="Model calls in flight at once.")] = 64,
     rpm: Annotated[float | None, typer.Option(help="Rate limit, requests per minute.")] = None,
     timeout: Annotated[float, typer.Option(help="Seconds before a model call times out.")] = 60.0,
+    max_retries: Annotated[
+        int, typer.Option(help="Retries on rate limits, timeouts and connection errors.")
+    ] = 4,
     cache: Annotated[
         Path | None, typer.Option(help="Response cache file (default: OUT/cache.sqlite).")
     ] = None,
@@ -97,6 +100,7 @@ def run(
             concurrency=concurrency,
             rpm=rpm,
             timeout=timeout,
+            max_retries=max_retries,
             cache=cache,
             no_cache=no_cache,
         )
@@ -118,6 +122,7 @@ def _open_run(world, resume, **opts):  # type: ignore[no-untyped-def]
             "concurrency": opts["concurrency"],
             "rpm": opts["rpm"],
             "timeout": opts["timeout"],
+            "max_retries": opts["max_retries"],
             "cache": opts["cache"],
         }
         if opts["no_cache"]:
@@ -141,6 +146,7 @@ def _open_run(world, resume, **opts):  # type: ignore[no-untyped-def]
         concurrency=opts["concurrency"],
         rpm=opts["rpm"],
         timeout=opts["timeout"],
+        max_retries=opts["max_retries"],
     )
     return Run.create(config, settings, world_file=world)
 

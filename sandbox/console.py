@@ -55,8 +55,9 @@ def summary_table(summary: RunSummary) -> Table:
 
 def calls_table(summary: RunSummary) -> Table:
     table = Table(title="Model calls by purpose", title_justify="left")
-    for col in ("purpose", "calls", "/agent-tick", "cached", "errors", "tok in", "tok out", "cost"):
-        table.add_column(col, justify="left" if col == "purpose" else "right")
+    table.add_column("purpose", no_wrap=True)
+    for col in ("calls", "per agent-tick", "cached", "errors", "tokens in/out", "cost"):
+        table.add_column(col, justify="right")
     for purpose, u in summary.calls_by_purpose.items():
         table.add_row(
             purpose,
@@ -64,8 +65,7 @@ def calls_table(summary: RunSummary) -> Table:
             f"{u.per_agent_tick:.2f}",
             str(u.cache_hits),
             str(u.errors),
-            str(u.prompt_tokens),
-            str(u.completion_tokens),
+            f"{u.prompt_tokens}/{u.completion_tokens}",
             _money(u.cost_usd),
         )
     return table

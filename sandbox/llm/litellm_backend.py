@@ -114,6 +114,7 @@ class LiteLLMBackend:
             "seed": request.seed,
             "timeout": self.timeout,
             "num_retries": 0,
+            "max_retries": 0,  # retries are ours (with backoff and logging), not the SDK's
             "drop_params": True,
         }
         if request.max_tokens is not None:
@@ -185,13 +186,15 @@ class LiteLLMBackend:
             hint = "lower --concurrency, set --rpm, or wait and resume the run with --resume"
         elif isinstance(exc, litellm.Timeout):
             hint = "the server is too slow or stuck; raise --timeout or check the server"
-        elif isinstance(exc, litellm.APIConnectionError):
+        elif isinstance(exc, litellm.APIConnectionError) or "connection error" in detail.lower():
             hint = (
                 "is the server running? Check --api-base (or OPENAI_BASE_URL), or use --model "
                 "heuristic to run offline"
             )
         elif isinstance(exc, litellm.AuthenticationError | litellm.PermissionDeniedError):
             hint = "set the provider's API key (for example OPENAI_API_KEY) in the environment"
+        elif isinstance(exc, litellm.InternalServerError | litellm.ServiceUnavailableError):
+            hint = "the server keeps failing (5xx); check its logs, then resume the run"
         elif isinstance(exc, litellm.NotFoundError):
             hint = "the server does not serve this model; check the model name after the prefix"
         else:
@@ -203,12 +206,15 @@ class LiteLLMBackend:
 
 
 def _retry_after(exc: Exception) -> float | None:
-    response = getattr(exc, "response", None)
-    headers = getattr(response, "headers", None)
-    if not headers:
-        return None
-    value = headers.get("retry-after")
-    try:
-        return float(value) if value is not None else None
-    except ValueError:
-        return None
+    """The server's Retry-After, in seconds, when it sent one (litellm keeps the headers)."""
+    for headers in (
+        getattr(exc, "litellm_response_headers", None),
+        getattr(getattr(exc, "response", None), "headers", None),
+    ):
+        value = headers.get("retry-after") if headers else None
+        if value is not None:
+            try:
+                return max(0.0, float(value))
+            except ValueError:
+                return None  # an HTTP date: fall back to exponential backoff
+    return None

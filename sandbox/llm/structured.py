@@ -37,6 +37,8 @@ def parse_answer(text: str, model: type[T]) -> T:
     """
     if not text or not text.strip():
         raise AnswerInvalid("the answer was empty")
+    if "{" not in text:
+        raise AnswerInvalid("no JSON object found in the answer")
     last_error = "no JSON object found in the answer"
     for candidate in _json_candidates(text):
         try:

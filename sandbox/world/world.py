@@ -95,7 +95,7 @@ class World(mesa.Model):
         try:
             return self._agents_by_name[name]
         except KeyError:
-            known = ', '.join(self._agents_by_name)
+            known = ", ".join(self._agents_by_name)
             raise KeyError(f"no agent named {name!r} (agents: {known})") from None
 
     def names_at(self, place: str) -> list[str]:

@@ -1,0 +1,150 @@
+import asyncio
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from sandbox.runner.replay import areplay
+from sandbox.runner.run import Run
+from sandbox.runner.settings import RunSettings
+from sandbox.runner.summary import summarize
+from sandbox.store.reader import RunReader
+from tests.conftest import CAFE, ROOT
+
+
+def fingerprint(run_dir) -> str:
+    with RunReader(run_dir) as reader:
+        return reader.fingerprint()
+
+
+def complete(config, settings, directory) -> Path:
+    run = Run.create(config, settings, directory=directory)
+    run.run()
+    run.close()
+    return run.directory
+
+
+def test_resumed_run_equals_uninterrupted_run(cafe, tmp_path):
+    settings = RunSettings(ticks=10, out=tmp_path)
+    whole = complete(cafe, settings, tmp_path / "whole")
+
+    part = Run.create(cafe, settings, directory=tmp_path / "part")
+    part.ticks_target = 4  # stop early, as if interrupted after tick 4
+    part.run()
+    part.close()
+    with RunReader(part.directory) as reader:
+        assert reader.last_tick() == 4 and reader.run()["status"] == "completed"
+
+    resumed = Run.resume(part.directory)
+    assert resumed.world.tick == 4 and resumed.ticks_target == 10
+    resumed.run()
+    resumed.close()
+    assert fingerprint(part.directory) == fingerprint(whole)
+    assert summarize(part.directory).ticks == 10
+
+
+def test_replay_of_a_heuristic_run_is_identical(cafe, tmp_path):
+    run_dir = complete(cafe, RunSettings(ticks=6, out=tmp_path), tmp_path / "run")
+    report = asyncio.run(areplay(run_dir))
+    assert report.identical and report.ticks == 6
+    assert report.backend_calls == 0 and report.answered_from_record == 6 * len(cafe.agents)
+
+
+def test_replay_detects_a_changed_answer(cafe, tmp_path):
+    run_dir = complete(cafe, RunSettings(ticks=5, out=tmp_path), tmp_path / "run")
+    conn = sqlite3.connect(run_dir / "trajectory.sqlite")
+    with conn:
+        conn.execute(
+            "UPDATE llm_calls SET response = ? WHERE id = (SELECT max(id) FROM llm_calls "
+            "WHERE tick = 3)",
+            ('{"thought": "changed", "action": "wait", "target": null, "text": ""}',),
+        )
+    conn.close()
+    report = asyncio.run(areplay(run_dir))
+    assert not report.identical and report.first_divergent_tick == 3
+
+
+@pytest.mark.network
+def test_rerun_with_the_same_cache_makes_no_model_calls(cafe, fake_server, tmp_path):
+    settings = RunSettings(
+        model="openai/fake", api_base=fake_server.base_url, ticks=3, out=tmp_path
+    )
+    first = complete(cafe, settings, tmp_path / "first")
+    calls_first = fake_server.request_count
+    assert calls_first >= 3 * len(cafe.agents)
+    second = complete(cafe, settings, tmp_path / "second")
+    assert fake_server.request_count == calls_first
+    s = summarize(second)
+    assert s.cache_hits == s.calls == 3 * len(cafe.agents)
+    assert fingerprint(first) == fingerprint(second)
+    report = asyncio.run(areplay(first))
+    assert report.identical and report.backend_calls == 0
+
+
+@pytest.mark.network
+@pytest.mark.slow
+def test_kill_9_mid_run_then_resume_equals_uninterrupted(cafe, fake_server, tmp_path):
+    fake_server.latency = 0.08
+    ticks = 12
+    out = tmp_path / "killed"
+    cmd = [
+        sys.executable,
+        "-m",
+        "sandbox",
+        "run",
+        str(CAFE),
+        "--model",
+        "openai/fake",
+        "--api-base",
+        fake_server.base_url,
+        "--ticks",
+        str(ticks),
+        "--out",
+        str(out),
+        "--no-feed",
+    ]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    committed = 0
+    try:
+        while time.monotonic() < deadline and committed < 4:
+            time.sleep(0.05)
+            files = list(out.glob("*/trajectory.sqlite"))
+            if files:
+                try:
+                    with RunReader(files[0]) as reader:
+                        committed = reader.last_tick()
+                except Exception:
+                    committed = 0  # not created yet
+        assert committed >= 4, "the run never got going"
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait(timeout=10)
+    [run_file] = out.glob("*/trajectory.sqlite")
+    with RunReader(run_file) as reader:
+        killed_at = reader.last_tick()
+        assert reader.run()["status"] == "running"  # it never got to say otherwise
+    assert 4 <= killed_at < ticks
+
+    resumed = Run.resume(run_file.parent)
+    resumed.run()
+    resumed.close()
+
+    fake_server.latency = 0.0
+    reference = complete(
+        cafe,
+        RunSettings(
+            model="openai/fake",
+            api_base=fake_server.base_url,
+            ticks=ticks,
+            out=tmp_path,
+            cache=tmp_path / "other-cache.sqlite",
+        ),
+        tmp_path / "reference",
+    )
+    assert fingerprint(run_file.parent) == fingerprint(reference)

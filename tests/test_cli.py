@@ -1,0 +1,93 @@
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from sandbox.cli import app
+from tests.conftest import CAFE, ROOT
+
+runner = CliRunner()
+
+
+def invoke(*args):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def test_run_prints_a_summary_and_writes_a_trajectory(tmp_path):
+    result = invoke("run", CAFE, "--ticks", "3", "--out", tmp_path, "--no-feed")
+    assert result.exit_code == 0, result.output
+    for word in ("status", "completed", "model calls", "agent.decide", "trajectory", "wall time"):
+        assert word in result.output
+    [run_dir] = [p for p in tmp_path.iterdir() if p.is_dir()]
+    assert (run_dir / "trajectory.sqlite").exists()
+
+    inspected = invoke("inspect", run_dir)
+    assert inspected.exit_code == 0 and "Corner Cafe" in inspected.output
+    replayed = invoke("replay", run_dir)
+    assert replayed.exit_code == 0 and "identical" in replayed.output
+
+    resumed = invoke("run", "--resume", run_dir, "--ticks", "5", "--no-feed")
+    assert resumed.exit_code == 0 and "5 of 5" in resumed.output
+
+
+def test_feed_shows_agents_talking_and_moving(tmp_path):
+    result = invoke("run", CAFE, "--ticks", "8", "--out", tmp_path)
+    assert result.exit_code == 0
+    assert "(to " in result.output and "arrives at the" in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["run", "missing.yaml"], "world file not found: missing.yaml"),
+        (["run"], "give a WORLD file"),
+        (["inspect", "no/such/run"], "no run at no/such/run"),
+        (["run", CAFE, "--model", "not-a-provider-model"], "unknown model id"),
+    ],
+)
+def test_bad_input_gets_one_clear_line_and_a_nonzero_exit(tmp_path, args, message):
+    result = invoke(*args, "--out", tmp_path) if args[0] == "run" else invoke(*args)
+    assert result.exit_code == 1
+    assert "error:" in result.output and message in " ".join(result.output.split())
+    assert "Traceback" not in result.output
+
+
+def test_broken_world_file_names_the_field(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(CAFE.read_text().replace("minutes_per_tick: 10", "minutes_per_tick: -5"))
+    result = invoke("run", bad, "--out", tmp_path)
+    assert result.exit_code == 1
+    assert "minutes_per_tick: Input should be greater than or equal to 1" in result.output
+
+
+@pytest.mark.network
+def test_unreachable_server_is_one_line(tmp_path):
+    result = invoke(
+        "run",
+        CAFE,
+        "--model",
+        "openai/x",
+        "--api-base",
+        "http://127.0.0.1:9/v1",
+        "--out",
+        tmp_path,
+        "--ticks",
+        "1",
+        "--no-feed",
+        "--max-retries",
+        "1",
+    )
+    assert result.exit_code == 1
+    assert "is the server running" in " ".join(result.output.split())
+
+
+def test_help_does_not_import_heavy_modules():
+    code = (
+        "import sys; from sandbox.cli import app\n"
+        "try:\n    app(['--help'])\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in ('mesa', 'litellm', 'pandas', 'matplotlib', 'numpy') if m in sys.modules]\n"
+        "print('HEAVY', heavy)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert "HEAVY []" in out.stdout, out.stdout + out.stderr

@@ -1,0 +1,145 @@
+import asyncio
+import random
+
+import pytest
+
+from sandbox.errors import ModelUnavailableError
+from sandbox.llm.client import ModelClient
+from sandbox.llm.heuristic import HeuristicBackend
+from sandbox.world.world import World
+from tests.conftest import small_world
+
+
+def trajectory(world: World, ticks: int):
+    out = []
+    for _ in range(ticks):
+        world.step()
+        r = world.last_record
+        out.append(
+            (
+                [e.model_dump() for e in r.events],
+                [a.model_dump() for a in r.actions],
+                [t.model_dump() for t in r.thoughts],
+            )
+        )
+    world.close()
+    return out
+
+
+def test_same_seed_same_trajectory_different_seed_differs(cafe):
+    a = trajectory(World(cafe), 10)
+    b = trajectory(World(cafe), 10)
+    c = trajectory(World(cafe.model_copy(update={"seed": 99})), 10)
+    assert a == b
+    assert a != c
+
+
+class JitteryHeuristic(HeuristicBackend):
+    """The heuristic policy, answering after random delays: completion order is scrambled."""
+
+    def __init__(self, seed):
+        super().__init__()
+        self.rng = random.Random(seed)
+
+    async def complete(self, request, messages):
+        await asyncio.sleep(self.rng.random() * 0.01)
+        return await super().complete(request, messages)
+
+
+def test_resolution_does_not_depend_on_completion_order(cafe):
+    steady = trajectory(World(cafe), 6)
+    for jitter_seed in (1, 2):
+        jittery = trajectory(World(cafe, ModelClient(JitteryHeuristic(jitter_seed))), 6)
+        assert jittery == steady
+
+
+def test_decisions_run_concurrently(cafe):
+    in_flight = peak = 0
+
+    class Counting(HeuristicBackend):
+        async def complete(self, request, messages):
+            nonlocal in_flight, peak
+            in_flight += 1
+            peak = max(peak, in_flight)
+            await asyncio.sleep(0.01)
+            in_flight -= 1
+            return await super().complete(request, messages)
+
+    with World(cafe, ModelClient(Counting(), concurrency=4)) as world:
+        world.step()
+    assert peak == 4
+
+
+def test_events_reach_only_their_audience():
+    config = small_world(events=[{"tick": 1, "text": "The bell rings.", "place": "garden"}])
+    with World(config) as world:
+        world.step()
+        record = world.last_record
+        bell = next(e for e in record.events if e.kind == "announcement")
+        assert bell.audience == ("Cy",) and bell.visibility == "place"
+        world.step()
+        heard = {a.name: [o["text"] for o in a.observations] for a in world.persona_agents}
+        assert "The bell rings." in heard["Cy"]
+        assert "The bell rings." not in heard["Ann"] + heard["Bo"]
+        # every utterance is heard by exactly those at the speaker's place at that moment
+        for ev in record.events:
+            if ev.kind == "say":
+                assert ev.source in ev.audience
+                assert all(n in ("Ann", "Bo", "Cy") for n in ev.audience)
+
+
+def test_invalid_move_is_recorded_and_told_privately():
+    config = small_world()
+
+    def stubborn(facts, rng):
+        return {"thought": "to the moon", "action": "move", "target": "moon", "text": ""}
+
+    client = ModelClient(HeuristicBackend(policies={"agent.decide": stubborn}))
+    with World(config, client) as world:
+        world.step()
+        record = world.last_record
+    assert {a.status for a in record.actions} == {"invalid"}
+    failures = [e for e in record.events if e.kind == "failed"]
+    assert len(failures) == 3 and all(e.visibility == "private" for e in failures)
+    assert all(len(e.audience) == 1 for e in failures)
+
+
+def test_step_works_inside_a_running_event_loop(cafe):
+    """Jupyter runs cells inside a loop: world.step() must still work there, and astep too."""
+
+    async def notebook_cell():
+        world = World(cafe)
+        world.step()
+        await world.astep()
+        world.close()
+        return world.tick
+
+    assert asyncio.run(notebook_cell()) == 2
+
+
+def test_failed_tick_leaves_the_world_as_it_was(cafe):
+    calls = 0
+
+    class FailsOnSecondTick(HeuristicBackend):
+        async def complete(self, request, messages):
+            nonlocal calls
+            calls += 1
+            if request.tick == 2 and request.agent == "Walter":
+                raise ModelUnavailableError("server went away")
+            return await super().complete(request, messages)
+
+    with World(cafe, ModelClient(FailsOnSecondTick())) as world:
+        world.step()
+        before = world.state_dict()
+        with pytest.raises(ModelUnavailableError):
+            world.step()
+        assert world.tick == 1
+        assert world.state_dict() == before
+
+
+def test_mesa_bookkeeping_follows_ticks(cafe):
+    with World(cafe) as world:
+        world.step()
+        world.step()
+        assert world.steps == world.tick == 2
+        assert len(world.agents) == len(cafe.agents)
