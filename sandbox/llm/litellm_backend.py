@@ -172,6 +172,11 @@ class LiteLLMBackend:
         )
 
     def _cost(self, response: Any) -> float | None:
+        """The cost litellm computed while logging the call; None when the price is unknown."""
+        hidden = getattr(response, "_hidden_params", None) or {}
+        if "response_cost" in hidden:  # litellm already tried; None means the price is unknown
+            cost = hidden["response_cost"]
+            return float(cost) if cost is not None else None
         try:
             return float(self.litellm.completion_cost(completion_response=response))
         except Exception as exc:  # model not in litellm's price table: cost is unknown, not zero

@@ -143,6 +143,7 @@ class _Server(ThreadingHTTPServer):
 def _handler_for(fake: FakeOpenAIServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # headers and body go out in two writes
 
         def log_message(self, format: str, *args: Any) -> None:  # quiet
             return
@@ -228,3 +229,20 @@ def _handler_for(fake: FakeOpenAIServer) -> type[BaseHTTPRequestHandler]:
             )
 
     return Handler
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the fake server in its own process: prints its base URL, then serves until killed."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description="A fake OpenAI-compatible server on 127.0.0.1.")
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds before each answer")
+    parser.add_argument("--max-lifetime", type=float, default=900.0, help="stop after this long")
+    args = parser.parse_args(argv)
+    server = FakeOpenAIServer(latency=args.latency, max_lifetime=args.max_lifetime).start()
+    print(server.base_url, flush=True)
+    server._thread.join()
+
+
+if __name__ == "__main__":
+    main()
