@@ -15,16 +15,13 @@ import statistics
 import subprocess
 import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from rich.console import Console
+from rich.table import Table
 
-from rich.console import Console  # noqa: E402
-from rich.table import Table  # noqa: E402
-
-from sandbox.llm.factory import make_client  # noqa: E402
-from sandbox.world.config import WorldConfig  # noqa: E402
-from sandbox.world.world import World  # noqa: E402
+from sandbox.llm.factory import make_client
+from sandbox.world.config import WorldConfig
+from sandbox.world.world import World
 
 DEPENDENT_LAYERS = 1  # agent.decide; grows when perception scoring or reflection add layers
 
