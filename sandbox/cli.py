@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
 import typer
+
+from sandbox.cli_common import ApiBaseOpt, ModelOpt, user_errors
+from sandbox.cli_personas import app as personas_app
 
 app = typer.Typer(
     name="sandbox",
@@ -18,39 +19,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-
-ModelOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--model",
-        "-m",
-        help="'heuristic' (offline, deterministic) or a litellm model id such as gpt-4o-mini, "
-        "ollama/llama3.1 or openai/<name> with --api-base. Default: heuristic (or the recorded "
-        "model with --resume).",
-    ),
-]
-ApiBaseOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--api-base",
-        help="Base URL of an OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1 "
-        "(default: $OPENAI_BASE_URL).",
-    ),
-]
-
-
-@contextlib.contextmanager
-def _user_errors() -> Iterator[None]:
-    """Print the sandbox's own errors as one clear line and exit non-zero."""
-    from sandbox.errors import SandboxError
-
-    try:
-        yield
-    except SandboxError as exc:
-        from sandbox.console import make_console
-
-        make_console(stderr=True).print(f"[bold red]error:[/bold red] {exc}", soft_wrap=True)
-        raise typer.Exit(1) from None
+app.add_typer(personas_app, name="personas")
 
 
 @app.command()
@@ -85,7 +54,7 @@ def run(
     feed: Annotated[bool, typer.Option(help="Print what agents say and do as it happens.")] = True,
 ) -> None:
     """Run a world and write its trajectory to OUT/<world>-<time>-s<seed>/trajectory.sqlite."""
-    with _user_errors():
+    with user_errors():
         from sandbox.console import make_console
 
         console = make_console()
@@ -212,7 +181,7 @@ def inspect(
     events: Annotated[int, typer.Option(help="How many of the last events to show.")] = 10,
 ) -> None:
     """Print a run's configuration, summary, model usage and last events."""
-    with _user_errors():
+    with user_errors():
         from rich.table import Table
 
         from sandbox.console import calls_table, make_console, summary_table
@@ -255,7 +224,7 @@ def replay(
     ] = None,
 ) -> None:
     """Re-run RUN from its recorded model answers (no model calls) and compare trajectories."""
-    with _user_errors():
+    with user_errors():
         import asyncio
 
         from sandbox.console import make_console

@@ -15,7 +15,7 @@ from sandbox.agents.actions import Decision
 from sandbox.llm.request import LLMRequest, json_schema_of
 from sandbox.llm.templates import PromptLibrary
 from sandbox.personas.persona import Persona
-from sandbox.personas.wording import describe
+from sandbox.personas.wording import WordingStyle, render
 
 if TYPE_CHECKING:
     from sandbox.store.records import EventRecord
@@ -39,8 +39,16 @@ class Situation:
 class PersonaAgent(mesa.Agent):
     """An agent that acts as its persona."""
 
-    def __init__(self, model: mesa.Model, persona: Persona, place: str, memory_window: int) -> None:
+    def __init__(
+        self,
+        model: mesa.Model,
+        persona: Persona,
+        place: str,
+        memory_window: int,
+        persona_style: WordingStyle = "biography",
+    ) -> None:
         super().__init__(model)
+        self.persona_style: WordingStyle = persona_style
         self.persona = persona
         self.name = persona.name
         self.place = place
@@ -93,7 +101,7 @@ class PersonaAgent(mesa.Agent):
         messages = template.render(
             {
                 "name": self.name,
-                "persona": describe(self.persona),
+                "persona": render(self.persona, self.persona_style),
                 "time": situation.time_text,
                 "place": self.place,
                 "place_description": situation.place_description,

@@ -91,3 +91,16 @@ class TickRecord(BaseModel):
     thoughts: list[ThoughtRecord]
     llm_calls: list[LLMCallRecord]
     state: dict[str, Any]
+
+
+class SurveyRecord(BaseModel):
+    """A questionnaire administered to one respondent: item rows and scores by domain code."""
+
+    respondent: str
+    instrument: str
+    mode: str
+    responses: list[dict[str, Any]]
+    facets: dict[str, int]
+    domains: dict[str, int]
+    domain_means: dict[str, float]
+    normalized: dict[str, float] = Field(description="keyed by domain code (N, E, O, A, C)")

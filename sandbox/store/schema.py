@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+# Version history: 1 = runs, agents, ticks, events, actions, thoughts, llm_calls;
+# 2 = adds surveys and survey_scores (a v1 file is upgraded in place when a run is resumed).
 
 # table -> (columns, primary key, indexes). Columns map to sqlite-utils column types.
 TABLES: dict[str, tuple[dict[str, Any], str | None, list[list[str]]]] = {
@@ -122,9 +124,46 @@ TABLES: dict[str, tuple[dict[str, Any], str | None, list[list[str]]]] = {
     ),
 }
 
+TABLES_ADDED_IN: dict[int, list[str]] = {2: ["surveys", "survey_scores"]}
+
+TABLES["surveys"] = (
+    {
+        "id": int,
+        "tick": int,
+        "agent": str,
+        "instrument": str,
+        "mode": str,
+        "item": int,
+        "domain": str,
+        "facet": int,
+        "keyed": str,
+        "answer": int,
+        "raw": str,
+        "error": str,
+    },
+    "id",
+    [["agent"], ["instrument"]],
+)
+TABLES["survey_scores"] = (
+    {
+        "id": int,
+        "tick": int,
+        "agent": str,
+        "instrument": str,
+        "level": str,
+        "code": str,
+        "score": float,
+        "mean": float,
+        "normalized": float,
+    },
+    "id",
+    [["agent"], ["instrument"]],
+)
+
 # Columns that make up the trajectory for identity checks (no ids, wall-clock or usage fields).
 FINGERPRINT_COLUMNS: dict[str, list[str]] = {
     "events": ["tick", "seq", "kind", "source", "place", "visibility", "audience", "text", "data"],
     "actions": ["tick", "agent", "resolution_order", "kind", "target", "text", "status", "detail"],
     "thoughts": ["tick", "agent", "purpose", "text"],
+    "surveys": ["tick", "agent", "instrument", "mode", "item", "answer", "error"],
 }

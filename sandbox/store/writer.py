@@ -14,8 +14,8 @@ import sqlite_utils
 
 from sandbox.errors import StoreError
 from sandbox.personas.persona import BIG_FIVE_DOMAINS, Persona
-from sandbox.store.records import LLMCallRecord, TickRecord
-from sandbox.store.schema import SCHEMA_VERSION, TABLES
+from sandbox.store.records import LLMCallRecord, SurveyRecord, TickRecord
+from sandbox.store.schema import SCHEMA_VERSION, TABLES, TABLES_ADDED_IN
 
 
 def _now() -> str:
@@ -57,6 +57,9 @@ class TrajectoryWriter:
         if "meta" in self.db.table_names():
             row = self.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
             version = int(row[0]) if row else None
+            if version is not None and version < SCHEMA_VERSION:
+                self._upgrade(version)
+                return
             if version != SCHEMA_VERSION:
                 raise StoreError(
                     f"{self.path} has trajectory schema version {version}; this sandbox writes "
@@ -69,6 +72,19 @@ class TrajectoryWriter:
                 for index in indexes:
                     self.db[name].create_index(index, if_not_exists=True)
             self.db["meta"].insert({"key": "schema_version", "value": str(SCHEMA_VERSION)})
+
+    def _upgrade(self, version: int) -> None:
+        """Add what later schema versions added; existing rows are untouched."""
+        with self.db.conn:
+            for v in range(version + 1, SCHEMA_VERSION + 1):
+                for name in TABLES_ADDED_IN.get(v, []):
+                    columns, pk, indexes = TABLES[name]
+                    self.db[name].create(columns, pk=pk, if_not_exists=True)
+                    for index in indexes:
+                        self.db[name].create_index(index, if_not_exists=True)
+            self.db.execute(
+                "UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(SCHEMA_VERSION)]
+            )
 
     def start_run(
         self,
@@ -162,6 +178,47 @@ class TrajectoryWriter:
             }
             for c in calls
         )
+
+    def record_survey(self, result: SurveyRecord, tick: int | None = None) -> None:
+        """A questionnaire's item answers and its scores (facets and domains), in one transaction."""
+        with self.db.conn:
+            self.db["surveys"].insert_all(
+                {
+                    "tick": tick,
+                    "agent": result.respondent,
+                    "instrument": result.instrument,
+                    "mode": result.mode,
+                    **r,
+                }
+                for r in result.responses
+            )
+            rows = [
+                {
+                    "tick": tick,
+                    "agent": result.respondent,
+                    "instrument": result.instrument,
+                    "level": "facet",
+                    "code": code,
+                    "score": value,
+                    "mean": None,
+                    "normalized": None,
+                }
+                for code, value in result.facets.items()
+            ]
+            rows += [
+                {
+                    "tick": tick,
+                    "agent": result.respondent,
+                    "instrument": result.instrument,
+                    "level": "domain",
+                    "code": code,
+                    "score": value,
+                    "mean": result.domain_means.get(code),
+                    "normalized": result.normalized.get(code),
+                }
+                for code, value in result.domains.items()
+            ]
+            self.db["survey_scores"].insert_all(rows)
 
     def set_status(self, status: str, error: str | None = None) -> None:
         with self.db.conn:

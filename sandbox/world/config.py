@@ -65,6 +65,7 @@ class WorldConfig(BaseModel):
     minutes_per_tick: Annotated[int, Field(ge=1, le=24 * 60)] = 10
     start_time: datetime = datetime(2026, 1, 5, 8, 0)
     memory_window: Annotated[int, Field(ge=1, le=200)] = 12
+    persona_style: Literal["nine_level", "binary", "biography"] = "biography"
     on_model_error: Literal["record", "abort"] = "record"
     prompts_dir: str | None = None
     places: Annotated[list[PlaceConfig], Field(min_length=1)]

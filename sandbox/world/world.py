@@ -15,13 +15,13 @@ from sandbox.agents.agent import PersonaAgent, Situation
 from sandbox.errors import ConfigError, ModelAnswerError
 from sandbox.llm.client import ModelClient
 from sandbox.llm.templates import PromptLibrary
+from sandbox.seeds import derive_rng, derive_seed
 from sandbox.store.records import EventRecord, LLMCallRecord, TickRecord
 from sandbox.world.clock import Clock
 from sandbox.world.config import WorldConfig
 from sandbox.world.events import EventBus
 from sandbox.world.loop import LoopThread
 from sandbox.world.resolve import resolve_tick
-from sandbox.world.seeds import derive_rng, derive_seed
 
 TickHook = Callable[["World", int], Awaitable[None]]
 
@@ -75,7 +75,9 @@ class World(mesa.Model):
                 raise ConfigError(
                     "world config has unresolved persona files; load it with load_world"
                 )
-            agent = PersonaAgent(self, entry.persona, entry.start, config.memory_window)
+            agent = PersonaAgent(
+                self, entry.persona, entry.start, config.memory_window, config.persona_style
+            )
             self._agents_by_name[agent.name] = agent
         self.graph = nx.Graph()
         self.graph.add_nodes_from(self._agents_by_name)

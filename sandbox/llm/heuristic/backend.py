@@ -9,13 +9,15 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from sandbox.errors import ModelUnavailableError
-from sandbox.llm.heuristic import decide
+from sandbox.llm.heuristic import decide, survey
 from sandbox.llm.request import Completion, LLMRequest, Message, Usage
 
 Policy = Callable[[Mapping[str, Any], random.Random], dict[str, Any]]
 
 DEFAULT_POLICIES: dict[str, Policy] = {
     "agent.decide": decide.decide,
+    "survey.item": survey.survey_item,
+    "survey.batch": survey.survey_batch,
 }
 
 
