@@ -53,11 +53,34 @@ def run(
     ] = False,
     feed: Annotated[bool, typer.Option(help="Print what agents say and do as it happens.")] = True,
 ) -> None:
-    """Run a world and write its trajectory to OUT/<world>-<time>-s<seed>/trajectory.sqlite."""
+    """Run a world (or an experiment file) and write its trajectory under OUT.
+
+    A world file gives one run, OUT/<world>-<time>-s<seed>/trajectory.sqlite. An experiment file
+    (one with an 'experiment:' key, such as experiments/trust_population.yaml) gives a folder of
+    runs, one per model and condition, and prints the study's tables.
+    """
     with user_errors():
         from sandbox.console import make_console
 
         console = make_console()
+        if world is not None and resume is None:
+            from sandbox.runner.experiment import is_experiment_file
+
+            if is_experiment_file(world):
+                _run_experiment(
+                    world,
+                    console,
+                    model=model,
+                    api_base=api_base,
+                    out=out,
+                    concurrency=concurrency,
+                    rpm=rpm,
+                    timeout=timeout,
+                    max_retries=max_retries,
+                    cache=cache,
+                    no_cache=no_cache,
+                )
+                return
         runner = _open_run(
             world,
             resume,
@@ -76,10 +99,28 @@ def run(
         _drive(runner, console, feed)
 
 
+def _run_experiment(path, console, **opts):  # type: ignore[no-untyped-def]
+    import asyncio
+
+    from sandbox.analysis.trust import trust_report
+    from sandbox.console import print_report
+    from sandbox.runner.experiment import arun_experiment
+
+    settings = _settings(opts)
+    with console.status(f"Running {path}...") as status:
+        folder = asyncio.run(
+            arun_experiment(
+                path,
+                settings,
+                on_run=lambda d: status.update(f"Running {path}... finished {d.name}"),
+            )
+        )
+    print_report(console, trust_report(folder), folder)
+
+
 def _open_run(world, resume, **opts):  # type: ignore[no-untyped-def]
     from sandbox.errors import ConfigError
     from sandbox.runner.run import Run
-    from sandbox.runner.settings import RunSettings
 
     if resume is not None:
         if world is not None:
@@ -104,11 +145,18 @@ def _open_run(world, resume, **opts):  # type: ignore[no-untyped-def]
     from sandbox.world.config import load_world
 
     config = load_world(world)
-    settings = RunSettings(
+    return Run.create(config, _settings(opts), world_file=world)
+
+
+def _settings(opts):  # type: ignore[no-untyped-def]
+    """RunSettings from the command line's options (those it was given)."""
+    from sandbox.runner.settings import RunSettings
+
+    return RunSettings(
         model=opts["model"] or "heuristic",
         api_base=opts["api_base"],
-        ticks=opts["ticks"],
-        seed=opts["seed"],
+        ticks=opts.get("ticks"),
+        seed=opts.get("seed"),
         out=opts["out"],
         cache=opts["cache"],
         use_cache=not opts["no_cache"],
@@ -117,7 +165,6 @@ def _open_run(world, resume, **opts):  # type: ignore[no-untyped-def]
         timeout=opts["timeout"],
         max_retries=opts["max_retries"],
     )
-    return Run.create(config, settings, world_file=world)
 
 
 def _drive(runner, console, feed: bool) -> None:  # type: ignore[no-untyped-def]

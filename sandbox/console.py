@@ -71,5 +71,29 @@ def calls_table(summary: RunSummary) -> Table:
     return table
 
 
+def dataframe_table(df, title: str = "") -> Table:  # type: ignore[no-untyped-def]
+    """A pandas DataFrame (index included) as a Rich table."""
+    table = Table(title=title or None, title_justify="left")
+    index_names = [str(n) for n in df.index.names if n is not None] or [""]
+    for name in index_names:
+        table.add_column(name, style="bold")
+    for col in df.columns:
+        table.add_column(str(col), justify="right")
+    for idx, row in df.iterrows():
+        keys = idx if isinstance(idx, tuple) else (idx,)
+        cells = [f"{v:.3f}" if isinstance(v, float) else str(v) for v in row.tolist()]
+        table.add_row(*[str(k) for k in keys][: len(index_names)], *cells)
+    return table
+
+
+def print_report(console: Console, report, folder) -> None:  # type: ignore[no-untyped-def]
+    """An analysis report (titled tables and figure paths) after an experiment."""
+    for title, df in report.tables.items():
+        console.print(dataframe_table(df, title))
+    for figure in report.figures:
+        console.print(f"Figure: {figure}")
+    console.print(f"Runs: {folder}")
+
+
 def make_console(stderr: bool = False) -> Console:
     return Console(stderr=stderr, highlight=False)

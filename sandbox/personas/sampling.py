@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from statistics import NormalDist
 from typing import Any
 
 import numpy as np
 
 from sandbox.errors import ConfigError
+from sandbox.personas.attributes import attribute_getter, trait_band
 from sandbox.personas.persona import BIG_FIVE_DOMAINS, BigFive, Persona
+
+__all__ = ["attribute_getter", "sample", "sample_big_five", "stratified", "trait_band"]
 
 # Meta-analytic Big Five intercorrelations, order O, C, E, A, N (BIG_FIVE_DOMAINS), after van der
 # Linden, te Nijenhuis & Bakker (2010, J. Res. Pers. 44:315-327, K = 212, N = 144,117), Emotional
@@ -78,22 +81,6 @@ def sample_big_five(
         BigFive(**{d: round(_phi(float(v)), 4) for d, v in zip(BIG_FIVE_DOMAINS, row, strict=True)})
         for row in z
     ]
-
-
-def trait_band(score: float) -> str:
-    """Thirds of the [0, 1] scale: low < 1/3 <= moderate < 2/3 <= high."""
-    return "low" if score < 1 / 3 else ("moderate" if score < 2 / 3 else "high")
-
-
-def attribute_getter(attribute: str) -> Callable[[Persona], Any]:
-    """Read an attribute for stratification: a Big Five domain (its band), a persona field, or a
-    demographic key (``political_views`` or ``demographics.political_views``)."""
-    key = attribute.removeprefix("demographics.")
-    if attribute in BIG_FIVE_DOMAINS:
-        return lambda p: trait_band(getattr(p.big_five, attribute))
-    if attribute in ("age", "occupation", "mbti"):
-        return lambda p: getattr(p, attribute)
-    return lambda p: p.demographics.get(key)
 
 
 def stratified(bank: Sequence[Persona], attribute: str, per_level: int, seed: int) -> list[Persona]:

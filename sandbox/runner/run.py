@@ -13,6 +13,7 @@ from sandbox.errors import ConfigError, SandboxError
 from sandbox.llm.client import ModelClient
 from sandbox.llm.factory import make_client
 from sandbox.runner.settings import RunSettings
+from sandbox.scenarios import make_rules
 from sandbox.store.reader import TRAJECTORY_FILE, RunReader, resolve_run_path
 from sandbox.store.records import LLMCallRecord, TickRecord
 from sandbox.store.writer import TrajectoryWriter
@@ -101,9 +102,10 @@ class Run:
         )
         if (run_dir / TRAJECTORY_FILE).exists():
             raise ConfigError(f"{run_dir} already holds a run; resume it with --resume {run_dir}")
+        rules = make_rules(config.scenario)
         writer = TrajectoryWriter(run_dir / TRAJECTORY_FILE)
         recorder = _Recorder(writer)
-        world = World(config, client, recorder=recorder)
+        world = World(config, client, recorder=recorder, rules=rules)
         recorder.world = world
         writer.start_run(
             run_id=run_dir.name,
@@ -140,7 +142,9 @@ class Run:
         client = client or client_for(settings)
         writer = TrajectoryWriter(path)
         recorder = _Recorder(writer)
-        world = World(config, client, recorder=recorder, state=state)
+        world = World(
+            config, client, recorder=recorder, state=state, rules=make_rules(config.scenario)
+        )
         recorder.world = world
         ticks = settings.ticks or meta["ticks_planned"]
         if settings.ticks and settings.ticks != meta["ticks_planned"]:

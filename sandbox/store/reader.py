@@ -36,10 +36,10 @@ class RunReader:
             row = self.conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{self.path} is not a readable trajectory file: {exc}") from None
-        if row is None or int(row[0]) != SCHEMA_VERSION:
+        if row is None or int(row[0]) > SCHEMA_VERSION or int(row[0]) < 1:
             raise StoreError(
                 f"{self.path} has trajectory schema version {row[0] if row else 'unknown'}; this "
-                f"sandbox reads version {SCHEMA_VERSION}"
+                f"sandbox reads versions 1 to {SCHEMA_VERSION}"
             )
 
     def close(self) -> None:
@@ -80,7 +80,12 @@ class RunReader:
     def tick_fingerprints(self) -> dict[int, str]:
         """SHA-256 per tick over its events, actions and thoughts (no ids, times or usage)."""
         hashers: dict[int, Any] = {}
+        present = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master")}
         for table, columns in FINGERPRINT_COLUMNS.items():
+            if table not in present:
+                continue
+            have = {r[1] for r in self.conn.execute(f"PRAGMA table_info({table})")}
+            columns = [c for c in columns if c in have]
             sql = f"SELECT {', '.join(columns)} FROM {table} ORDER BY tick, rowid"
             for row in self.conn.execute(sql):
                 h = hashers.setdefault(row[0], hashlib.sha256())

@@ -44,6 +44,24 @@ class ActionRecord(BaseModel):
     text: str = ""
     status: ActionStatus = "ok"
     detail: str = ""
+    value: float | None = Field(None, description="a numeric move (an amount sent, an offer)")
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+class BeliefRecord(BaseModel):
+    """An elicited belief: a prediction or self-report, about an agent or a population."""
+
+    model_config = ConfigDict(frozen=True)
+
+    tick: int
+    agent: str | None = Field(description="who was asked; None for the model without a persona")
+    about: str = Field(description="whom or what the belief is about (an attribute, an agent)")
+    level: Literal["individual", "population"]
+    strategy: str
+    question: str
+    answer: Any = None
+    raw: str | None = None
+    error: str | None = None
 
 
 class ThoughtRecord(BaseModel):
@@ -89,6 +107,7 @@ class TickRecord(BaseModel):
     events: list[EventRecord]
     actions: list[ActionRecord]
     thoughts: list[ThoughtRecord]
+    beliefs: list[BeliefRecord] = Field(default_factory=list)
     llm_calls: list[LLMCallRecord]
     state: dict[str, Any]
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 # Version history: 1 = runs, agents, ticks, events, actions, thoughts, llm_calls;
-# 2 = adds surveys and survey_scores (a v1 file is upgraded in place when a run is resumed).
+# 2 = adds surveys and survey_scores; 3 = adds beliefs, and actions.value / actions.data.
+# An older file is upgraded in place when it is reopened for writing.
 
 # table -> (columns, primary key, indexes). Columns map to sqlite-utils column types.
 TABLES: dict[str, tuple[dict[str, Any], str | None, list[list[str]]]] = {
@@ -88,6 +89,8 @@ TABLES: dict[str, tuple[dict[str, Any], str | None, list[list[str]]]] = {
             "text": str,
             "status": str,
             "detail": str,
+            "value": float,
+            "data": str,
         },
         "id",
         [["tick"], ["agent"]],
@@ -124,7 +127,27 @@ TABLES: dict[str, tuple[dict[str, Any], str | None, list[list[str]]]] = {
     ),
 }
 
-TABLES_ADDED_IN: dict[int, list[str]] = {2: ["surveys", "survey_scores"]}
+TABLES_ADDED_IN: dict[int, list[str]] = {2: ["surveys", "survey_scores"], 3: ["beliefs"]}
+COLUMNS_ADDED_IN: dict[int, dict[str, dict[str, Any]]] = {
+    3: {"actions": {"value": float, "data": str}}
+}
+
+TABLES["beliefs"] = (
+    {
+        "id": int,
+        "tick": int,
+        "agent": str,
+        "about": str,
+        "level": str,
+        "strategy": str,
+        "question": str,
+        "answer": str,
+        "raw": str,
+        "error": str,
+    },
+    "id",
+    [["tick"], ["agent"], ["strategy"]],
+)
 
 TABLES["surveys"] = (
     {
@@ -163,7 +186,19 @@ TABLES["survey_scores"] = (
 # Columns that make up the trajectory for identity checks (no ids, wall-clock or usage fields).
 FINGERPRINT_COLUMNS: dict[str, list[str]] = {
     "events": ["tick", "seq", "kind", "source", "place", "visibility", "audience", "text", "data"],
-    "actions": ["tick", "agent", "resolution_order", "kind", "target", "text", "status", "detail"],
+    "actions": [
+        "tick",
+        "agent",
+        "resolution_order",
+        "kind",
+        "target",
+        "text",
+        "status",
+        "detail",
+        "value",
+        "data",
+    ],
+    "beliefs": ["tick", "agent", "about", "level", "strategy", "question", "answer", "error"],
     "thoughts": ["tick", "agent", "purpose", "text"],
     "surveys": ["tick", "agent", "instrument", "mode", "item", "answer", "error"],
 }

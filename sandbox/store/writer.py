@@ -15,7 +15,7 @@ import sqlite_utils
 from sandbox.errors import StoreError
 from sandbox.personas.persona import BIG_FIVE_DOMAINS, Persona
 from sandbox.store.records import LLMCallRecord, SurveyRecord, TickRecord
-from sandbox.store.schema import SCHEMA_VERSION, TABLES, TABLES_ADDED_IN
+from sandbox.store.schema import COLUMNS_ADDED_IN, SCHEMA_VERSION, TABLES, TABLES_ADDED_IN
 
 
 def _now() -> str:
@@ -77,6 +77,9 @@ class TrajectoryWriter:
         """Add what later schema versions added; existing rows are untouched."""
         with self.db.conn:
             for v in range(version + 1, SCHEMA_VERSION + 1):
+                for table_name, columns in COLUMNS_ADDED_IN.get(v, {}).items():
+                    for column, kind in columns.items():
+                        self.db[table_name].add_column(column, kind)
                 for name in TABLES_ADDED_IN.get(v, []):
                     columns, pk, indexes = TABLES[name]
                     self.db[name].create(columns, pk=pk, if_not_exists=True)
@@ -153,7 +156,13 @@ class TrajectoryWriter:
                 }
                 for e in record.events
             )
-            db["actions"].insert_all(a.model_dump() for a in record.actions)
+            db["actions"].insert_all(
+                {**a.model_dump(exclude={"data"}), "data": _dumps(a.data)} for a in record.actions
+            )
+            db["beliefs"].insert_all(
+                {**b.model_dump(exclude={"answer"}), "answer": _dumps(b.answer)}
+                for b in record.beliefs
+            )
             db["thoughts"].insert_all(t.model_dump() for t in record.thoughts)
             self._insert_calls(record.llm_calls)
             update: dict[str, Any] = {"last_tick": record.tick}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -68,6 +68,9 @@ class WorldConfig(BaseModel):
     persona_style: Literal["nine_level", "binary", "biography"] = "biography"
     on_model_error: Literal["record", "abort"] = "record"
     prompts_dir: str | None = None
+    scenario: dict[str, Any] | None = Field(
+        None, description="rules of an experiment family, e.g. {name: trust, study: population}"
+    )
     places: Annotated[list[PlaceConfig], Field(min_length=1)]
     agents: Annotated[list[AgentConfig], Field(min_length=1)]
     ties: list[TieConfig] = Field(default_factory=list)

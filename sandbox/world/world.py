@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
@@ -10,18 +9,17 @@ from typing import Any, Protocol
 import mesa
 import networkx as nx
 
-from sandbox.agents.actions import Decision
-from sandbox.agents.agent import PersonaAgent, Situation
-from sandbox.errors import ConfigError, ModelAnswerError
+from sandbox.agents.agent import PersonaAgent
+from sandbox.errors import ConfigError
 from sandbox.llm.client import ModelClient
 from sandbox.llm.templates import PromptLibrary
-from sandbox.seeds import derive_rng, derive_seed
+from sandbox.seeds import derive_rng
 from sandbox.store.records import EventRecord, LLMCallRecord, TickRecord
 from sandbox.world.clock import Clock
 from sandbox.world.config import WorldConfig
 from sandbox.world.events import EventBus
 from sandbox.world.loop import LoopThread
-from sandbox.world.resolve import resolve_tick
+from sandbox.world.rules import OpenWorldRules, Rules
 
 TickHook = Callable[["World", int], Awaitable[None]]
 
@@ -49,6 +47,7 @@ class World(mesa.Model):
         *,
         recorder: TickRecorder | None = None,
         state: dict[str, Any] | None = None,
+        rules: Rules | None = None,
     ) -> None:
         super().__init__(seed=config.seed)
         if client is None:
@@ -56,6 +55,7 @@ class World(mesa.Model):
 
             client = make_client("heuristic")
         self.config = config
+        self.rules: Rules = rules or OpenWorldRules()
         self.client = client
         self.recorder = recorder
         self.clock = Clock(config.start_time, config.minutes_per_tick)
@@ -113,6 +113,9 @@ class World(mesa.Model):
         weight = self.graph.get_edge_data(a, b, default={"weight": 0.0})["weight"]
         self.graph.add_edge(a, b, weight=weight + amount)
 
+    def scheduled_events(self, tick: int) -> list:
+        return self._scheduled.get(tick, [])
+
     @property
     def sim_time(self) -> str:
         return self.clock.time_at(max(self.tick, 1)).isoformat(timespec="minutes")
@@ -138,24 +141,18 @@ class World(mesa.Model):
     async def _tick(self, tick: int) -> TickRecord:
         started = time.perf_counter()
         self.bus.begin_tick(tick)
-        # 1-2. Clock and scene: the opening scene, then events scheduled for this tick.
-        if tick == 1:
-            for place in self.places.values():
-                text = f"The {place.name}: {place.description}".rstrip(": ")
-                self.bus.emit("scene", "narrator", text, visibility="place", place=place.name)
-        for ev in self._scheduled.get(tick, []):
-            visibility = "place" if ev.place else "public"
-            self.bus.emit("announcement", "world", ev.text, visibility=visibility, place=ev.place)
+        # 1-2. Clock and scene.
+        self.rules.scene(self, tick)
         # 3. Perceive.
         inbox = self.bus.deliver()
         for agent in self._agents_by_name.values():
             agent.perceive(inbox.get(agent.name, []))
         # 4. Decide, everyone from the same snapshot, concurrently.
-        outcomes = await self._decide(tick)
+        outcomes = await self.rules.decide(self, tick)
         # 5. Resolve in a seeded order that does not depend on who answered first.
-        order = sorted(self._agents_by_name)
+        order = sorted(outcomes)
         derive_rng(self.config.seed, tick, "resolution-order").shuffle(order)
-        actions, thoughts = resolve_tick(self, tick, order, outcomes)
+        resolution = self.rules.resolve(self, tick, order, outcomes)
         # 6. Reflect and plan (hooks; filled in by the cognition layer).
         for hook in self.reflect_hooks:
             await hook(self, tick)
@@ -168,8 +165,9 @@ class World(mesa.Model):
             sim_time=self.clock.time_at(tick).isoformat(timespec="minutes"),
             wall_s=time.perf_counter() - started,
             events=list(self.bus.tick_events),
-            actions=actions,
-            thoughts=thoughts,
+            actions=resolution.actions,
+            thoughts=resolution.thoughts,
+            beliefs=resolution.beliefs,
             llm_calls=self.client.drain_calls(),
             state=state,
         )
@@ -179,42 +177,6 @@ class World(mesa.Model):
         self.last_record = record
         return record
 
-    async def _decide(self, tick: int) -> dict[str, Decision | ModelAnswerError]:
-        occupancy = self.occupancy()
-        crowd = {p: len(names) for p, names in occupancy.items()}
-        place_names = tuple(self.places)
-        time_text = self.clock.describe(tick)
-        hour = self.clock.time_at(tick).hour
-        requests = []
-        for agent in self._agents_by_name.values():
-            place = self.places[agent.place]
-            situation = Situation(
-                tick=tick,
-                time_text=time_text,
-                hour=hour,
-                place=agent.place,
-                place_description=place.description,
-                place_activities=tuple(place.activities),
-                others_here=tuple(n for n in occupancy[agent.place] if n != agent.name),
-                places=place_names,
-                crowd=crowd,
-            )
-            seed = derive_seed(self.config.seed, tick, agent.name)
-            requests.append(agent.decision_request(situation, self.prompts, seed))
-        results = await asyncio.gather(
-            *(self.client.complete(r) for r in requests), return_exceptions=True
-        )
-        outcomes: dict[str, Decision | ModelAnswerError] = {}
-        for request, result in zip(requests, results, strict=True):
-            assert request.agent is not None
-            if isinstance(result, ModelAnswerError) and self.config.on_model_error == "record":
-                outcomes[request.agent] = result
-            elif isinstance(result, BaseException):
-                raise result
-            else:
-                outcomes[request.agent] = result.value
-        return outcomes
-
     # --- state ---------------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
         """Everything the next tick depends on, as JSON-ready data (fresh containers)."""
@@ -223,6 +185,7 @@ class World(mesa.Model):
             "agents": {n: a.state_dict() for n, a in self._agents_by_name.items()},
             "pending": [e.model_dump(mode="json") for e in self.bus.pending],
             "edges": [[a, b, d["weight"]] for a, b, d in sorted(self.graph.edges(data=True))],
+            "rules": self.rules.state_dict(),
         }
 
     def load_state(self, state: dict[str, Any]) -> None:
@@ -234,6 +197,7 @@ class World(mesa.Model):
         self.graph.remove_edges_from(list(self.graph.edges))
         for a, b, w in state["edges"]:
             self.graph.add_edge(a, b, weight=w)
+        self.rules.load_state(state.get("rules", {}))
 
     def close(self) -> None:
         if self._loop is not None:

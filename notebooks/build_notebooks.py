@@ -1,0 +1,169 @@
+"""Writes the notebooks in this folder from the cells below (stored without outputs).
+
+python notebooks/build_notebooks.py
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+HERE = Path(__file__).resolve().parent
+
+SETUP = """import os
+from pathlib import Path
+
+# Runs go to ../runs (or $SANDBOX_RUNS, which CI sets to a temporary folder).
+RUNS = Path(os.environ.get("SANDBOX_RUNS", "../runs"))
+ROOT = Path("..").resolve()"""
+
+QUICKSTART = [
+    new_markdown_cell(
+        "# Quickstart: run a world, load its trajectory, look at it\n\n"
+        "This notebook runs the demo world (`worlds/cafe.yaml`) on the offline **heuristic** "
+        "backend (a deterministic, persona-driven baseline, not a language model), then loads the "
+        "trajectory with `sandbox.analysis` and plots who did what. To use a real model, pass "
+        "`RunSettings(model='openai/<name>', api_base='http://127.0.0.1:8000/v1')`."
+    ),
+    new_code_cell(SETUP),
+    new_markdown_cell(
+        "## Step a world by hand\n\n`world.step()` works here even though Jupyter "
+        "already runs an event loop; `await world.astep()` works too."
+    ),
+    new_code_cell(
+        "from sandbox import World, load_world\n\n"
+        "world = World(load_world(ROOT / 'worlds/cafe.yaml'))\n"
+        "world.step()\n"
+        "record = await world.astep()\n"
+        "for event in record.events[:6]:\n"
+        "    print(event.text)\n"
+        "world.close()"
+    ),
+    new_markdown_cell("## A logged run\n\nEvery tick is committed to `trajectory.sqlite`."),
+    new_code_cell(
+        "from sandbox.runner.run import Run\n"
+        "from sandbox.runner.settings import RunSettings\n\n"
+        "run = Run.create(load_world(ROOT / 'worlds/cafe.yaml'), RunSettings(out=RUNS))\n"
+        "await run.arun()\n"
+        "run.close()\n"
+        "run.path"
+    ),
+    new_code_cell(
+        "from sandbox.analysis import load_runs\n\n"
+        "rs = load_runs(run.directory)\n"
+        "rs.runs[['run', 'model', 'status', 'ticks']]"
+    ),
+    new_code_cell(
+        "acts = rs.actions.pivot_table(index='agent', columns='kind', values='id', aggfunc='count',"
+        " fill_value=0)\n"
+        "acts"
+    ),
+    new_code_cell(
+        "import matplotlib.pyplot as plt\n\n"
+        "traits = rs.agents.set_index('name')[['extraversion', 'openness']]\n"
+        "talk = acts.get('say', 0) / acts.sum(axis=1)\n"
+        "fig, ax = plt.subplots(figsize=(5, 3.5))\n"
+        "ax.scatter(traits.loc[talk.index, 'extraversion'], talk)\n"
+        "for name in talk.index:\n"
+        "    ax.annotate(name, (traits.loc[name, 'extraversion'], talk[name]), fontsize=8)\n"
+        "ax.set_xlabel('assigned extraversion')\n"
+        "ax.set_ylabel('share of acts that are speech')\n"
+        "ax.set_title('Extraverts talk more (heuristic backend)')\n"
+        "plt.show()"
+    ),
+    new_code_cell(
+        "# Where was everyone? The world's state is checkpointed at every tick.\n"
+        "import json\n"
+        "from sandbox.store.reader import RunReader\n\n"
+        "with RunReader(run.path) as reader:\n"
+        "    places = {t: {n: a['place'] for n, a in reader.state_at(t)['agents'].items()}\n"
+        "              for t in range(1, reader.last_tick() + 1)}\n"
+        "import pandas as pd\n"
+        "pd.DataFrame(places).T.head(10)"
+    ),
+]
+
+TRUST = [
+    new_markdown_cell(
+        "# Belief-behaviour consistency in the trust game\n\n"
+        "After Mannekote et al. (2025), *Do Role-Playing Agents Practice What They Preach?* The "
+        "studies run here at a small size on the offline **heuristic** backend, whose trustors "
+        "send more with higher agreeableness and whose beliefs about groups are stereotypes, so "
+        "the metrics have something to find. With a real model, set `MODEL` below (and "
+        "`API_BASE` for an OpenAI-compatible server); the cells are the same."
+    ),
+    new_code_cell(SETUP + "\n\nMODEL = 'heuristic'\nAPI_BASE = None"),
+    new_code_cell(
+        "import yaml\n"
+        "from sandbox.runner.experiment import arun_experiment\n"
+        "from sandbox.runner.settings import RunSettings\n\n"
+        "def study(name, **overrides):\n"
+        "    config = yaml.safe_load((ROOT / f'experiments/trust_{name}.yaml').read_text())\n"
+        "    config.update(bank=str(ROOT / 'personas/gss_bank.jsonl'), **overrides)\n"
+        "    path = RUNS / f'trust_{name}_small.yaml'\n"
+        "    path.parent.mkdir(parents=True, exist_ok=True)\n"
+        "    path.write_text(yaml.safe_dump(config))\n"
+        "    return path\n\n"
+        "settings = RunSettings(model=MODEL, api_base=API_BASE, out=RUNS)\n"
+        "population = await arun_experiment(study('population', personas=40), settings)\n"
+        "conditioning = await arun_experiment(study('conditioning', personas=40), settings)\n"
+        "forecast = await arun_experiment(study('forecast', personas=20), settings)"
+    ),
+    new_markdown_cell(
+        "## Load the runs\n\n`load_runs` reads one run or a folder of runs, with "
+        "model, condition and seed on every row."
+    ),
+    new_code_cell(
+        "from sandbox.analysis import load_runs\n\n"
+        "rs = load_runs(population)\n"
+        "rs.beliefs[['model', 'strategy', 'about', 'answer']].head()"
+    ),
+    new_markdown_cell(
+        "## Table 3: population beliefs against behaviour\n\n"
+        "Per strategy: median effect gap |eta_hat^2 - eta^2| / median rank agreement rho."
+    ),
+    new_code_cell(
+        "from sandbox.analysis.trust import population_metrics, population_table\n\n"
+        "metrics = population_metrics(rs)\n"
+        "population_table(metrics)"
+    ),
+    new_code_cell(
+        "metrics.pivot_table(index='attribute', columns='strategy', values='rho').round(2)"
+    ),
+    new_markdown_cell(
+        "## Table 4: conditioning on priors\n\nMedian Spearman between the prior "
+        "stated to the trustors and their behaviour."
+    ),
+    new_code_cell(
+        "from sandbox.analysis.trust import conditioning_metrics, conditioning_table\n\n"
+        "conditioning_table(conditioning_metrics(load_runs(conditioning)))"
+    ),
+    new_markdown_cell("## Figure 1: forecast error against horizon"),
+    new_code_cell(
+        "from sandbox.analysis.trust import forecast_errors, forecast_mae, plot_forecast_mae\n"
+        "from IPython.display import Image\n\n"
+        "mae = forecast_mae(forecast_errors(load_runs(forecast)))\n"
+        "Image(filename=str(plot_forecast_mae(mae, forecast / 'forecast_mae.png')))"
+    ),
+    new_code_cell(
+        "mae.pivot_table(index=['model', 'archetype'], columns='round', values='mae').round(2)"
+    ),
+]
+
+
+def write(name: str, cells: list) -> None:
+    nb = new_notebook(cells=cells)
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nbformat.write(nb, HERE / name)
+    print(HERE / name)
+
+
+if __name__ == "__main__":
+    write("01_quickstart.ipynb", QUICKSTART)
+    write("02_trust_belief_behavior.ipynb", TRUST)

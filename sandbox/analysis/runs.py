@@ -1,0 +1,113 @@
+"""Load one run, or every run in a folder, into pandas DataFrames with run metadata merged in.
+
+    from sandbox.analysis import load_runs
+    rs = load_runs("runs/trust-population-20261123-101500")
+    rs.actions.groupby(["model", "condition"]).value.mean()
+
+Every table gets the columns ``run``, ``model``, ``condition`` and ``seed``. JSON columns stay text;
+``rs.personas`` is the agents table with the persona JSON parsed.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sandbox.errors import StoreError
+from sandbox.store.reader import TRAJECTORY_FILE, RunReader
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+TABLES = ("agents", "actions", "beliefs", "events", "thoughts", "llm_calls", "surveys")
+
+
+def find_runs(path: str | Path) -> list[Path]:
+    """Trajectory files under ``path`` (a run directory, a trajectory file, or a folder of runs).
+    A run's own subfolders (its replay) are not descended into."""
+    p = Path(path)
+    if p.is_file():
+        return [p]
+    if (p / TRAJECTORY_FILE).exists():
+        return [p / TRAJECTORY_FILE]
+    if not p.is_dir():
+        raise StoreError(f"no run or folder of runs at {path}")
+    found: list[Path] = []
+    for child in sorted(p.iterdir()):
+        if child.is_dir():
+            found.extend(
+                find_runs(child)
+                if not (child / TRAJECTORY_FILE).exists()
+                else [child / TRAJECTORY_FILE]
+            )
+    return found
+
+
+@dataclass
+class RunSet:
+    runs: pd.DataFrame
+    agents: pd.DataFrame
+    actions: pd.DataFrame
+    beliefs: pd.DataFrame
+    events: pd.DataFrame
+    thoughts: pd.DataFrame
+    llm_calls: pd.DataFrame
+    surveys: pd.DataFrame
+
+    @property
+    def personas(self) -> pd.DataFrame:
+        out = self.agents.copy()
+        out["persona"] = out["persona"].map(json.loads)
+        return out
+
+
+def _meta(reader: RunReader, path: Path) -> dict:
+    meta = reader.run()
+    scenario = meta["config"].get("scenario") or {}
+    return {
+        "run": meta["id"],
+        "path": str(path),
+        "name": meta["name"],
+        "model": meta["model"],
+        "status": meta["status"],
+        "seed": meta["seed"],
+        "scenario": scenario.get("name", "open-world"),
+        "study": scenario.get("study"),
+        "condition": scenario.get("label") or meta["config"].get("kind") or "",
+        "ticks": reader.last_tick(),
+    }
+
+
+def load_runs(path: str | Path) -> RunSet:
+    """Read-only: opens each trajectory file read-only and never writes to it."""
+    import pandas as pd
+
+    files = find_runs(path)
+    if not files:
+        raise StoreError(f"no trajectory files under {path}")
+    metas, frames = [], {t: [] for t in TABLES}
+    for f in files:
+        with RunReader(f) as reader:
+            meta = _meta(reader, f)
+            metas.append(meta)
+            present = {r[0] for r in reader.conn.execute("SELECT name FROM sqlite_master")}
+            for t in TABLES:
+                if t not in present:
+                    continue
+                df = pd.read_sql_query(f"SELECT * FROM {t} ORDER BY rowid", reader.conn)
+                for col in ("seed", "condition", "model", "run"):
+                    if col not in df.columns:  # llm_calls has its own 'model' (the same one)
+                        df.insert(0, col, meta[col])
+                frames[t].append(df)
+    runs = pd.DataFrame(metas)
+    tables = {
+        t: (
+            pd.concat(v, ignore_index=True)
+            if v
+            else pd.DataFrame(columns=["run", "model", "condition", "seed"])
+        )
+        for t, v in frames.items()
+    }
+    return RunSet(runs=runs, **tables)

@@ -1,0 +1,268 @@
+"""Belief-behaviour consistency metrics for trust runs (Mannekote et al. 2025).
+
+- Rank agreement rho_t: Spearman between the elicited order of an attribute's groups and their
+  order by mean amount sent.
+- Behavioural effect eta^2 = SS_between / SS_total of amount sent over the groups.
+- Belief effect: from elicited means and SDs (100 per group) for ``ctx_dollars``; the answer's own
+  eta^2, or Cohen's anchor for its small/medium/large label, for the ranking strategies.
+- Effect gap |eta_hat^2 - eta^2|; medians over attributes.
+- Conditioning: Spearman between the stated prior and behaviour, median over attributes.
+- Forecasting: MAE between forecast and actual sends by round (horizon).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ConfigDict
+
+from sandbox.analysis.runs import RunSet, load_runs
+from sandbox.analysis.stats import eta_squared, eta_squared_from_summary, spearman
+from sandbox.personas.attributes import attribute_level
+from sandbox.personas.persona import Persona
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+COHEN_ETA_SQUARED = {"small": 0.01, "medium": 0.06, "large": 0.14}
+
+
+def _levels(rs: RunSet, run: str) -> dict[str, list[str]]:
+    path = rs.runs.loc[rs.runs["run"] == run, "path"].iloc[0]
+    from sandbox.store.reader import RunReader
+
+    with RunReader(path) as reader:
+        return (reader.run()["config"].get("scenario") or {}).get("levels", {})
+
+
+def sends(rs: RunSet) -> pd.DataFrame:
+    """One row per valid send, with the trustor's group on every attribute of its run."""
+    import pandas as pd
+
+    acts = rs.actions[(rs.actions["kind"] == "send") & (rs.actions["status"] == "ok")].copy()
+    if acts.empty:
+        return acts
+    acts["amount"] = acts["value"].astype(float)
+    acts["round"] = acts["data"].map(lambda d: json.loads(d).get("round"))
+    personas = {
+        (r.run, r.name): Persona.model_validate(json.loads(r.persona))
+        for r in rs.agents.itertuples()
+    }
+    rows = []
+    for run in acts["run"].unique():
+        attributes = list(_levels(rs, run))
+        for r in acts[acts["run"] == run].itertuples():
+            persona = personas[(run, r.agent)]
+            rows.append(
+                {
+                    "run": run,
+                    "agent": r.agent,
+                    **{
+                        a: (None if (v := attribute_level(persona, a)) is None else str(v))
+                        for a in attributes
+                    },
+                }
+            )
+    groups = pd.DataFrame(rows).drop_duplicates(["run", "agent"])
+    return acts.merge(groups, on=["run", "agent"], how="left")
+
+
+def _behaviour(
+    df: pd.DataFrame, attribute: str, levels: list[str]
+) -> tuple[dict[str, float], float]:
+    d = df[df[attribute].isin(levels)]
+    means = d.groupby(attribute)["amount"].mean().to_dict()
+    return means, eta_squared(d["amount"].tolist(), d[attribute].tolist())
+
+
+def _belief_scores(strategy: str, answer: dict[str, Any]) -> tuple[dict[str, float], float]:
+    """Per-group belief score (higher = more trusting) and the belief's eta^2."""
+    if strategy == "ctx_dollars":
+        est = answer["estimates"]
+        means = {e["group"]: e["mean"] for e in est}
+        eta = eta_squared_from_summary([e["mean"] for e in est], [e["sd"] for e in est], 100)
+        return means, eta
+    ranking = answer["ranking"]
+    scores = {lvl: float(len(ranking) - i) for i, lvl in enumerate(ranking)}
+    eta = answer.get("eta_squared")
+    if eta is None:
+        eta = COHEN_ETA_SQUARED.get(answer.get("effect_size", ""), float("nan"))
+    return scores, float(eta)
+
+
+def _agreement(belief: dict[str, float], behaviour: dict[str, float]) -> float:
+    shared = [lvl for lvl in belief if lvl in behaviour]
+    return spearman([belief[x] for x in shared], [behaviour[x] for x in shared])
+
+
+def population_metrics(rs: RunSet) -> pd.DataFrame:
+    """One row per run, strategy and attribute: rho, belief and behaviour eta^2, and their gap."""
+    import pandas as pd
+
+    played = sends(rs)
+    rows = []
+    beliefs = rs.beliefs[
+        (rs.beliefs["level"] == "population")
+        & (~rs.beliefs["strategy"].str.startswith("prior:"))
+        & rs.beliefs["error"].isna()
+    ]
+    for b in beliefs.itertuples():
+        levels = _levels(rs, b.run).get(b.about)
+        if not levels:
+            continue
+        behaviour, eta_behaviour = _behaviour(played[played["run"] == b.run], b.about, levels)
+        scores, eta_belief = _belief_scores(b.strategy, json.loads(b.answer))
+        rows.append(
+            {
+                "run": b.run,
+                "model": b.model,
+                "condition": b.condition,
+                "strategy": b.strategy,
+                "attribute": b.about,
+                "rho": _agreement(scores, behaviour),
+                "eta2_belief": eta_belief,
+                "eta2_behaviour": eta_behaviour,
+                "gap": abs(eta_belief - eta_behaviour),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def population_table(metrics: pd.DataFrame) -> pd.DataFrame:
+    """Strategy x model: 'median |delta eta^2| / median rho', as in the paper's Table 3."""
+    summary = metrics.groupby(["strategy", "model"]).agg(
+        gap=("gap", "median"), rho=("rho", "median")
+    )
+    cells = summary.apply(lambda r: f"{r['gap']:.2f} / {r['rho']:.2f}", axis=1)
+    return cells.unstack("model").rename_axis(columns=None)
+
+
+def conditioning_metrics(rs: RunSet) -> pd.DataFrame:
+    """One row per run and attribute: Spearman between the prior ranking and behaviour."""
+    import pandas as pd
+
+    played = sends(rs)
+    priors = rs.beliefs[rs.beliefs["strategy"].str.startswith("prior:")]
+    rows = []
+    for b in priors.itertuples():
+        levels = _levels(rs, b.run).get(b.about, [])
+        behaviour, _ = _behaviour(played[played["run"] == b.run], b.about, levels)
+        scores, _ = _belief_scores("prior", json.loads(b.answer))
+        rows.append(
+            {
+                "run": b.run,
+                "model": b.model,
+                "condition": b.condition,
+                "attribute": b.about,
+                "rho": _agreement(scores, behaviour),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def conditioning_table(metrics: pd.DataFrame) -> pd.DataFrame:
+    """Condition x model: median Spearman(prior, behaviour), as in the paper's Table 4."""
+    order = ["unconditioned", "self", "weak", "strong"]
+    table = metrics.groupby(["condition", "model"])["rho"].median().unstack("model")
+    return table.reindex([c for c in order if c in table.index]).round(2).rename_axis(columns=None)
+
+
+def forecast_errors(rs: RunSet) -> pd.DataFrame:
+    """One row per trustor and round: forecast, actual send, absolute error."""
+    import pandas as pd
+
+    played = sends(rs)
+    forecasts = rs.beliefs[(rs.beliefs["strategy"] == "forecast") & rs.beliefs["error"].isna()]
+    rows = []
+    for b in forecasts.itertuples():
+        amounts = json.loads(b.answer)["amounts"]
+        mine = played[(played["run"] == b.run) & (played["agent"] == b.agent)]
+        for r in mine.itertuples():
+            if r.round is not None and 1 <= r.round <= len(amounts):
+                forecast = amounts[r.round - 1]
+                rows.append(
+                    {
+                        "run": b.run,
+                        "model": b.model,
+                        "archetype": b.condition,
+                        "agent": b.agent,
+                        "round": r.round,
+                        "forecast": forecast,
+                        "sent": r.amount,
+                        "abs_error": abs(forecast - r.amount),
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
+def forecast_mae(errors: pd.DataFrame) -> pd.DataFrame:
+    """MAE by model, archetype and horizon (round)."""
+    return (
+        errors.groupby(["model", "archetype", "round"])["abs_error"]
+        .mean()
+        .rename("mae")
+        .reset_index()
+    )
+
+
+def plot_forecast_mae(mae: pd.DataFrame, path: str | Path) -> Path:
+    """MAE against horizon, one line per model and archetype (the paper's Fig. 1)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for (model, archetype), d in mae.groupby(["model", "archetype"]):
+        ax.plot(d["round"], d["mae"], marker="o", label=f"{model}, {archetype}")
+    ax.set_xlabel("horizon (round)")
+    ax.set_ylabel("MAE of forecast ($)")
+    ax.set_title("Individual forecasts against play")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    out = Path(path)
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+    return out
+
+
+class TrustReport(BaseModel):
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    tables: dict[str, Any]
+    figures: list[Path]
+
+
+def trust_report(path: str | Path, figures_dir: str | Path | None = None) -> TrustReport:
+    """The paper-shaped tables (and the MAE figure, written as PNG) for whatever studies ``path``
+    holds. Figures go to ``figures_dir`` (default: ``path``)."""
+    rs = load_runs(path)
+    tables: dict[str, Any] = {}
+    figures: list[Path] = []
+    studies = set(rs.runs["study"].dropna())
+    if "population" in studies:
+        m = population_metrics(rs)
+        m = m[m["condition"] == "population"]
+        if not m.empty:
+            tables["Population beliefs vs behaviour: median |delta eta^2| / median rho"] = (
+                population_table(m)
+            )
+            tables["Per attribute"] = m[
+                ["model", "strategy", "attribute", "rho", "eta2_belief", "eta2_behaviour", "gap"]
+            ].round(3)
+    if "conditioning" in studies:
+        m = conditioning_metrics(rs)
+        if not m.empty:
+            tables["Conditioning: median Spearman(prior, behaviour)"] = conditioning_table(m)
+    if "forecast" in studies:
+        e = forecast_errors(rs)
+        if not e.empty:
+            mae = forecast_mae(e)
+            tables["Forecast MAE by horizon"] = mae.pivot_table(
+                index=["model", "archetype"], columns="round", values="mae"
+            ).round(2)
+            out_dir = Path(figures_dir) if figures_dir else Path(path)
+            figures.append(plot_forecast_mae(mae, out_dir / "forecast_mae.png"))
+    return TrustReport(tables=tables, figures=figures)

@@ -1,0 +1,26 @@
+"""Scenarios: experiment families that run on the world engine with their own rules.
+
+A world file (or a study builder) names its scenario in ``scenario: {name: ..., ...}``;
+``make_rules`` turns that into the ``Rules`` the world runs. One module per family.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sandbox.errors import ConfigError
+from sandbox.world.rules import Rules
+
+SCENARIOS = ("trust",)
+
+
+def make_rules(spec: dict[str, Any] | None) -> Rules | None:
+    """The rules a scenario spec asks for (None: the default open-world rules)."""
+    if not spec:
+        return None
+    name = spec.get("name")
+    if name == "trust":
+        from sandbox.scenarios.trust import TrustRules
+
+        return TrustRules.from_spec(spec)
+    raise ConfigError(f"unknown scenario {name!r}; known: {', '.join(SCENARIOS)}")

@@ -1,0 +1,125 @@
+"""A trust experiment file -> the worlds it runs (one per model and condition).
+
+An experiment file is YAML with ``experiment: trust`` (see experiments/trust_*.yaml and
+docs/experiments.md). Paths in it are relative to the file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from sandbox.errors import ConfigError
+from sandbox.personas.attributes import attribute_level
+from sandbox.personas.banks import load_bank
+from sandbox.personas.sampling import sample
+from sandbox.scenarios.trust import Condition, Strategy, TrustScenario
+from sandbox.world.config import WorldConfig
+
+DEFAULT_ATTRIBUTES = [
+    "age_band", "conscientiousness", "openness", "political_views", "religion",
+    "highest_degree_received", "work_status", "family_structure_at_16",
+]  # fmt: skip
+
+
+class TrustStudy(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    experiment: Literal["trust"] = "trust"
+    study: Literal["population", "conditioning", "forecast"]
+    name: str = ""
+    seed: int = 0
+    bank: str = "../personas/gss_bank.jsonl"
+    personas: int = Field(50, ge=2, description="trustors per run (per condition)")
+    endowment: int = Field(10, ge=1)
+    attributes: list[str] = Field(default_factory=lambda: list(DEFAULT_ATTRIBUTES))
+    min_per_level: int = Field(2, ge=1, description="groups with fewer trustors are left out")
+    strategies: list[Strategy] = Field(
+        default_factory=lambda: ["noctx_rank", "ctx_rank", "ctx_dollars"]
+    )
+    conditions: list[Condition] = Field(
+        default_factory=lambda: ["unconditioned", "self", "weak", "strong"]
+    )
+    prior_strategy: Literal["noctx_rank", "ctx_rank"] = "noctx_rank"
+    archetypes: list[int] = Field(default_factory=lambda: [1, 3, 5])
+    rounds: int = Field(6, ge=1)
+    persona_style: Literal["nine_level", "binary", "biography"] = "biography"
+    models: list[str] = Field(default_factory=lambda: ["heuristic"])
+
+
+def load_study(path: str | Path) -> TrustStudy:
+    from pydantic import ValidationError
+
+    from sandbox.validation import describe_validation_error, read_structured_file
+
+    p = Path(path)
+    data = read_structured_file(p, what="experiment file")
+    try:
+        study = TrustStudy.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(describe_validation_error(p, exc)) from None
+    bank = Path(study.bank)
+    if not bank.is_absolute():
+        study = study.model_copy(update={"bank": str((p.parent / bank).resolve())})
+    return study
+
+
+def study_worlds(study: TrustStudy) -> list[tuple[str, WorldConfig]]:
+    """(condition label, world) for each run of the study, for one model."""
+    bank = load_bank(study.bank)
+    if study.personas > len(bank):
+        raise ConfigError(f"the study asks for {study.personas} personas; the bank has {len(bank)}")
+    people = sample(bank, study.personas, study.seed)
+    levels: dict[str, list[str]] = {}
+    for attribute in study.attributes:
+        counts: dict[str, int] = {}
+        for p in people:
+            value = attribute_level(p, attribute)
+            if value is not None:
+                counts[str(value)] = counts.get(str(value), 0) + 1
+        kept = sorted(v for v, c in counts.items() if c >= study.min_per_level)
+        if len(kept) < 2:
+            raise ConfigError(
+                f"attribute {attribute!r} has fewer than two groups with {study.min_per_level}+ "
+                f"trustors in a sample of {study.personas}; drop it or raise 'personas'"
+            )
+        levels[attribute] = kept
+    base = TrustScenario(
+        study=study.study,
+        endowment=study.endowment,
+        levels=levels,
+        strategies=study.strategies,
+        prior_strategy=study.prior_strategy,
+        rounds=study.rounds,
+        persona_style=study.persona_style,
+    )
+    if study.study == "population":
+        variants = [("population", base)]
+    elif study.study == "conditioning":
+        variants = [(c, base.model_copy(update={"condition": c})) for c in study.conditions]
+    else:
+        variants = [(f"M{k}", base.model_copy(update={"archetype": k})) for k in study.archetypes]
+    worlds = []
+    for label, scenario in variants:
+        worlds.append(
+            (
+                label,
+                WorldConfig(
+                    name=f"{study.name or 'trust ' + study.study} ({label})",
+                    seed=study.seed,
+                    ticks=scenario.ticks(),
+                    places=[
+                        {
+                            "name": "lab",
+                            "description": "A quiet room in a behavioural economics lab.",
+                        }
+                    ],
+                    agents=[{"start": "lab", "persona": p.model_dump()} for p in people],
+                    persona_style=study.persona_style,
+                    scenario={**scenario.model_dump(), "label": label},
+                ),
+            )
+        )
+    return worlds
