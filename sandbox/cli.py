@@ -255,10 +255,55 @@ def inspect(
         summary = summarize(run_dir)
         console.print(summary_table(summary))
         console.print(calls_table(summary))
+        from sandbox.analysis.town import happening_reports
+
+        for h in happening_reports(run_dir):
+            console.print(
+                f"[bold]{h.what}[/bold] (host {h.host}, at the {h.place}): "
+                f"{len(h.heard)} of {h.agents - 1} other agents heard of it, {len(h.came)} came. "
+                f"Social-graph density {h.density_before:.3f} before, {h.density_after:.3f} after."
+            )
+            if h.came:
+                console.print(f"  came: {', '.join(h.came)}", markup=False)
         if last:
             console.print("[bold]Last events[/bold]")
             for ev in last:
                 console.print(f"  tick {ev['tick']:>3}  {ev['text']}", markup=False)
+
+
+@app.command()
+def interview(
+    run_dir: Annotated[
+        Path, typer.Argument(metavar="RUN", help="Run directory or trajectory file.")
+    ],
+    agent: Annotated[str, typer.Argument(help="The agent's name.")],
+    question: Annotated[str, typer.Argument(help="What to ask.")],
+    model: ModelOpt = None,
+    api_base: ApiBaseOpt = None,
+) -> None:
+    """Ask an agent a question at the run's last tick; it answers in character from its memories.
+
+    The answer is logged in the run's interviews table; the world does not change.
+    """
+    with user_errors():
+        import asyncio
+
+        from sandbox.console import make_console
+        from sandbox.errors import ConfigError
+        from sandbox.runner.interview import ainterview
+
+        console = make_console()
+        try:
+            result = asyncio.run(
+                ainterview(run_dir, agent, question, {"model": model, "api_base": api_base})
+            )
+        except KeyError as exc:
+            raise ConfigError(str(exc.args[0])) from None
+        console.print(f"[bold]{result.agent}[/bold] (tick {result.tick}): {result.answer}")
+        if result.memories:
+            console.print("[dim]from memories:[/dim]")
+            for m in result.memories[:5]:
+                console.print(f"  - {m}", markup=False)
 
 
 @app.command()

@@ -18,9 +18,9 @@ class Decision(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     thought: str = Field(description="Your private reasoning. Nobody else ever sees it.")
-    action: Literal["say", "move", "do", "wait"] = Field(
+    action: Literal["say", "move", "do", "wait", "end"] = Field(
         description="say: speak to the people here; move: go to another place; "
-        "do: an activity here; wait: nothing this turn."
+        "do: an activity here; wait: nothing this turn; end: end the conversation you are in."
     )
     target: str | None = Field(
         default=None,
@@ -28,6 +28,9 @@ class Decision(BaseModel):
         "For move: the name of the place to go to.",
     )
     text: str = Field(default="", description="For say: your words. For do: the activity.")
+    plan_change: str | None = Field(
+        default=None, description="Only if what you noticed changes your plan for today: how."
+    )
 
     @model_validator(mode="after")
     def _check_fields(self) -> Decision:
@@ -46,6 +49,8 @@ class Decision(BaseModel):
             return Move(destination=(self.target or "").strip())
         if self.action == "do":
             return Do(activity=self.text.strip())
+        if self.action == "end":
+            return EndConversation()
         return Wait()
 
 
@@ -73,4 +78,9 @@ class Wait(BaseModel):
     kind: Literal["wait"] = "wait"
 
 
-Action = Say | Move | Do | Wait
+class EndConversation(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    kind: Literal["end"] = "end"
+
+
+Action = Say | Move | Do | Wait | EndConversation

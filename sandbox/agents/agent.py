@@ -1,12 +1,9 @@
-"""PersonaAgent: a mesa Agent with a persona, a position and a stream of observations.
-
-Cognition beyond observation (retrieval, reflection, planning) arrives with the memory issue; this
-agent keeps the most recent observations and decides from them.
-"""
+"""PersonaAgent: a mesa Agent with a persona, a position, what it perceived, and (in worlds with
+cognition) a mind: memory stream, day plan and reflection."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import mesa
@@ -18,6 +15,8 @@ from sandbox.personas.persona import Persona
 from sandbox.personas.wording import WordingStyle, render
 
 if TYPE_CHECKING:
+    from sandbox.agents.memory import Retrieved
+    from sandbox.agents.mind import Mind
     from sandbox.store.records import EventRecord
 
 
@@ -34,6 +33,10 @@ class Situation:
     others_here: tuple[str, ...]
     places: tuple[str, ...]
     crowd: dict[str, int]
+    conversation: dict[str, Any] | None = None
+    memories: tuple[Retrieved, ...] = ()
+    happenings: tuple[dict[str, Any], ...] = ()
+    new_happenings: tuple[dict[str, Any], ...] = field(default_factory=tuple)
 
 
 class PersonaAgent(mesa.Agent):
@@ -46,14 +49,23 @@ class PersonaAgent(mesa.Agent):
         place: str,
         memory_window: int,
         persona_style: WordingStyle = "biography",
+        *,
+        home: str | None = None,
+        work: str | None = None,
+        mind: Mind | None = None,
     ) -> None:
         super().__init__(model)
         self.persona_style: WordingStyle = persona_style
         self.persona = persona
         self.name = persona.name
         self.place = place
+        self.home = home or place
+        self.work = work
+        self.work_activity = f"working as {persona.occupation}" if persona.occupation else None
         self.ticks_here = 0
         self.memory_window = memory_window
+        self.mind = mind
+        self.last_retrieved: tuple[Retrieved, ...] = ()
         # (tick, kind, source, text, addressed_to) of what this agent perceived, oldest first.
         self.observations: list[dict[str, Any]] = []
 
@@ -68,6 +80,10 @@ class PersonaAgent(mesa.Agent):
                     "to": ev.data.get("to"),
                 }
             )
+            if self.mind is not None:
+                involved = ev.kind == "say" and self.name in (ev.source, ev.data.get("to"))
+                kind = "conversation" if involved else "observation"
+                self.mind.pending.append((kind, ev.text, ev.tick, (ev.kind,)))
         excess = len(self.observations) - 4 * self.memory_window
         if excess > 0:
             del self.observations[:excess]
@@ -84,6 +100,7 @@ class PersonaAgent(mesa.Agent):
             for o in recent
             if o["kind"] == "say" and o["to"] == self.name and o["tick"] >= situation.tick - 1
         ]
+        block = self.mind.block_at(situation.hour) if self.mind else None
         facts = {
             "agent": self.name,
             "traits": self.persona.big_five.as_dict(),
@@ -95,9 +112,15 @@ class PersonaAgent(mesa.Agent):
             "addressed_by": addressed_by,
             "ticks_here": self.ticks_here,
             "hour": situation.hour,
+            "plan_place": block["place"] if block else None,
+            "plan_activity": block["activity"] if block else None,
+            "conversation": situation.conversation,
+            "happenings": list(situation.happenings),
+            "new_happenings": list(situation.new_happenings),
         }
         template = prompts.get("agent_decide")
         observations = "\n".join(f"- {o['text']}" for o in recent) or "- nothing yet"
+        talk = situation.conversation
         messages = template.render(
             {
                 "name": self.name,
@@ -108,6 +131,14 @@ class PersonaAgent(mesa.Agent):
                 "others_here": ", ".join(situation.others_here) or "nobody else",
                 "places": ", ".join(situation.places),
                 "observations": observations,
+                "plan": (f"{block['activity']} at the {block['place']}" if block else "none"),
+                "conversation": (
+                    f"You are in a conversation with {talk['partner']} ({talk['turns']} turns so "
+                    f"far); it is your turn to speak or to end it.\n"
+                    if talk
+                    else ""
+                ),
+                "memories": "\n".join(f"- {r.memory.text}" for r in situation.memories) or "- none",
             },
             schema=json_schema_of(Decision),
         )
@@ -124,13 +155,18 @@ class PersonaAgent(mesa.Agent):
         )
 
     def state_dict(self) -> dict[str, Any]:
-        return {
+        state = {
             "place": self.place,
             "ticks_here": self.ticks_here,
             "observations": list(self.observations),
         }
+        if self.mind is not None:
+            state["mind"] = self.mind.state_dict()
+        return state
 
     def load_state(self, state: dict[str, Any]) -> None:
         self.place = state["place"]
         self.ticks_here = state["ticks_here"]
         self.observations = list(state["observations"])
+        if self.mind is not None and "mind" in state:
+            self.mind.load_state(state["mind"])

@@ -67,6 +67,17 @@ def client_for(settings: RunSettings, **extra: Any) -> ModelClient:
     )
 
 
+def memories_by_agent(reader: RunReader) -> dict[str, list[dict[str, Any]]]:
+    """The committed memories of a run, by agent (to rebuild memory streams on resume)."""
+    present = {r[0] for r in reader.conn.execute("SELECT name FROM sqlite_master")}
+    if "memories" not in present:
+        return {}
+    out: dict[str, list[dict[str, Any]]] = {}
+    for row in reader.rows("memories"):
+        out.setdefault(row["agent"], []).append(row)
+    return out
+
+
 class Run:
     """A run directory with its trajectory file and the world that writes to it."""
 
@@ -134,6 +145,7 @@ class Run:
             meta = reader.run()
             last = reader.last_tick()
             state = reader.state_at(last) if last else None
+            memories = memories_by_agent(reader)
         config = WorldConfig.model_validate(meta["config"])
         recorded = dict(meta["settings"])
         recorded.update({k: v for k, v in (overrides or {}).items() if v is not None})
@@ -143,7 +155,12 @@ class Run:
         writer = TrajectoryWriter(path)
         recorder = _Recorder(writer)
         world = World(
-            config, client, recorder=recorder, state=state, rules=make_rules(config.scenario)
+            config,
+            client,
+            recorder=recorder,
+            state=state,
+            rules=make_rules(config.scenario),
+            memories=memories,
         )
         recorder.world = world
         ticks = settings.ticks or meta["ticks_planned"]

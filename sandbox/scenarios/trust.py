@@ -243,7 +243,10 @@ class TrustRules:
         outcomes = await gather_outcomes(world, requests, keys)
         return {k: (v, r) for (k, v), r in zip(outcomes.items(), requests, strict=True)}
 
-    def resolve(
+    async def reflect(self, world: World, tick: int) -> None:
+        return None  # trustors do not reflect between rounds in this protocol
+
+    async def resolve(
         self, world: World, tick: int, order: list[str], outcomes: dict[str, Any]
     ) -> Resolution:
         phase = self._phase(tick)

@@ -108,6 +108,10 @@ class TickRecord(BaseModel):
     actions: list[ActionRecord]
     thoughts: list[ThoughtRecord]
     beliefs: list[BeliefRecord] = Field(default_factory=list)
+    memories: list[dict[str, Any]] = Field(default_factory=list, description="new memory rows")
+    memory_scores: list[dict[str, Any]] = Field(
+        default_factory=list, description="importance set this tick for memories stored earlier"
+    )
     llm_calls: list[LLMCallRecord]
     state: dict[str, Any]
 

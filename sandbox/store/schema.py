@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 # Version history: 1 = runs, agents, ticks, events, actions, thoughts, llm_calls;
-# 2 = adds surveys and survey_scores; 3 = adds beliefs, and actions.value / actions.data.
+# 2 = adds surveys and survey_scores; 3 = adds beliefs, and actions.value / actions.data;
+# 4 = adds memories and interviews.
 # An older file is upgraded in place when it is reopened for writing.
 
 # table -> (columns, primary key, indexes). Columns map to sqlite-utils column types.
@@ -127,7 +128,11 @@ TABLES: dict[str, tuple[dict[str, Any], str | None, list[list[str]]]] = {
     ),
 }
 
-TABLES_ADDED_IN: dict[int, list[str]] = {2: ["surveys", "survey_scores"], 3: ["beliefs"]}
+TABLES_ADDED_IN: dict[int, list[str]] = {
+    2: ["surveys", "survey_scores"],
+    3: ["beliefs"],
+    4: ["memories", "interviews"],
+}
 COLUMNS_ADDED_IN: dict[int, dict[str, dict[str, Any]]] = {
     3: {"actions": {"value": float, "data": str}}
 }
@@ -183,6 +188,36 @@ TABLES["survey_scores"] = (
     [["agent"], ["instrument"]],
 )
 
+TABLES["memories"] = (
+    {
+        "id": int,
+        "agent": str,
+        "mem_id": int,
+        "tick": int,
+        "kind": str,
+        "text": str,
+        "importance": float,
+        "emotions": str,
+        "evidence": str,
+        "embedding": bytes,
+    },
+    "id",
+    [["agent"], ["tick"]],
+)
+TABLES["interviews"] = (
+    {
+        "id": int,
+        "tick": int,
+        "agent": str,
+        "question": str,
+        "answer": str,
+        "memories": str,
+        "asked_at": str,
+    },
+    "id",
+    [["agent"]],
+)
+
 # Columns that make up the trajectory for identity checks (no ids, wall-clock or usage fields).
 FINGERPRINT_COLUMNS: dict[str, list[str]] = {
     "events": ["tick", "seq", "kind", "source", "place", "visibility", "audience", "text", "data"],
@@ -201,4 +236,5 @@ FINGERPRINT_COLUMNS: dict[str, list[str]] = {
     "beliefs": ["tick", "agent", "about", "level", "strategy", "question", "answer", "error"],
     "thoughts": ["tick", "agent", "purpose", "text"],
     "surveys": ["tick", "agent", "instrument", "mode", "item", "answer", "error"],
+    "memories": ["tick", "agent", "mem_id", "kind", "text", "evidence"],
 }

@@ -164,6 +164,15 @@ class TrajectoryWriter:
                 for b in record.beliefs
             )
             db["thoughts"].insert_all(t.model_dump() for t in record.thoughts)
+            db["memories"].insert_all(
+                {**m, "emotions": _dumps(m["emotions"]), "evidence": _dumps(m["evidence"])}
+                for m in record.memories
+            )
+            for m in record.memory_scores:
+                db.execute(
+                    "UPDATE memories SET importance = ?, emotions = ? WHERE agent = ? AND mem_id = ?",
+                    [m["importance"], _dumps(m["emotions"]), m["agent"], m["mem_id"]],
+                )
             self._insert_calls(record.llm_calls)
             update: dict[str, Any] = {"last_tick": record.tick}
             if prompt_hashes:
@@ -228,6 +237,14 @@ class TrajectoryWriter:
                 for code, value in result.domains.items()
             ]
             self.db["survey_scores"].insert_all(rows)
+
+    def record_interview(self, row: dict[str, Any], calls: list[LLMCallRecord]) -> None:
+        """An interview (it does not change the world: no tick, no state)."""
+        with self.db.conn:
+            self.db["interviews"].insert(
+                {**row, "memories": _dumps(row["memories"]), "asked_at": _now()}
+            )
+            self._insert_calls(calls)
 
     def set_status(self, status: str, error: str | None = None) -> None:
         with self.db.conn:

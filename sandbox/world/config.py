@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from sandbox.agents.memory import RetrievalConfig
 from sandbox.errors import ConfigError, PersonaError
 from sandbox.personas.persona import Persona, load_persona_file
 from sandbox.validation import describe_validation_error, read_structured_file
@@ -29,6 +30,8 @@ class AgentConfig(BaseModel):
     persona: Persona | None = None
     persona_file: str | None = None
     start: str
+    home: str | None = Field(None, description="where the agent sleeps (default: its start)")
+    work: str | None = Field(None, description="where the agent works, if anywhere")
 
     @model_validator(mode="after")
     def _one_persona(self) -> AgentConfig:
@@ -55,6 +58,35 @@ class ScheduledEvent(BaseModel):
     place: str | None = None
 
 
+class Happening(BaseModel):
+    """Something an agent intends to hold (the seeded party of Generative Agents)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    host: str
+    what: str = Field(description="e.g. 'a Valentine's Day party'")
+    place: str
+    day: Annotated[int, Field(ge=1)] = 1
+    start_hour: Annotated[int, Field(ge=0, le=23)]
+    end_hour: Annotated[int, Field(ge=1, le=24)]
+    keyword: str = Field(description="a word that marks talk about it, e.g. 'party'")
+
+
+class CognitionConfig(BaseModel):
+    """Generative-agent cognition. Without this block agents are reactive (one call a tick)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    embedder: str = "hashing"
+    retrieval: RetrievalConfig = Field(default_factory=RetrievalConfig)
+    planning: bool = True
+    reflection: bool = True
+    reflection_threshold: Annotated[float, Field(gt=0)] = 150.0
+    reflection_window: Annotated[int, Field(ge=1)] = 30
+    narrator: bool = True
+    conversation_turns: Annotated[int, Field(ge=1)] = 8
+
+
 class WorldConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -68,6 +100,8 @@ class WorldConfig(BaseModel):
     persona_style: Literal["nine_level", "binary", "biography"] = "biography"
     on_model_error: Literal["record", "abort"] = "record"
     prompts_dir: str | None = None
+    cognition: CognitionConfig | None = None
+    happenings: list[Happening] = Field(default_factory=list)
     scenario: dict[str, Any] | None = Field(
         None, description="rules of an experiment family, e.g. {name: trust, study: population}"
     )
@@ -83,11 +117,13 @@ class WorldConfig(BaseModel):
         if dupes:
             raise ValueError(f"place names must be unique; repeated: {sorted(dupes)}")
         for i, agent in enumerate(self.agents):
-            if agent.start not in place_names:
-                raise ValueError(
-                    f"agents[{i}].start is {agent.start!r}, which is not a place "
-                    f"(places: {', '.join(place_names)})"
-                )
+            for key in ("start", "home", "work"):
+                value = getattr(agent, key)
+                if value is not None and value not in place_names:
+                    raise ValueError(
+                        f"agents[{i}].{key} is {value!r}, which is not a place "
+                        f"(places: {', '.join(place_names)})"
+                    )
         names = [a.persona.name for a in self.agents if a.persona is not None]
         if len(names) == len(self.agents):
             self._check_agent_names(names, place_names)
@@ -104,6 +140,13 @@ class WorldConfig(BaseModel):
         for ev in self.events:
             if ev.place is not None and ev.place not in place_names:
                 raise ValueError(f"event at tick {ev.tick} is at unknown place {ev.place!r}")
+        for h in self.happenings:
+            if h.host not in names:
+                raise ValueError(f"happening {h.what!r}: host {h.host!r} is not an agent")
+            if h.place not in place_names:
+                raise ValueError(f"happening {h.what!r}: place {h.place!r} is not a place")
+            if h.end_hour <= h.start_hour:
+                raise ValueError(f"happening {h.what!r} ends before it starts")
 
     @property
     def personas(self) -> list[Persona]:

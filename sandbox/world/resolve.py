@@ -1,12 +1,12 @@
-"""Applying the agents' decisions to the world, one agent at a time in the seeded order."""
+"""Applying one agent's typed action to the world (the open-world rules call it in the seeded
+resolution order)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sandbox.agents.actions import Decision, Do, Move, Say, Wait
-from sandbox.errors import ModelAnswerError
-from sandbox.store.records import ActionRecord, ThoughtRecord
+from sandbox.agents.actions import Do, Move, Say, Wait
+from sandbox.store.records import ActionRecord
 
 if TYPE_CHECKING:
     from sandbox.agents.agent import PersonaAgent
@@ -24,43 +24,10 @@ def _match(name: str | None, candidates: list[str]) -> str | None:
     return None
 
 
-def resolve_tick(
-    world: World, tick: int, order: list[str], outcomes: dict[str, Decision | ModelAnswerError]
-) -> tuple[list[ActionRecord], list[ThoughtRecord]]:
-    actions: list[ActionRecord] = []
-    thoughts: list[ThoughtRecord] = []
-    moved: set[str] = set()
-    for position, name in enumerate(order):
-        agent = world.agent(name)
-        outcome = outcomes[name]
-        if isinstance(outcome, ModelAnswerError):
-            actions.append(
-                ActionRecord(
-                    tick=tick,
-                    agent=name,
-                    resolution_order=position,
-                    kind="error",
-                    status="error",
-                    detail=str(outcome),
-                )
-            )
-            continue
-        thoughts.append(
-            ThoughtRecord(tick=tick, agent=name, purpose="agent.decide", text=outcome.thought)
-        )
-        record = _apply(world, agent, outcome.to_action(), tick, position)
-        if record.kind == "move" and record.status == "ok":
-            moved.add(name)
-        actions.append(record)
-    for agent in world.persona_agents:
-        agent.ticks_here = 0 if agent.name in moved else agent.ticks_here + 1
-    return actions, thoughts
-
-
-def _apply(
-    world: World, agent: PersonaAgent, action: Say | Move | Do | Wait, tick: int, position: int
+def apply_action(
+    world: World, agent: PersonaAgent, action: Say | Move | Do | Wait, base: dict[str, Any]
 ) -> ActionRecord:
-    base = {"tick": tick, "agent": agent.name, "resolution_order": position}
+    """Apply one typed action (say, move, do, wait) and return its record."""
     bus = world.bus
     if isinstance(action, Say):
         present = [n for n in world.names_at(agent.place) if n != agent.name]

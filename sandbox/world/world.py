@@ -19,7 +19,8 @@ from sandbox.world.clock import Clock
 from sandbox.world.config import WorldConfig
 from sandbox.world.events import EventBus
 from sandbox.world.loop import LoopThread
-from sandbox.world.rules import OpenWorldRules, Rules
+from sandbox.world.open_world import OpenWorldRules
+from sandbox.world.rules import Rules
 
 TickHook = Callable[["World", int], Awaitable[None]]
 
@@ -48,6 +49,7 @@ class World(mesa.Model):
         recorder: TickRecorder | None = None,
         state: dict[str, Any] | None = None,
         rules: Rules | None = None,
+        memories: dict[str, list[dict[str, Any]]] | None = None,
     ) -> None:
         super().__init__(seed=config.seed)
         if client is None:
@@ -55,7 +57,7 @@ class World(mesa.Model):
 
             client = make_client("heuristic")
         self.config = config
-        self.rules: Rules = rules or OpenWorldRules()
+        self.rules: Rules = rules or OpenWorldRules(config.cognition)
         self.client = client
         self.recorder = recorder
         self.clock = Clock(config.start_time, config.minutes_per_tick)
@@ -69,6 +71,11 @@ class World(mesa.Model):
         for ev in config.events:
             self._scheduled.setdefault(ev.tick, []).append(ev)
 
+        self.embedder = None
+        if config.cognition is not None:
+            from sandbox.agents.embeddings import make_embedder
+
+            self.embedder = make_embedder(config.cognition.embedder, client)
         self._agents_by_name: dict[str, PersonaAgent] = {}
         for entry in config.agents:
             if entry.persona is None:
@@ -76,9 +83,24 @@ class World(mesa.Model):
                     "world config has unresolved persona files; load it with load_world"
                 )
             agent = PersonaAgent(
-                self, entry.persona, entry.start, config.memory_window, config.persona_style
+                self,
+                entry.persona,
+                entry.start,
+                config.memory_window,
+                config.persona_style,
+                home=entry.home,
+                work=entry.work,
+                mind=self._new_mind(),
             )
             self._agents_by_name[agent.name] = agent
+        if memories:
+            from sandbox.agents.mind import restore_stream
+
+            for name, rows in memories.items():
+                mind = self.agent(name).mind
+                if mind is not None:
+                    restore_stream(mind.stream, rows)
+                    mind.persisted = len(mind.stream)
         self.graph = nx.Graph()
         self.graph.add_nodes_from(self._agents_by_name)
         for tie in config.ties:
@@ -88,7 +110,20 @@ class World(mesa.Model):
             self.load_state(state)
         self._committed_state = self.state_dict()
 
+    def _new_mind(self):  # type: ignore[no-untyped-def]
+        if self.config.cognition is None or self.embedder is None:
+            return None
+        from sandbox.agents.memory import MemoryStream
+        from sandbox.agents.mind import Mind
+
+        dim = getattr(self.embedder, "dim", 0) or 256
+        return Mind(stream=MemoryStream(dim=dim, minutes_per_tick=self.config.minutes_per_tick))
+
     # --- queries -------------------------------------------------------------------------------
+    def day_of(self, tick: int) -> int:
+        """The simulated day (1 = the start date) on which ``tick`` falls."""
+        return (self.clock.time_at(tick).date() - self.clock.start.date()).days + 1
+
     @property
     def persona_agents(self) -> list[PersonaAgent]:
         return list(self._agents_by_name.values())
@@ -152,10 +187,12 @@ class World(mesa.Model):
         # 5. Resolve in a seeded order that does not depend on who answered first.
         order = sorted(outcomes)
         derive_rng(self.config.seed, tick, "resolution-order").shuffle(order)
-        resolution = self.rules.resolve(self, tick, order, outcomes)
-        # 6. Reflect and plan (hooks; filled in by the cognition layer).
+        resolution = await self.rules.resolve(self, tick, order, outcomes)
+        # 6. Reflect and plan.
+        await self.rules.reflect(self, tick)
         for hook in self.reflect_hooks:
             await hook(self, tick)
+        memories, scores = self._memory_rows()
         # 7. Commit.
         self.tick = tick
         self.steps = tick
@@ -168,6 +205,8 @@ class World(mesa.Model):
             actions=resolution.actions,
             thoughts=resolution.thoughts,
             beliefs=resolution.beliefs,
+            memories=memories,
+            memory_scores=scores,
             llm_calls=self.client.drain_calls(),
             state=state,
         )
@@ -176,6 +215,70 @@ class World(mesa.Model):
         self._committed_state = state
         self.last_record = record
         return record
+
+    def _memory_rows(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """Memories new since the last commit, and scores set now for memories stored earlier."""
+        rows, scores = [], []
+        for agent in self._agents_by_name.values():
+            mind = agent.mind
+            if mind is None:
+                continue
+            for memory in mind.stream.memories[mind.persisted :]:
+                rows.append({"agent": agent.name, **mind.stream.row(memory)})
+            for mem_id in mind.scored_this_tick:
+                if mem_id < mind.persisted:
+                    scores.append(
+                        {
+                            "agent": agent.name,
+                            "mem_id": mem_id,
+                            "importance": mind.stream.importance(mem_id),
+                            "emotions": mind.stream.emotions(mem_id),
+                        }
+                    )
+            mind.persisted = len(mind.stream)
+            mind.scored_this_tick = []
+        return rows, scores
+
+    async def interview(self, name: str, question: str, *, k: int = 8) -> tuple[str, list[str]]:
+        """Ask an agent a question now. The answer comes from its memories; nothing in the world
+        changes (retrieval does not touch last-access times). Returns (answer, memories used)."""
+        from sandbox.agents.cognition import interview_request
+        from sandbox.agents.emotions import lexicon_emotions
+        from sandbox.seeds import derive_seed
+
+        agent = self.agent(name)
+        retrieved = []
+        if agent.mind is not None and self.embedder is not None:
+            from sandbox.agents.memory import RetrievalConfig
+
+            config = self.config.cognition.retrieval if self.config.cognition else RetrievalConfig()
+            vector = (await self.embedder.embed([question]))[0]
+            retrieved = agent.mind.stream.retrieve(
+                vector,
+                max(self.tick, 1),
+                config.model_copy(update={"k": k}),
+                query_emotions=lexicon_emotions(question),
+                touch=False,
+            )
+        else:  # a reactive agent answers from what it perceived recently
+            from sandbox.agents.memory import Memory, Retrieved
+
+            retrieved = [
+                Retrieved(Memory(i, "observation", o["text"], o["tick"]), 0.0)
+                for i, o in enumerate(agent.recent())
+            ]
+        tick = max(self.tick, 1)
+        request = interview_request(
+            agent,
+            question,
+            retrieved,
+            self.prompts,
+            time=self.clock.describe(tick),
+            tick=self.tick,
+            seed=derive_seed(self.config.seed, "interview", name, question),
+        )
+        answer = await self.client.complete(request)
+        return answer.value.answer, [r.memory.text for r in retrieved]
 
     # --- state ---------------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:

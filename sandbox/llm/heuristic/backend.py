@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from sandbox.errors import ModelUnavailableError
-from sandbox.llm.heuristic import decide, survey, trust
+from sandbox.llm.heuristic import cognition, decide, survey, trust
 from sandbox.llm.request import Completion, LLMRequest, Message, Usage
 
 Policy = Callable[[Mapping[str, Any], random.Random], dict[str, Any]]
@@ -18,6 +18,13 @@ DEFAULT_POLICIES: dict[str, Policy] = {
     "agent.decide": decide.decide,
     "survey.item": survey.survey_item,
     "survey.batch": survey.survey_batch,
+    "memory.importance": cognition.importance,
+    "agent.plan": cognition.plan,
+    "agent.replan": cognition.replan,
+    "agent.reflect.questions": cognition.reflect_questions,
+    "agent.reflect.insights": cognition.reflect_insights,
+    "narrator.resolve": cognition.narrate,
+    "agent.interview": cognition.interview,
     "trust.send": trust.send,
     "trust.forecast": trust.forecast,
     "trust.belief.rank": trust.belief_rank,

@@ -1,6 +1,10 @@
 """The ``agent.decide`` policy: what a persona does this tick, from its traits and situation.
 
-Model (each probability is clipped to [0, 1]):
+Model (each probability is clipped to [0, 1]), in this order:
+- in a conversation, on one's turn: continue with probability 0.75 + 0.2*E - 0.08*turns, else end;
+  one who knows of a happening mentions it (probability 0.5 + 0.4*E); changing one's plan to
+  attend follows the ``will_attend`` rule of the cognition policies
+- away from where the plan says to be: go there (probability 0.85)
 - reply when addressed:  0.35 + 0.35*A + 0.30*E   (agreeable, extraverted people answer)
 - start talking:         0.10 + 0.50*E            (only when someone else is present)
 - move elsewhere:        0.03 + 0.15*O + 0.02*(ticks here) - 0.05*C, plus 0.15*E when alone;
@@ -63,7 +67,36 @@ def _opener(traits: Mapping[str, float], rng: random.Random, to: str | None) -> 
     return line
 
 
+def _gossip(facts: Mapping[str, Any], rng: random.Random, to: str) -> str | None:
+    known = [h for h in facts.get("happenings") or [] if h.get("host") != to]
+    if not known or rng.random() >= 0.5 + 0.4 * facts["traits"]["extraversion"]:
+        return None
+    h = rng.choice(known)
+    who = "I am" if h.get("host") == facts["agent"] else f"{h['host']} is"
+    return (
+        f"{to}, have you heard? {who} throwing {h['what']} at the {h['place']} on "
+        f"{h['when']}. You should come!"
+    )
+
+
+def _plan_change(facts: Mapping[str, Any]) -> str | None:
+    from sandbox.llm.heuristic.cognition import will_attend
+
+    for h in facts.get("new_happenings") or []:
+        if h.get("today") and will_attend(facts["agent"], facts["traits"], h):
+            return f"I'll go to {h['what']} at the {h['place']} at {h['start_hour']}:00."
+    return None
+
+
 def decide(facts: Mapping[str, Any], rng: random.Random) -> dict[str, Any]:
+    change = _plan_change(facts)
+    answer = _decide(facts, rng)
+    if change:
+        answer["plan_change"] = change
+    return answer
+
+
+def _decide(facts: Mapping[str, Any], rng: random.Random) -> dict[str, Any]:
     traits = facts["traits"]
     e, a, o, c = (
         traits["extraversion"],
@@ -75,6 +108,35 @@ def decide(facts: Mapping[str, Any], rng: random.Random) -> dict[str, Any]:
     here: str = facts["place"]
     elsewhere = [p for p in facts.get("places", []) if p != here]
     addressed = [u for u in facts.get("addressed_by", []) if u["speaker"] in others]
+    talk = facts.get("conversation")
+    if talk and talk["partner"] in others:
+        partner = talk["partner"]
+        if rng.random() < _clip(0.75 + 0.2 * e - 0.08 * talk["turns"]):
+            line = _gossip(facts, rng, partner)
+            if line is None:
+                template = rng.choice(_WARM_REPLIES if rng.random() < a else _CURT_REPLIES)
+                line = template.format(to=partner)
+            return {
+                "thought": f"I'm talking with {partner}.",
+                "action": "say",
+                "target": partner,
+                "text": line,
+            }
+        return {
+            "thought": f"I should get going; {partner} will understand.",
+            "action": "end",
+            "target": partner,
+            "text": "",
+        }
+    plan_place = facts.get("plan_place")
+    wants_to_go = plan_place and plan_place != here and plan_place in facts.get("places", [])
+    if wants_to_go and rng.random() < 0.85:
+        return {
+            "thought": f"My plan says I should be at the {plan_place} now.",
+            "action": "move",
+            "target": plan_place,
+            "text": "",
+        }
 
     if addressed and rng.random() < _clip(0.35 + 0.35 * a + 0.30 * e):
         speaker = addressed[-1]["speaker"]
@@ -91,7 +153,7 @@ def decide(facts: Mapping[str, Any], rng: random.Random) -> dict[str, Any]:
             "thought": f"I feel like talking to {to}.",
             "action": "say",
             "target": to,
-            "text": _opener(traits, rng, to),
+            "text": _gossip(facts, rng, to) or _opener(traits, rng, to),
         }
     p_move = 0.03 + 0.15 * o + 0.02 * facts.get("ticks_here", 0) - 0.05 * c
     if not others:
@@ -112,6 +174,8 @@ def decide(facts: Mapping[str, Any], rng: random.Random) -> dict[str, Any]:
         }
     if rng.random() < 0.2 + 0.6 * c:
         activities = list(facts.get("place_activities") or []) or list(_ACTIVITIES)
+        if facts.get("plan_activity") and rng.random() < 0.5:
+            activities = [f"is {facts['plan_activity']}"]
         activity = rng.choice(activities)
         return {
             "thought": f"Time to get something done: I {activity}.",

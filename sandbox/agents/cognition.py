@@ -1,0 +1,248 @@
+"""Requests for the cognitive functions: importance, plans, reflection, interviews.
+
+Each builder returns an ``LLMRequest`` whose ``facts`` carry what the heuristic backend needs.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sandbox.agents.cognition_answers import (
+    FocalQuestions,
+    Insights,
+    InterviewAnswer,
+    importance_model,
+    plan_model,
+)
+from sandbox.llm.request import LLMRequest, json_schema_of
+from sandbox.llm.templates import PromptLibrary
+from sandbox.personas.wording import render
+
+if TYPE_CHECKING:
+    from sandbox.agents.agent import PersonaAgent
+    from sandbox.agents.memory import Memory, Retrieved
+
+
+def _request(
+    agent: PersonaAgent,
+    prompts: PromptLibrary,
+    template: str,
+    purpose: str,
+    model: Any,
+    fields: dict[str, Any],
+    facts: dict[str, Any],
+    tick: int | None,
+    seed: int,
+    temperature: float = 0.7,
+) -> LLMRequest:
+    t = prompts.get(template)
+    base = {"name": agent.name, "persona": render(agent.persona, agent.persona_style)}
+    return LLMRequest(
+        purpose=purpose,
+        messages=t.render({**base, **fields}, schema=json_schema_of(model)),
+        response_model=model,
+        agent=agent.name,
+        tick=tick,
+        temperature=temperature,
+        seed=seed,
+        facts={"agent": agent.name, "traits": agent.persona.big_five.as_dict(), **facts},
+        template=t.name,
+    )
+
+
+def importance_request(
+    agent: PersonaAgent,
+    memories: list[Memory],
+    prompts: PromptLibrary,
+    tick: int,
+    seed: int,
+    keywords: list[str],
+) -> LLMRequest:
+    listing = "\n".join(f"{i + 1}. {m.text}" for i, m in enumerate(memories))
+    return _request(
+        agent,
+        prompts,
+        "memory_importance",
+        "memory.importance",
+        importance_model(len(memories)),
+        {"memories": listing},
+        {"memories": [{"text": m.text, "kind": m.kind} for m in memories], "keywords": keywords},
+        tick,
+        seed,
+        temperature=0.0,
+    )
+
+
+def plan_request(
+    agent: PersonaAgent,
+    prompts: PromptLibrary,
+    *,
+    tick: int,
+    seed: int,
+    date: str,
+    from_hour: int,
+    places: tuple[str, ...],
+    known: list[dict[str, Any]],
+    memories: list[Retrieved],
+) -> LLMRequest:
+    known_text = "".join(
+        f"You know of {h['what']} at the {h['place']} today, {h['start_hour']}:00-{h['end_hour']}:00.\n"
+        for h in known
+        if h.get("today")
+    )
+    return _request(
+        agent,
+        prompts,
+        "agent_plan",
+        "agent.plan",
+        plan_model(places),
+        {
+            "date": date,
+            "home": agent.home,
+            "places": ", ".join(places),
+            "known": known_text,
+            "memories": "\n".join(f"- {r.memory.text}" for r in memories) or "- nothing special",
+            "from_hour": from_hour,
+        },
+        {
+            "home": agent.home,
+            "work": agent.work,
+            "work_activity": agent.work_activity,
+            "places": list(places),
+            "from_hour": from_hour,
+            "happenings": known,
+        },
+        tick,
+        seed,
+    )
+
+
+def replan_request(
+    agent: PersonaAgent,
+    prompts: PromptLibrary,
+    *,
+    tick: int,
+    seed: int,
+    time: str,
+    from_hour: int,
+    places: tuple[str, ...],
+    reason: str,
+    known: list[dict[str, Any]],
+) -> LLMRequest:
+    assert agent.mind is not None
+    return _request(
+        agent,
+        prompts,
+        "agent_replan",
+        "agent.replan",
+        plan_model(places),
+        {
+            "time": time,
+            "plan": agent.mind.plan_text(),
+            "reason": reason,
+            "places": ", ".join(places),
+            "from_hour": from_hour,
+        },
+        {
+            "home": agent.home,
+            "work": agent.work,
+            "work_activity": agent.work_activity,
+            "places": list(places),
+            "from_hour": from_hour,
+            "happenings": known,
+            "reason": reason,
+        },
+        tick,
+        seed,
+    )
+
+
+def _people(text: str, names: list[str]) -> list[str]:
+    return [n for n in names if n in text]
+
+
+def questions_request(
+    agent: PersonaAgent,
+    memories: list[Memory],
+    prompts: PromptLibrary,
+    tick: int,
+    seed: int,
+    names: list[str],
+) -> LLMRequest:
+    others = [n for n in names if n != agent.name]
+    return _request(
+        agent,
+        prompts,
+        "agent_reflect_questions",
+        "agent.reflect.questions",
+        FocalQuestions,
+        {"memories": "\n".join(f"- {m.text}" for m in memories)},
+        {
+            "memories": [
+                {"id": m.id, "text": m.text, "people": _people(m.text, others)} for m in memories
+            ]
+        },
+        tick,
+        seed,
+    )
+
+
+def insights_request(
+    agent: PersonaAgent,
+    questions: list[str],
+    memories: list[Memory],
+    prompts: PromptLibrary,
+    tick: int,
+    seed: int,
+    names: list[str],
+    keywords: list[str],
+) -> LLMRequest:
+    others = [n for n in names if n != agent.name]
+    return _request(
+        agent,
+        prompts,
+        "agent_reflect_insights",
+        "agent.reflect.insights",
+        Insights,
+        {
+            "questions": "; ".join(questions),
+            "memories": "\n".join(f"[{m.id}] {m.text}" for m in memories),
+        },
+        {
+            "memories": [
+                {"id": m.id, "text": m.text, "people": _people(m.text, others)} for m in memories
+            ],
+            "keywords": keywords,
+        },
+        tick,
+        seed,
+    )
+
+
+def interview_request(
+    agent: PersonaAgent,
+    question: str,
+    memories: list[Retrieved],
+    prompts: PromptLibrary,
+    *,
+    time: str,
+    tick: int,
+    seed: int,
+) -> LLMRequest:
+    texts = [r.memory.text for r in memories]
+    return _request(
+        agent,
+        prompts,
+        "agent_interview",
+        "agent.interview",
+        InterviewAnswer,
+        {
+            "question": question,
+            "time": time,
+            "place": agent.place,
+            "memories": "\n".join(f"- {t}" for t in texts) or "- nothing",
+        },
+        {"question": question, "memories": texts},
+        tick,
+        seed,
+    )

@@ -1,0 +1,249 @@
+"""The memory stream (after Park et al. 2023) and its retrieval, vectorised with numpy.
+
+Generative-agents retrieval over the stream's scored memories:
+
+    score = w_recency * recency + w_importance * importance + w_relevance * relevance
+
+each term min-max normalised over the candidates (a term that is the same for all candidates counts
+0.5 for each, as in the original code); recency = decay ** (hours since last access), importance the
+1-10 score, relevance the cosine similarity of embeddings. Top-k by ``argpartition``; retrieved
+memories get their last access set to now (unless ``touch=False``, as in interviews).
+
+Emotion-aware strategies (after Emotional RAG; d_sem = Euclidean distance of embeddings,
+d_emo = 1 - cosine of emotion vectors; smaller is closer):
+``emotional_ca`` top-k by d_sem + d_emo; ``emotional_cm`` by d_sem * d_emo; ``emotional_sc``
+top-``candidates`` by d_sem, re-ranked by d_emo; ``emotional_ss`` top-``candidates`` by d_emo,
+re-ranked by d_sem.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from sandbox.agents.emotions import emotion_distance
+
+MemoryKind = Literal["observation", "conversation", "plan", "reflection"]
+Strategy = Literal[
+    "generative_agents", "emotional_ca", "emotional_cm", "emotional_sc", "emotional_ss"
+]
+
+
+class RetrievalConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    strategy: Strategy = "generative_agents"
+    k: Annotated[int, Field(ge=1)] = 5
+    decay: Annotated[float, Field(gt=0, le=1)] = 0.995
+    w_recency: float = 1.0
+    w_importance: float = 1.0
+    w_relevance: float = 1.0
+    candidates: Annotated[int, Field(ge=1)] = 20
+
+
+@dataclass(frozen=True)
+class Memory:
+    id: int
+    kind: MemoryKind
+    text: str
+    created: int
+    evidence: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Retrieved:
+    memory: Memory
+    score: float
+    recency: float = 0.0
+    importance: float = 0.0
+    relevance: float = 0.0
+
+
+def min_max(x: np.ndarray) -> np.ndarray:
+    lo, hi = float(x.min()), float(x.max())
+    if hi - lo == 0:
+        return np.full_like(x, 0.5, dtype=np.float64)
+    return (x - lo) / (hi - lo)
+
+
+@dataclass
+class MemoryStream:
+    dim: int
+    minutes_per_tick: int
+    memories: list[Memory] = field(default_factory=list)
+    _emb: np.ndarray = field(init=False, default=None)  # type: ignore[assignment]
+    _importance: np.ndarray = field(init=False, default=None)  # type: ignore[assignment]
+    _emotions: np.ndarray = field(init=False, default=None)  # type: ignore[assignment]
+    _created: np.ndarray = field(init=False, default=None)  # type: ignore[assignment]
+    _access: np.ndarray = field(init=False, default=None)  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        self._grow(64)
+
+    def _grow(self, capacity: int) -> None:
+        """Buffers grow by doubling, so adding n memories costs O(n), not O(n^2)."""
+        n = len(self.memories)
+
+        def resized(
+            a: np.ndarray | None, shape: tuple[int, ...], dtype: Any, fill: float
+        ) -> np.ndarray:
+            out = np.full(shape, fill, dtype=dtype)
+            if a is not None:
+                out[:n] = a[:n]
+            return out
+
+        old = getattr(self, "_emb", None) is not None
+        self._emb = resized(self._emb if old else None, (capacity, self.dim), np.float32, 0.0)
+        self._importance = resized(
+            self._importance if old else None, (capacity,), np.float64, np.nan
+        )
+        self._emotions = resized(self._emotions if old else None, (capacity, 8), np.float64, 1.0)
+        self._created = resized(self._created if old else None, (capacity,), np.int64, 0)
+        self._access = resized(self._access if old else None, (capacity,), np.int64, 0)
+
+    def __len__(self) -> int:
+        return len(self.memories)
+
+    def add(
+        self,
+        kind: MemoryKind,
+        text: str,
+        tick: int,
+        embedding: np.ndarray,
+        *,
+        importance: float | None = None,
+        emotions: list[float] | None = None,
+        evidence: tuple[int, ...] = (),
+    ) -> Memory:
+        n = len(self.memories)
+        if n == self._created.shape[0]:
+            self._grow(2 * n)
+        memory = Memory(id=n, kind=kind, text=text, created=tick, evidence=evidence)
+        self.memories.append(memory)
+        self._emb[n] = embedding.astype(np.float32)
+        self._importance[n] = np.nan if importance is None else importance
+        self._emotions[n] = emotions if emotions is not None else [1.0] * 8
+        self._created[n] = tick
+        self._access[n] = tick
+        return memory
+
+    def set_scores(
+        self, ids: list[int], importance: list[float], emotions: list[list[float]]
+    ) -> None:
+        self._importance[ids] = importance
+        self._emotions[ids] = np.asarray(emotions, dtype=float).reshape(len(ids), 8)
+
+    def importance(self, memory_id: int) -> float | None:
+        v = self._importance[memory_id]
+        return None if np.isnan(v) else float(v)
+
+    def emotions(self, memory_id: int) -> list[float]:
+        return self._emotions[memory_id].tolist()
+
+    def embedding(self, memory_id: int) -> np.ndarray:
+        return self._emb[memory_id]
+
+    def unscored(self) -> list[Memory]:
+        return [m for m in self.memories if np.isnan(self._importance[m.id])]
+
+    def recent(self, n: int, kinds: tuple[str, ...] | None = None) -> list[Memory]:
+        chosen = [m for m in self.memories if kinds is None or m.kind in kinds]
+        return chosen[-n:]
+
+    def retrieve(
+        self,
+        query: np.ndarray,
+        now: int,
+        config: RetrievalConfig,
+        *,
+        query_emotions: list[float] | None = None,
+        touch: bool = True,
+    ) -> list[Retrieved]:
+        """The top-k scored memories for ``query`` at tick ``now``, best first."""
+        candidates = np.flatnonzero(~np.isnan(self._importance[: len(self.memories)]))
+        if candidates.size == 0:
+            return []
+        k = min(config.k, candidates.size)
+        emb = self._emb[candidates]
+        if config.strategy == "generative_agents":
+            hours = (now - self._access[candidates]) * self.minutes_per_tick / 60.0
+            recency = min_max(config.decay**hours)
+            importance = min_max(self._importance[candidates])
+            relevance = min_max(emb @ query.astype(np.float32))
+            score = (
+                config.w_recency * recency
+                + config.w_importance * importance
+                + config.w_relevance * relevance
+            )
+            order = _top(score, k)
+            picked = [
+                Retrieved(
+                    self.memories[candidates[i]],
+                    float(score[i]),
+                    float(recency[i]),
+                    float(importance[i]),
+                    float(relevance[i]),
+                )
+                for i in order
+            ]
+        else:
+            d_sem = np.linalg.norm(emb - query.astype(np.float32), axis=1)
+            q_emo = np.asarray(query_emotions or [1.0] * 8, dtype=float)
+            d_emo = emotion_distance(q_emo, self._emotions[candidates])
+            if config.strategy == "emotional_ca":
+                order = _top(-(d_sem + d_emo), k)
+            elif config.strategy == "emotional_cm":
+                order = _top(-(d_sem * d_emo), k)
+            else:
+                first, second = (
+                    (d_sem, d_emo) if config.strategy == "emotional_sc" else (d_emo, d_sem)
+                )
+                pool = _top(-first, min(config.candidates, candidates.size))
+                order = pool[np.argsort(second[pool], kind="stable")][:k]
+            picked = [
+                Retrieved(
+                    self.memories[candidates[i]],
+                    float(-(d_sem[i] + d_emo[i])),
+                    relevance=float(-d_sem[i]),
+                )
+                for i in order
+            ]
+        if touch:
+            self._access[[r.memory.id for r in picked]] = now
+        return picked
+
+    def truncate(self, n: int) -> None:
+        """Forget memories n.. (rolling back a tick that failed)."""
+        del self.memories[n:]
+        self._importance[n:] = np.nan
+
+    def unscore(self, ids: list[int]) -> None:
+        self._importance[ids] = np.nan
+
+    def access_state(self) -> list[int]:
+        return self._access[: len(self.memories)].tolist()
+
+    def load_access(self, access: list[int]) -> None:
+        self._access[: len(access)] = access
+
+    def row(self, memory: Memory) -> dict[str, Any]:
+        """The ``memories`` table row of a memory."""
+        return {
+            "mem_id": memory.id,
+            "tick": memory.created,
+            "kind": memory.kind,
+            "text": memory.text,
+            "importance": self.importance(memory.id),
+            "emotions": self.emotions(memory.id),
+            "evidence": list(memory.evidence),
+            "embedding": self._emb[memory.id].tobytes(),
+        }
+
+
+def _top(score: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the k largest scores, best first; ties by position (earlier memory first)."""
+    idx = np.arange(score.size) if k >= score.size else np.argpartition(-score, k - 1)[:k]
+    return idx[np.lexsort((idx, -score[idx]))]

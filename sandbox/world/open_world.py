@@ -1,0 +1,481 @@
+"""The default rules: agents at places say, move, do, wait, or end a conversation.
+
+Without a ``cognition`` block agents are reactive: one ``agent.decide`` call per agent and tick.
+With it they are generative agents (docs/cognition.md):
+
+- perceived events become memories (embedded in one batch per tick); an asleep agent perceives
+  nothing;
+- at the start of each simulated day every agent makes a day plan in hourly blocks (one call);
+- each tick, concurrently and from the same snapshot: ``agent.decide`` for agents that are awake
+  and not waiting for their turn in a conversation, with retrieved memories and the current plan
+  block in the prompt, and ``memory.importance`` scoring all of an agent's new memories at once;
+- resolution in the seeded order; free-form acts go to the narrator (one call per tick); an answer's
+  ``plan_change`` triggers a replan of the rest of the day (one call);
+- after resolution, agents whose summed importance passed the threshold reflect (two calls).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from sandbox.agents.actions import Decision, Do, EndConversation, Move, Say
+from sandbox.agents.agent import Situation
+from sandbox.agents.cognition import (
+    importance_request,
+    insights_request,
+    plan_request,
+    questions_request,
+    replan_request,
+)
+from sandbox.agents.emotions import lexicon_emotions
+from sandbox.errors import ModelAnswerError
+from sandbox.seeds import derive_seed
+from sandbox.store.records import ActionRecord, ThoughtRecord
+from sandbox.world.config import CognitionConfig
+from sandbox.world.conversations import Conversations
+from sandbox.world.narrator import Act, Narrator
+from sandbox.world.resolve import apply_action
+from sandbox.world.rules import Resolution, gather_outcomes
+
+if TYPE_CHECKING:
+    from sandbox.agents.agent import PersonaAgent
+    from sandbox.world.world import World
+
+SLEEP, LISTEN = "sleep", "listen"
+
+
+class OpenWorldRules:
+    name = "open-world"
+
+    def __init__(self, cognition: CognitionConfig | None = None) -> None:
+        self.cog = cognition
+        self.narrator = Narrator() if cognition is not None and cognition.narrator else None
+        self.conversations = Conversations(cognition.conversation_turns if cognition else 8)
+
+    # --- scene ---------------------------------------------------------------------------------
+    def scene(self, world: World, tick: int) -> None:
+        narrator = self.narrator or Narrator()
+        if tick == 1:
+            narrator.describe_scenes(world)
+        for ev in world.scheduled_events(tick):
+            narrator.announce(world, ev.text, ev.place)
+
+    # --- cognition helpers -------------------------------------------------------------------
+    def happenings(self, world: World, tick: int, agent: PersonaAgent) -> list[dict[str, Any]]:
+        if agent.mind is None:
+            return []
+        day = world.day_of(tick)
+        out = []
+        for h in world.config.happenings:
+            if h.what in agent.mind.known_happenings:
+                weekday = (world.clock.start.date() + timedelta(days=h.day - 1)).strftime("%A")
+                out.append(
+                    {
+                        **h.model_dump(),
+                        "today": h.day == day,
+                        "when": f"{weekday} at {h.start_hour}:00",
+                    }
+                )
+        return out
+
+    def _learn(self, world: World, agent: PersonaAgent, texts: list[str]) -> list[str]:
+        """Happenings the agent hears of in ``texts`` (or hosts); returns the newly known."""
+        assert agent.mind is not None
+        new = []
+        for h in world.config.happenings:
+            if h.what in agent.mind.known_happenings:
+                continue
+            if h.host == agent.name or any(h.keyword.lower() in t.lower() for t in texts):
+                agent.mind.known_happenings.append(h.what)
+                new.append(h.what)
+        return new
+
+    @staticmethod
+    def asleep(agent: PersonaAgent, hour: int) -> bool:
+        if agent.mind is None:
+            return False
+        block = agent.mind.block_at(hour)
+        return bool(
+            block and "sleep" in block["activity"].lower() and agent.place == block["place"]
+        )
+
+    async def _remember(self, world: World, tick: int, hour: int) -> dict[str, list[str]]:
+        """Pending perceptions -> memories (one embedding batch); returns newly known happenings."""
+        jobs = []
+        for agent in world.persona_agents:
+            mind = agent.mind
+            if mind is None:
+                continue
+            if self.asleep(agent, hour):
+                mind.pending.clear()
+            for kind, text, t, tags in mind.pending:
+                jobs.append((agent, kind, text, t, tags))
+            mind.pending.clear()
+        learned: dict[str, list[str]] = {}
+        if jobs:
+            vectors = await world.embedder.embed([j[2] for j in jobs])
+            for (agent, kind, text, t, _tags), v in zip(jobs, vectors, strict=True):
+                agent.mind.stream.add(kind, text, t, v)  # type: ignore[union-attr]
+        for agent in world.persona_agents:
+            if agent.mind is not None:
+                texts = [m.text for m in agent.mind.stream.unscored()]
+                learned[agent.name] = self._learn(world, agent, texts)
+        return learned
+
+    async def _plan_day(self, world: World, tick: int) -> None:
+        day, hour = world.day_of(tick), world.clock.time_at(tick).hour
+        requests, keys = [], []
+        for agent in world.persona_agents:
+            if agent.mind is None or agent.mind.plan_day == day:
+                continue
+            query = (await world.embedder.embed([f"plans for today {agent.name}"]))[0]
+            memories = agent.mind.stream.retrieve(query, tick, self.cog.retrieval)  # type: ignore[union-attr]
+            requests.append(
+                plan_request(
+                    agent,
+                    world.prompts,
+                    tick=tick,
+                    seed=derive_seed(world.config.seed, tick, agent.name, "plan"),
+                    date=world.clock.time_at(tick).strftime("%A %d %B %Y"),
+                    from_hour=hour,
+                    places=tuple(world.places),
+                    known=self.happenings(world, tick, agent),
+                    memories=memories,
+                )
+            )
+            keys.append(agent.name)
+        outcomes = await gather_outcomes(world, requests, keys)
+        for name, outcome in outcomes.items():
+            await self._set_plan(world, tick, world.agent(name), outcome, day)
+
+    async def _set_plan(
+        self, world: World, tick: int, agent: PersonaAgent, outcome: Any, day: int
+    ) -> None:
+        mind = agent.mind
+        assert mind is not None
+        mind.plan_day = day
+        if isinstance(outcome, ModelAnswerError):
+            mind.plan = []  # no plan: the agent acts without one; the failure is in llm_calls
+            return
+        mind.plan = [b.model_dump() for b in outcome.value.blocks]
+        text = f"My plan for {world.clock.time_at(tick).strftime('%A')}: {mind.plan_text()}"
+        vector = (await world.embedder.embed([text]))[0]
+        mind.stream.add("plan", text, tick, vector)
+
+    # --- decide ---------------------------------------------------------------------------------
+    async def decide(self, world: World, tick: int) -> dict[str, Any]:
+        hour = world.clock.time_at(tick).hour
+        learned: dict[str, list[str]] = {}
+        if self.cog is not None:
+            learned = await self._remember(world, tick, hour)
+            if self.cog.planning:
+                await self._plan_day(world, tick)
+        occupancy = world.occupancy()
+        crowd = {p: len(names) for p, names in occupancy.items()}
+        passive: dict[str, str] = {}
+        acting = []
+        for agent in world.persona_agents:
+            if self.asleep(agent, hour):
+                passive[agent.name] = SLEEP
+            elif self.cog is not None and self.conversations.listening(agent.name):
+                passive[agent.name] = LISTEN
+            else:
+                acting.append(agent)
+        queries = {}
+        if self.cog is not None and acting:
+            texts = [self._query_text(world, a, occupancy, hour) for a in acting]
+            for agent, vector, text in zip(
+                acting, await world.embedder.embed(texts), texts, strict=True
+            ):
+                queries[agent.name] = (vector, lexicon_emotions(text))
+        requests, keys = [], []
+        for agent in acting:
+            retrieved = ()
+            if agent.name in queries and agent.mind is not None:
+                vector, emotions = queries[agent.name]
+                retrieved = tuple(
+                    agent.mind.stream.retrieve(
+                        vector, tick, self.cog.retrieval, query_emotions=emotions
+                    )
+                )  # type: ignore[union-attr]
+                agent.last_retrieved = retrieved
+            talk = self.conversations.of(agent.name) if self.cog is not None else None
+            known = self.happenings(world, tick, agent)
+            place = world.places[agent.place]
+            situation = Situation(
+                tick=tick,
+                time_text=world.clock.describe(tick),
+                hour=hour,
+                place=agent.place,
+                place_description=place.description,
+                place_activities=tuple(place.activities),
+                others_here=tuple(n for n in occupancy[agent.place] if n != agent.name),
+                places=tuple(world.places),
+                crowd=crowd,
+                conversation=(
+                    {"partner": talk.partner(agent.name), "turns": talk.turns} if talk else None
+                ),
+                memories=retrieved,
+                happenings=tuple(known),
+                new_happenings=tuple(h for h in known if h["what"] in learned.get(agent.name, [])),
+            )
+            seed = derive_seed(world.config.seed, tick, agent.name)
+            requests.append(agent.decision_request(situation, world.prompts, seed))
+            keys.append(agent.name)
+        keywords = [h.keyword for h in world.config.happenings]
+        for agent in world.persona_agents:
+            if agent.mind is None:
+                continue
+            unscored = agent.mind.stream.unscored()
+            if unscored:
+                requests.append(
+                    importance_request(
+                        agent,
+                        unscored,
+                        world.prompts,
+                        tick,
+                        derive_seed(world.config.seed, tick, agent.name, "importance"),
+                        keywords,
+                    )
+                )
+                keys.append(f"importance|{agent.name}")
+        outcomes = await gather_outcomes(world, requests, keys)
+        result: dict[str, Any] = dict(passive)
+        for key, outcome in outcomes.items():
+            if key.startswith("importance|"):
+                self._score(world.agent(key.split("|", 1)[1]), outcome)
+            else:
+                result[key] = outcome if isinstance(outcome, ModelAnswerError) else outcome.value
+        return result
+
+    @staticmethod
+    def _query_text(
+        world: World, agent: PersonaAgent, occupancy: dict[str, list[str]], hour: int
+    ) -> str:
+        block = agent.mind.block_at(hour) if agent.mind else None
+        recent = " ".join(o["text"] for o in agent.observations[-3:])
+        others = ", ".join(n for n in occupancy[agent.place] if n != agent.name)
+        plan = f"{block['activity']} at the {block['place']}" if block else ""
+        return f"{agent.name} at the {agent.place} with {others}. {plan}. {recent}"
+
+    @staticmethod
+    def _score(agent: PersonaAgent, outcome: Any) -> None:
+        mind = agent.mind
+        assert mind is not None
+        if isinstance(outcome, ModelAnswerError):
+            return  # stays unscored (recorded in llm_calls); scoring is asked again next tick
+        unscored = mind.stream.unscored()
+        scores = [float(s) for s in outcome.value.scores]
+        emotions = outcome.value.emotions or [lexicon_emotions(m.text) for m in unscored]
+        mind.stream.set_scores([m.id for m in unscored], scores, emotions)
+        mind.scored_this_tick.extend(m.id for m in unscored)
+        mind.since_reflection += sum(scores)
+
+    # --- resolve --------------------------------------------------------------------------------
+    async def resolve(
+        self, world: World, tick: int, order: list[str], outcomes: dict[str, Any]
+    ) -> Resolution:
+        out = Resolution()
+        acts: list[Act] = []
+        replans: list[tuple[PersonaAgent, str]] = []
+        moved: set[str] = set()
+        for position, name in enumerate(order):
+            agent = world.agent(name)
+            outcome = outcomes[name]
+            base = {"tick": tick, "agent": name, "resolution_order": position}
+            if outcome in (SLEEP, LISTEN):
+                out.actions.append(ActionRecord(**base, kind=outcome))
+                continue
+            if isinstance(outcome, ModelAnswerError):
+                out.actions.append(
+                    ActionRecord(**base, kind="error", status="error", detail=str(outcome))
+                )
+                continue
+            assert isinstance(outcome, Decision)
+            out.thoughts.append(
+                ThoughtRecord(tick=tick, agent=name, purpose="agent.decide", text=outcome.thought)
+            )
+            action = outcome.to_action()
+            if outcome.plan_change and agent.mind is not None and self.cog and self.cog.planning:
+                replans.append((agent, outcome.plan_change))
+            if isinstance(action, EndConversation):
+                ended = self.conversations.end(name)
+                if ended:
+                    self._emit_end(world, ended)
+                out.actions.append(
+                    ActionRecord(
+                        **base,
+                        kind="end",
+                        target=ended.partner(name) if ended else None,
+                        status="ok" if ended else "invalid",
+                        detail="" if ended else "not in a conversation",
+                    )
+                )
+                continue
+            if isinstance(action, Move):
+                ended = self.conversations.end(name)
+                if ended:
+                    self._emit_end(world, ended)
+            if isinstance(action, Do) and self.narrator is not None:
+                acts.append(Act(name, agent.place, action.activity))
+                out.actions.append(ActionRecord(**base, kind="do", text=action.activity))
+                continue
+            record = apply_action(world, agent, action, base)
+            if isinstance(action, Say) and record.status == "ok" and self.cog is not None:
+                change = self.conversations.spoke(name, record.target, agent.place)
+                if change and change[0] == "ended" and change[1] is not None:
+                    self._emit_end(world, change[1])
+            if record.kind == "move" and record.status == "ok":
+                moved.add(name)
+            out.actions.append(record)
+        for agent in world.persona_agents:
+            agent.ticks_here = 0 if agent.name in moved else agent.ticks_here + 1
+        if self.narrator is not None and acts:
+            for name, status in (await self.narrator.resolve(world, tick, acts)).items():
+                mind = world.agent(name).mind
+                if mind is not None:
+                    mind.status = status
+        if replans:
+            await self._replan(world, tick, replans)
+        return out
+
+    def _emit_end(self, world: World, c: Any) -> None:
+        world.bus.emit(
+            "conversation_end",
+            "world",
+            f"{c.a} and {c.b} finish their conversation.",
+            visibility="place",
+            place=c.place,
+            data={"to": None},
+        )
+
+    async def _replan(
+        self, world: World, tick: int, replans: list[tuple[PersonaAgent, str]]
+    ) -> None:
+        hour = world.clock.time_at(tick).hour
+        requests = [
+            replan_request(
+                agent,
+                world.prompts,
+                tick=tick,
+                seed=derive_seed(world.config.seed, tick, agent.name, "replan"),
+                time=world.clock.describe(tick),
+                from_hour=hour,
+                places=tuple(world.places),
+                reason=reason,
+                known=self.happenings(world, tick, agent),
+            )
+            for agent, reason in replans
+        ]
+        outcomes = await gather_outcomes(world, requests, [a.name for a, _ in replans])
+        day = world.day_of(tick)
+        for agent, _ in replans:
+            outcome = outcomes[agent.name]
+            mind = agent.mind
+            assert mind is not None
+            if isinstance(outcome, ModelAnswerError):
+                continue  # the old plan stands; the failure is in llm_calls
+            kept = [b for b in mind.plan if b["end_hour"] <= hour]
+            new_blocks = [b.model_dump() for b in outcome.value.blocks]
+            mind.plan = kept + new_blocks
+            await self._set_plan_memory(world, tick, agent, day)
+
+    async def _set_plan_memory(
+        self, world: World, tick: int, agent: PersonaAgent, day: int
+    ) -> None:
+        mind = agent.mind
+        assert mind is not None
+        mind.plan_day = day
+        text = f"I changed my plan: {mind.plan_text()}"
+        mind.stream.add("plan", text, tick, (await world.embedder.embed([text]))[0])
+
+    # --- reflect --------------------------------------------------------------------------------
+    async def reflect(self, world: World, tick: int) -> None:
+        if self.cog is None or not self.cog.reflection:
+            return
+        due = [
+            a
+            for a in world.persona_agents
+            if a.mind is not None and a.mind.since_reflection >= self.cog.reflection_threshold
+        ]
+        if not due:
+            return
+        names = [a.name for a in world.persona_agents]
+        keywords = [h.keyword for h in world.config.happenings]
+        window = self.cog.reflection_window
+        requests = [
+            questions_request(
+                a,
+                a.mind.stream.recent(window),
+                world.prompts,
+                tick,  # type: ignore[union-attr]
+                derive_seed(world.config.seed, tick, a.name, "questions"),
+                names,
+            )
+            for a in due
+        ]
+        questions = await gather_outcomes(world, requests, [a.name for a in due])
+        insight_requests, keys = [], []
+        for agent in due:
+            asked = questions[agent.name]
+            if isinstance(asked, ModelAnswerError):
+                continue
+            qs = asked.value.questions
+            evidence: dict[int, Any] = {}
+            for vector, q in zip(await world.embedder.embed(qs), qs, strict=True):
+                for r in agent.mind.stream.retrieve(
+                    vector,
+                    tick,
+                    self.cog.retrieval,  # type: ignore[union-attr]
+                    query_emotions=lexicon_emotions(q),
+                ):
+                    evidence[r.memory.id] = r.memory
+            insight_requests.append(
+                insights_request(
+                    agent,
+                    qs,
+                    [evidence[i] for i in sorted(evidence)],
+                    world.prompts,
+                    tick,
+                    derive_seed(world.config.seed, tick, agent.name, "insights"),
+                    names,
+                    keywords,
+                )
+            )
+            keys.append(agent.name)
+        insights = await gather_outcomes(world, insight_requests, keys)
+        for name, outcome in insights.items():
+            agent = world.agent(name)
+            mind = agent.mind
+            assert mind is not None
+            if isinstance(outcome, ModelAnswerError):
+                continue
+            texts = [i.text for i in outcome.value.insights]
+            for insight, vector in zip(
+                outcome.value.insights, await world.embedder.embed(texts), strict=True
+            ):
+                valid = tuple(i for i in insight.evidence if 0 <= i < len(mind.stream))
+                memory = mind.stream.add(
+                    "reflection",
+                    insight.text,
+                    tick,
+                    vector,
+                    importance=float(insight.importance),
+                    emotions=lexicon_emotions(insight.text),
+                    evidence=valid,
+                )
+                mind.scored_this_tick.append(memory.id)
+            mind.since_reflection = 0.0
+
+    # --- state ------------------------------------------------------------------------------------
+    def state_dict(self) -> dict[str, Any]:
+        return {
+            "conversations": self.conversations.state_dict(),
+            "narrator": self.narrator.state_dict() if self.narrator else {},
+        }
+
+    def load_state(self, state: dict[str, Any]) -> None:
+        self.conversations.load_state(state.get("conversations", []))
+        if self.narrator is not None:
+            self.narrator.load_state(state.get("narrator", {}))
