@@ -75,12 +75,11 @@ QUICKSTART = [
     ),
     new_code_cell(
         "# Where was everyone? The world's state is checkpointed at every tick.\n"
-        "import json\n"
+        "import pandas as pd\n\n"
         "from sandbox.store.reader import RunReader\n\n"
         "with RunReader(run.path) as reader:\n"
         "    places = {t: {n: a['place'] for n, a in reader.state_at(t)['agents'].items()}\n"
         "              for t in range(1, reader.last_tick() + 1)}\n"
-        "import pandas as pd\n"
         "pd.DataFrame(places).T.head(10)"
     ),
 ]
@@ -96,9 +95,9 @@ TRUST = [
     ),
     new_code_cell(SETUP + "\n\nMODEL = 'heuristic'\nAPI_BASE = None"),
     new_code_cell(
-        "import yaml\n"
+        "import yaml\n\n"
         "from sandbox.runner.experiment import arun_experiment\n"
-        "from sandbox.runner.settings import RunSettings\n\n"
+        "from sandbox.runner.settings import RunSettings\n\n\n"
         "def study(name, **overrides):\n"
         "    config = yaml.safe_load((ROOT / f'experiments/trust_{name}.yaml').read_text())\n"
         "    config.update(bank=str(ROOT / 'personas/gss_bank.jsonl'), **overrides)\n"
@@ -142,13 +141,99 @@ TRUST = [
     ),
     new_markdown_cell("## Figure 1: forecast error against horizon"),
     new_code_cell(
-        "from sandbox.analysis.trust import forecast_errors, forecast_mae, plot_forecast_mae\n"
         "from IPython.display import Image\n\n"
+        "from sandbox.analysis.trust import forecast_errors, forecast_mae, plot_forecast_mae\n\n"
         "mae = forecast_mae(forecast_errors(load_runs(forecast)))\n"
         "Image(filename=str(plot_forecast_mae(mae, forecast / 'forecast_mae.png')))"
     ),
     new_code_cell(
         "mae.pivot_table(index=['model', 'archetype'], columns='round', values='mae').round(2)"
+    ),
+]
+
+
+DEBATE = [
+    new_markdown_cell(
+        "# Debate dynamics\n\n"
+        "Group debates after DEBATE (Chuang et al. 2025): private opinions before and after, "
+        "rounds of public posts (their stance rated by a separate judge call) and one-to-one "
+        "chats with a new partner each round. Offline, the **heuristic** backend moves opinions "
+        "by a bounded-confidence rule whose stubbornness depends on openness and agreeableness; "
+        "set `MODEL` to run a language model instead."
+    ),
+    new_code_cell(SETUP + "\n\nMODEL = 'heuristic'\nAPI_BASE = None"),
+    new_code_cell(
+        "from sandbox.runner.experiment import arun_experiment\n"
+        "from sandbox.runner.settings import RunSettings\n\n"
+        "folder = await arun_experiment(ROOT / 'experiments/debate.yaml',\n"
+        "                               RunSettings(model=MODEL, api_base=API_BASE, out=RUNS))\n"
+        "folder"
+    ),
+    new_code_cell(
+        "from sandbox.analysis import debate, load_runs\n\n"
+        "rs = load_runs(folder)\n"
+        "debate.opinions(rs)[['agent', 'group', 'topic', 'initial', 'final', 'change']].head(8)"
+    ),
+    new_markdown_cell("## Group mean and SD trajectories"),
+    new_code_cell(
+        "debate.trajectories(rs).pivot_table(index='group', columns='phase', values=['mean', 'sd']).round(2)"
+    ),
+    new_markdown_cell(
+        "## Regression to the mean, pull towards the first partner, public-private gap"
+    ),
+    new_code_cell("debate.dynamics(rs).round(3)"),
+    new_code_cell("debate.public_private_gap(rs).groupby('round')['gap'].describe().round(2)"),
+    new_code_cell(
+        "from IPython.display import Image\n\n"
+        "Image(filename=str(debate.plot_trajectories(rs, folder / 'opinion_trajectories.png')))"
+    ),
+]
+
+ILLUSION = [
+    new_markdown_cell(
+        "# Self-report against behaviour\n\n"
+        "After *The Personality Illusion* (Han et al. 2025): every agent takes the IPIP-NEO-120 and "
+        "plays the classic games (dictator, ultimatum, public goods, prisoner's dilemma). Each "
+        "behaviour is regressed on the five self-reported domain scores; the signs of significant "
+        "links are compared with the directions the literature reports "
+        "(`experiments/personality_directions.yaml`). Offline on the **heuristic** backend, "
+        "prosocial play depends on assigned agreeableness, so the expected links appear."
+    ),
+    new_code_cell(SETUP + "\n\nMODEL = 'heuristic'\nAPI_BASE = None"),
+    new_code_cell(
+        "from sandbox.runner.experiment import arun_experiment\n"
+        "from sandbox.runner.settings import RunSettings\n\n"
+        "folder = await arun_experiment(ROOT / 'experiments/personality_illusion.yaml',\n"
+        "                               RunSettings(model=MODEL, api_base=API_BASE, out=RUNS))"
+    ),
+    new_code_cell(
+        "from sandbox.analysis import games, load_runs\n\n"
+        "rs = load_runs(folder)\n"
+        "data = games.behaviours(rs).merge(games.self_reports(rs), on=['run', 'agent'])\n"
+        "data.drop(columns=['run', 'model']).describe().round(2)"
+    ),
+    new_markdown_cell("## What agents expected to do, against what they did"),
+    new_code_cell(
+        "ev = games.expectations_vs_play(rs)\n"
+        "for b in games.BEHAVIOURS:\n"
+        "    print(f\"{b:28s} corr(expected, played) = {ev['expected_' + b].corr(ev[b]):.2f}\")"
+    ),
+    new_markdown_cell("## Regressions and the share of agreeing signs"),
+    new_code_cell(
+        "directions = games.load_directions(ROOT / 'experiments/personality_directions.yaml')\n"
+        "links = games.personality_links(rs, directions)\n"
+        "links.round(3)"
+    ),
+    new_code_cell("games.illusion_summary(links)"),
+    new_code_cell(
+        "import matplotlib.pyplot as plt\n\n"
+        "fig, axes = plt.subplots(1, 4, figsize=(14, 3.2), sharey=False)\n"
+        "for ax, b in zip(axes, games.BEHAVIOURS, strict=True):\n"
+        "    ax.scatter(data['agreeableness'], data[b], s=12)\n"
+        "    ax.set_xlabel('self-reported agreeableness')\n"
+        "    ax.set_title(b, fontsize=9)\n"
+        "fig.tight_layout()\n"
+        "plt.show()"
     ),
 ]
 
@@ -167,3 +252,5 @@ def write(name: str, cells: list) -> None:
 if __name__ == "__main__":
     write("01_quickstart.ipynb", QUICKSTART)
     write("02_trust_belief_behavior.ipynb", TRUST)
+    write("03_debate_dynamics.ipynb", DEBATE)
+    write("04_self_report_vs_behaviour.ipynb", ILLUSION)

@@ -102,7 +102,7 @@ def run(
 def _run_experiment(path, console, **opts):  # type: ignore[no-untyped-def]
     import asyncio
 
-    from sandbox.analysis.trust import trust_report
+    from sandbox.analysis.report import experiment_report
     from sandbox.console import print_report
     from sandbox.runner.experiment import arun_experiment
 
@@ -115,7 +115,17 @@ def _run_experiment(path, console, **opts):  # type: ignore[no-untyped-def]
                 on_run=lambda d: status.update(f"Running {path}... finished {d.name}"),
             )
         )
-    print_report(console, trust_report(folder), folder)
+    print_report(console, experiment_report(folder, directions_for(path)), folder)
+
+
+def directions_for(path):  # type: ignore[no-untyped-def]
+    """The directions file an experiment file names (personality illusion), if any."""
+    from sandbox.validation import read_structured_file
+
+    data = read_structured_file(Path(path), what="experiment file")
+    if isinstance(data, dict) and data.get("experiment") == "personality_illusion":
+        return Path(path).parent / data.get("directions_file", "personality_directions.yaml")
+    return None
 
 
 def _open_run(world, resume, **opts):  # type: ignore[no-untyped-def]

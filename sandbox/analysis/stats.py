@@ -65,3 +65,73 @@ def eta_squared_from_summary(
     ss_b = float((counts * (mu - grand) ** 2).sum())
     ss_w = float(((counts - 1) * sd**2).sum())
     return ss_b / (ss_b + ss_w) if ss_b + ss_w > 0 else 0.0
+
+
+def pearson(x: Sequence[float], y: Sequence[float]) -> float:
+    a, b = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    if len(a) < 2 or a.std() == 0 or b.std() == 0:
+        return float("nan")
+    return float(np.corrcoef(a, b)[0, 1])
+
+
+def _betacf(a: float, b: float, x: float) -> float:
+    """Continued fraction of the incomplete beta function (modified Lentz)."""
+    tiny, qab, qap, qam = 1e-30, a + b, a + 1.0, a - 1.0
+    c, d = 1.0, 1.0 - qab * x / qap
+    d = 1.0 / (d if abs(d) > tiny else tiny)
+    h = d
+    for m in range(1, 300):
+        m2 = 2 * m
+        aa = m * (b - m) * x / ((qam + m2) * (a + m2))
+        d = 1.0 + aa * d
+        d = 1.0 / (d if abs(d) > tiny else tiny)
+        c = 1.0 + aa / c if abs(1.0 + aa / c) > tiny else tiny
+        h *= d * c
+        aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2))
+        d = 1.0 + aa * d
+        d = 1.0 / (d if abs(d) > tiny else tiny)
+        c = 1.0 + aa / c if abs(1.0 + aa / c) > tiny else tiny
+        delta = d * c
+        h *= delta
+        if abs(delta - 1.0) < 1e-12:
+            break
+    return h
+
+
+def betainc(a: float, b: float, x: float) -> float:
+    """The regularised incomplete beta function I_x(a, b)."""
+    import math
+
+    if x <= 0:
+        return 0.0
+    if x >= 1:
+        return 1.0
+    lbeta = math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b)
+    front = math.exp(lbeta + a * math.log(x) + b * math.log(1 - x))
+    if x < (a + 1) / (a + b + 2):
+        return front * _betacf(a, b, x) / a
+    return 1.0 - front * _betacf(b, a, 1 - x) / b
+
+
+def t_two_sided_p(t: float, df: float) -> float:
+    """Two-sided p-value of Student's t with ``df`` degrees of freedom."""
+    return betainc(df / 2, 0.5, df / (df + t * t))
+
+
+def ols(y: Sequence[float], x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Least squares with an intercept: (coefficients, standard errors, two-sided p-values),
+    intercept first."""
+    yv = np.asarray(y, dtype=float)
+    design = np.column_stack([np.ones(len(yv)), np.asarray(x, dtype=float)])
+    n, k = design.shape
+    if n <= k:
+        raise ValueError(f"ols needs more observations ({n}) than coefficients ({k})")
+    beta, *_ = np.linalg.lstsq(design, yv, rcond=None)
+    resid = yv - design @ beta
+    sigma2 = float(resid @ resid) / (n - k)
+    cov = sigma2 * np.linalg.pinv(design.T @ design)
+    se = np.sqrt(np.clip(np.diag(cov), 0, None))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = np.where(se > 0, beta / se, np.inf)
+    p = np.array([t_two_sided_p(float(v), n - k) if np.isfinite(v) else 0.0 for v in t])
+    return beta, se, p

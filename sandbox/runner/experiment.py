@@ -12,7 +12,7 @@ from sandbox.runner.run import Run
 from sandbox.runner.settings import RunSettings
 from sandbox.validation import read_structured_file
 
-EXPERIMENTS = ("trust",)
+EXPERIMENTS = ("trust", "debate", "games", "personality_illusion")
 
 
 def is_experiment_file(path: str | Path) -> bool:
@@ -39,19 +39,23 @@ async def arun_experiment(
     settings = settings or RunSettings()
     data = read_structured_file(Path(path), what="experiment file")
     kind = data.get("experiment") if isinstance(data, dict) else None
-    if kind != "trust":
+    if kind not in EXPERIMENTS:
         raise ConfigError(f"{path}: unknown experiment {kind!r}; known: {', '.join(EXPERIMENTS)}")
-    from sandbox.scenarios.trust_study import load_study, study_worlds
+    if kind == "trust":
+        from sandbox.scenarios.trust_study import load_study, study_worlds
 
-    study = load_study(path)
+        study = load_study(path)
+        worlds = study_worlds(study)
+        title = study.name or "trust-" + study.study
+    else:
+        from sandbox.scenarios.social_studies import load_social_study, social_worlds
+
+        study = load_social_study(path)
+        worlds = social_worlds(study)
+        title = study.name or kind
     models = [settings.model] if settings.model != "heuristic" else study.models
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    out = (
-        Path(folder)
-        if folder
-        else settings.out / f"{_slug(study.name or 'trust-' + study.study)}-{stamp}"
-    )
-    worlds = study_worlds(study)
+    out = Path(folder) if folder else settings.out / f"{_slug(title)}-{stamp}"
     for model in models:
         for label, world in worlds:
             run_settings = settings.model_copy(update={"model": model, "seed": None, "ticks": None})
@@ -60,8 +64,39 @@ async def arun_experiment(
             )
             try:
                 await run.arun()
+                if kind == "personality_illusion":
+                    await _self_reports(run, study)
             finally:
                 run.close()
             if on_run is not None:
                 on_run(run.directory)
     return out
+
+
+async def _self_reports(run: Run, study) -> None:  # type: ignore[no-untyped-def]
+    """Give every agent of the run the IPIP-NEO-120, stored in the run's surveys tables."""
+    import asyncio
+
+    from sandbox.agents.survey import administer
+    from sandbox.personas.questionnaire import load_instrument
+
+    instrument = load_instrument("ipip-neo-120")
+    client = run.world.client
+    results = await asyncio.gather(
+        *(
+            administer(
+                a.persona,
+                instrument,
+                client,
+                mode=study.survey_mode,
+                batch_size=study.survey_batch_size,
+                seed=study.seed,
+                tick=run.world.tick,
+                prompts=run.world.prompts,
+            )
+            for a in run.world.persona_agents
+        )
+    )
+    for result in results:
+        run.writer.record_survey(result.to_record(), tick=run.world.tick)
+    run.writer.record_calls(client.drain_calls())

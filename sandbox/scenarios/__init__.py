@@ -11,7 +11,7 @@ from typing import Any
 from sandbox.errors import ConfigError
 from sandbox.world.rules import Rules
 
-SCENARIOS = ("trust",)
+SCENARIOS = ("trust", "debate", "games")
 
 
 def make_rules(spec: dict[str, Any] | None) -> Rules | None:
@@ -23,4 +23,12 @@ def make_rules(spec: dict[str, Any] | None) -> Rules | None:
         from sandbox.scenarios.trust import TrustRules
 
         return TrustRules.from_spec(spec)
+    if name == "debate":
+        from sandbox.scenarios.debate import DebateRules
+
+        return DebateRules.from_spec(spec)
+    if name == "games":
+        from sandbox.scenarios.games import GamesRules
+
+        return GamesRules.from_spec(spec)
     raise ConfigError(f"unknown scenario {name!r}; known: {', '.join(SCENARIOS)}")

@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from sandbox.errors import ModelUnavailableError
-from sandbox.llm.heuristic import cognition, decide, survey, trust
+from sandbox.llm.heuristic import cognition, debate, decide, games, survey, trust
 from sandbox.llm.request import Completion, LLMRequest, Message, Usage
 
 Policy = Callable[[Mapping[str, Any], random.Random], dict[str, Any]]
@@ -25,6 +25,16 @@ DEFAULT_POLICIES: dict[str, Policy] = {
     "agent.reflect.insights": cognition.reflect_insights,
     "narrator.resolve": cognition.narrate,
     "agent.interview": cognition.interview,
+    "debate.opinion": debate.opinion,
+    "debate.post": debate.post,
+    "debate.chat": debate.chat,
+    "debate.stance": debate.judge,
+    "games.expectation": games.expect,
+    "games.dictator": games.dictator,
+    "games.ultimatum.offer": games.offer,
+    "games.ultimatum.respond": games.respond,
+    "games.public_goods": games.contribute,
+    "games.pd": games.choose,
     "trust.send": trust.send,
     "trust.forecast": trust.forecast,
     "trust.belief.rank": trust.belief_rank,

@@ -1,0 +1,169 @@
+"""Behaviour in the classic games, expectations against play, and self-report vs behaviour.
+
+Per agent: ``dictator_give`` and ``ultimatum_offer`` (share of the pie), ``ultimatum_accept``,
+``public_goods_contribution`` (mean share of the endowment), ``pd_cooperation`` (share of rounds).
+
+Self-report vs behaviour (after Han et al. 2025, "The Personality Illusion"): each behaviour is
+regressed (OLS) on the five self-reported domain scores from the IPIP-NEO-120; a link is
+significant at p < alpha; its sign is compared with the direction the literature reports (a data
+file). Reported: the share of significant links, and of those with an expected direction, the
+share whose sign agrees.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sandbox.analysis.runs import RunSet
+from sandbox.analysis.stats import ols
+from sandbox.personas.persona import BIG_FIVE_DOMAINS, CODE_DOMAINS
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+BEHAVIOURS = ("dictator_give", "ultimatum_offer", "public_goods_contribution", "pd_cooperation")
+
+
+def behaviours(rs: RunSet) -> pd.DataFrame:
+    a = rs.actions[rs.actions["status"] == "ok"].copy()
+    data = a["data"].map(json.loads)
+    a["share"] = [
+        v / d["pie"] if k in ("dictator.give", "ultimatum.offer") else v
+        for k, v, d in zip(a["kind"], a["value"], data, strict=True)
+    ]
+    kinds = {
+        "dictator.give": "dictator_give",
+        "ultimatum.offer": "ultimatum_offer",
+        "ultimatum.respond": "ultimatum_accept",
+        "public_goods.contribute": "public_goods_contribution",
+        "pd.choose": "pd_cooperation",
+    }
+    a = a[a["kind"].isin(kinds)]
+    a["behaviour"] = a["kind"].map(kinds)
+    wide = a.pivot_table(
+        index=["run", "model", "agent"], columns="behaviour", values="share", aggfunc="mean"
+    ).reset_index()
+    if "public_goods_contribution" in wide:
+        pg = rs.actions[rs.actions["kind"] == "public_goods.contribute"]
+        if not pg.empty:
+            endow = _endowment(rs)
+            wide["public_goods_contribution"] = wide["public_goods_contribution"] / wide["run"].map(
+                endow
+            )
+    for column in (*BEHAVIOURS, "ultimatum_accept"):
+        if column not in wide:
+            wide[column] = float("nan")  # nothing valid was played: missing, not zero
+    return wide.rename_axis(columns=None)
+
+
+def _endowment(rs: RunSet) -> dict[str, float]:
+    from sandbox.store.reader import RunReader
+
+    out = {}
+    for r in rs.runs.itertuples():
+        with RunReader(r.path) as reader:
+            sc = reader.run()["config"].get("scenario") or {}
+        out[r.run] = float(sc.get("settings", {}).get("public_goods_endowment", 1))
+    return out
+
+
+def expectations_vs_play(rs: RunSet) -> pd.DataFrame:
+    """Per agent: what it expected to do (as shares) next to what it did."""
+    import pandas as pd
+
+    b = rs.beliefs[(rs.beliefs["strategy"] == "expectation") & rs.beliefs["error"].isna()]
+    endow = _endowment(rs)
+    from sandbox.store.reader import RunReader
+
+    pies = {}
+    for r in rs.runs.itertuples():
+        with RunReader(r.path) as reader:
+            st = (reader.run()["config"].get("scenario") or {}).get("settings", {})
+        pies[r.run] = (st.get("dictator_pie", 10), st.get("ultimatum_pie", 10))
+    rows = []
+    for r in b.itertuples():
+        ans = json.loads(r.answer)
+        d_pie, u_pie = pies[r.run]
+        rows.append(
+            {
+                "run": r.run,
+                "agent": r.agent,
+                "expected_dictator_give": ans["my_dictator_give"] / d_pie,
+                "expected_ultimatum_offer": ans["my_ultimatum_offer"] / u_pie,
+                "expected_public_goods_contribution": ans["my_public_goods_contribution"]
+                / endow[r.run],
+                "expected_pd_cooperation": ans["my_cooperation_chance"],
+            }
+        )
+    return behaviours(rs).merge(pd.DataFrame(rows), on=["run", "agent"], how="inner")
+
+
+def self_reports(rs: RunSet) -> pd.DataFrame:
+    from sandbox.analysis.loading import table
+
+    frames = []
+    for r in rs.runs.itertuples():
+        s = table(r.path, "survey_scores")
+        s = s[s["level"] == "domain"]
+        s["domain"] = s["code"].map(CODE_DOMAINS)
+        frames.append(
+            s.pivot_table(
+                index=["run", "agent"], columns="domain", values="normalized"
+            ).reset_index()
+        )
+    import pandas as pd
+
+    return pd.concat(frames, ignore_index=True).rename_axis(columns=None)
+
+
+def personality_links(rs: RunSet, directions: list[dict], alpha: float = 0.05) -> pd.DataFrame:
+    """One row per behaviour and domain: coefficient, p-value, significance, expected direction."""
+    import pandas as pd
+
+    data = behaviours(rs).merge(self_reports(rs), on=["run", "agent"])
+    expected = {(d["behaviour"], d["domain"]): d["direction"] for d in directions}
+    rows = []
+    for behaviour in BEHAVIOURS:
+        if behaviour not in data:
+            continue
+        d = data.dropna(subset=[behaviour, *BIG_FIVE_DOMAINS])
+        beta, se, p = ols(d[behaviour].to_numpy(), d[list(BIG_FIVE_DOMAINS)].to_numpy())
+        for i, domain in enumerate(BIG_FIVE_DOMAINS, start=1):
+            exp = expected.get((behaviour, domain))
+            significant = bool(p[i] < alpha)
+            rows.append(
+                {
+                    "behaviour": behaviour,
+                    "domain": domain,
+                    "coef": beta[i],
+                    "se": se[i],
+                    "p": p[i],
+                    "significant": significant,
+                    "expected": exp,
+                    "agrees": (bool(np.sign(beta[i]) == exp) if significant and exp else None),
+                    "n": len(d),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def illusion_summary(links: pd.DataFrame) -> dict[str, float]:
+    sig = links[links["significant"]]
+    judged = sig[sig["expected"].notna()]
+    return {
+        "links": len(links),
+        "significant": len(sig),
+        "share_significant": len(sig) / len(links) if len(links) else float("nan"),
+        "significant_with_expectation": len(judged),
+        "share_agreeing": (judged["agrees"].astype(bool).mean() if len(judged) else float("nan")),
+    }
+
+
+def load_directions(path: str | Path) -> list[dict]:
+    from sandbox.validation import read_structured_file
+
+    return list(read_structured_file(Path(path), what="directions file"))

@@ -1,0 +1,66 @@
+"""The report of an experiment folder: titled tables and figures, whatever the experiment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from sandbox.analysis.runs import load_runs
+
+
+class Report(BaseModel):
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    tables: dict[str, Any]
+    figures: list[Path]
+
+
+def experiment_report(folder: str | Path, directions: str | Path | None = None) -> Report:
+    """Tables and figures (PNG, written into ``folder``) for the runs under ``folder``."""
+    folder = Path(folder)
+    rs = load_runs(folder)
+    scenarios = set(rs.runs["scenario"])
+    tables: dict[str, Any] = {}
+    figures: list[Path] = []
+    if "trust" in scenarios:
+        from sandbox.analysis.trust import trust_report
+
+        t = trust_report(folder)
+        tables.update(t.tables)
+        figures.extend(t.figures)
+    if "debate" in scenarios:
+        from sandbox.analysis import debate
+
+        tables["Debate: regression to the mean, pull to the first partner, public-private gap"] = (
+            debate.dynamics(rs).set_index("run").drop(columns=["model"]).round(3)
+        )
+        traj = debate.trajectories(rs)
+        phases = list(dict.fromkeys(traj["phase"]))  # before, post 1.., after
+        tables["Debate: group mean (SD) by phase"] = traj.assign(
+            cell=traj["mean"].round(2).astype(str) + " (" + traj["sd"].round(2).astype(str) + ")"
+        ).pivot_table(index=["run", "group"], columns="phase", values="cell", aggfunc="first")[
+            phases
+        ]
+        figures.append(debate.plot_trajectories(rs, folder / "opinion_trajectories.png"))
+    if "games" in scenarios:
+        from sandbox.analysis import games
+
+        b = games.behaviours(rs)
+        tables["Games: mean behaviour (shares)"] = (
+            b.drop(columns=["agent"]).groupby(["run", "model"]).mean().round(3)
+        )
+        has_surveys = not rs.surveys.empty
+        if has_surveys and directions is not None:
+            links = games.personality_links(rs, games.load_directions(directions))
+            tables["Self-report vs behaviour: OLS of each behaviour on the five domains"] = (
+                links.set_index(["behaviour", "domain"])[
+                    ["coef", "p", "significant", "expected", "agrees"]
+                ].round(3)
+            )
+            summary = games.illusion_summary(links)
+            import pandas as pd
+
+            tables["Self-report vs behaviour: summary"] = pd.DataFrame([summary]).round(3)
+    return Report(tables=tables, figures=figures)
