@@ -231,6 +231,49 @@ def _drive(runner, console, feed: bool) -> None:  # type: ignore[no-untyped-def]
 
 
 @app.command()
+def tui(
+    world: Annotated[
+        Path | None,
+        typer.Argument(help="World file (YAML). Omit with --resume.", show_default=False),
+    ] = None,
+    model: ModelOpt = None,
+    api_base: ApiBaseOpt = None,
+    resume: Annotated[
+        Path | None, typer.Option(help="Continue RUN (a run directory) from its last tick.")
+    ] = None,
+    out: Annotated[Path, typer.Option(help="Directory that receives run directories.")] = Path(
+        "runs"
+    ),
+    seed: Annotated[int | None, typer.Option(help="Seed (default: the world's).")] = None,
+) -> None:
+    """Step a world interactively: s step, space run/pause, +/- speed, e event, i interview,
+    t talk, p private thoughts, w save, q quit. Writes the same trajectory as 'sandbox run'."""
+    with user_errors():
+        from sandbox.tui.app import SandboxApp
+
+        runner = _open_run(
+            world,
+            resume,
+            model=model,
+            api_base=api_base,
+            ticks=None,
+            seed=seed,
+            out=out,
+            concurrency=64,
+            rpm=None,
+            timeout=60.0,
+            max_retries=4,
+            cache=None,
+            no_cache=False,
+        )
+        try:
+            SandboxApp(runner).run()
+        finally:
+            runner.close()
+        print(f"Trajectory: {runner.path}\nResume with: sandbox tui --resume {runner.directory}")
+
+
+@app.command()
 def inspect(
     run_dir: Annotated[
         Path, typer.Argument(metavar="RUN", help="Run directory or trajectory file.")

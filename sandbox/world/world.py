@@ -65,6 +65,7 @@ class World(mesa.Model):
         self.prompts = PromptLibrary(config.prompts_dir)
         self.tick = 0
         self.reflect_hooks: list[TickHook] = []
+        self._injected: list[dict[str, Any]] = []
         self.last_record: TickRecord | None = None
         self._loop: LoopThread | None = None
         self._scheduled: dict[int, list] = {}
@@ -176,8 +177,10 @@ class World(mesa.Model):
     async def _tick(self, tick: int) -> TickRecord:
         started = time.perf_counter()
         self.bus.begin_tick(tick)
-        # 1-2. Clock and scene.
+        # 1-2. Clock and scene (and what was injected from outside since the last tick).
         self.rules.scene(self, tick)
+        for event in self._injected:
+            self.bus.emit(**event)
         # 3. Perceive.
         inbox = self.bus.deliver()
         for agent in self._agents_by_name.values():
@@ -213,8 +216,53 @@ class World(mesa.Model):
         if self.recorder is not None:
             self.recorder.commit_tick(record)
         self._committed_state = state
+        self._injected = []
         self.last_record = record
         return record
+
+    def inject(
+        self,
+        text: str,
+        *,
+        place: str | None = None,
+        source: str = "world",
+        kind: str = "announcement",
+        to: str | None = None,
+    ) -> None:
+        """Queue an outside event (a researcher's intervention, a visitor's words) for the next
+        tick: seen by those at ``place``, by everyone when ``place`` is None, or by agent ``to``
+        alone. It is emitted, perceived and committed with that tick."""
+        if place is not None and place not in self.places:
+            raise KeyError(f"no place named {place!r} (places: {', '.join(self.places)})")
+        if to is not None:
+            self.agent(to)
+            event = {
+                "kind": kind,
+                "source": source,
+                "text": text,
+                "visibility": "agents",
+                "audience": [to],
+                "place": self.agent(to).place,
+                "data": {"to": to},
+            }
+        elif place is not None:
+            event = {
+                "kind": kind,
+                "source": source,
+                "text": text,
+                "visibility": "place",
+                "place": place,
+                "data": {"to": None},
+            }
+        else:
+            event = {
+                "kind": kind,
+                "source": source,
+                "text": text,
+                "visibility": "public",
+                "data": {"to": None},
+            }
+        self._injected.append(event)
 
     def _memory_rows(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         """Memories new since the last commit, and scores set now for memories stored earlier."""

@@ -1,0 +1,281 @@
+"""SandboxApp: step a world, watch its places, events and narrator, inspect and talk to agents.
+
+The app drives a ``Run`` (created from a world file or resumed), so it writes the same trajectory
+as ``sandbox run``: every tick is committed when it ends. Ticks and interviews run in Textual
+workers, so model calls never freeze the interface; a failed tick is rolled back by the world and
+reported as a notification.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from rich.text import Text
+from textual import work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Footer, Label, OptionList, RichLog, Static
+from textual.widgets.option_list import Option
+
+from sandbox.errors import SandboxError
+from sandbox.runner.run import Run
+from sandbox.tui.dialogs import Ask
+from sandbox.tui.views import Usage, event_text, inspector_view, places_view
+
+SPEEDS = (4.0, 2.0, 1.0, 0.5, 0.25, 0.1, 0.0)
+
+
+class SandboxApp(App[None]):
+    TITLE = "sandbox"
+    CSS = """
+    #status { height: 1; background: $primary; color: $text; padding: 0 1; }
+    #left { width: 34; }
+    #places { height: auto; max-height: 40%; border: round $panel; }
+    #agents { border: round $panel; }
+    #middle { width: 1fr; }
+    #events { border: round $panel; height: 2fr; }
+    #narrator { border: round $panel; height: 1fr; }
+    #inspector { width: 52; border: round $panel; padding: 0 1; }
+    #usage { height: 1; color: $text-muted; padding: 0 1; }
+    """
+    BINDINGS = [
+        Binding("s", "step", "Step"),
+        Binding("space", "toggle_run", "Run/pause"),
+        Binding("plus,equals_sign", "faster", "Faster"),
+        Binding("minus", "slower", "Slower"),
+        Binding("e", "inject", "Event"),
+        Binding("i", "interview", "Interview"),
+        Binding("t", "talk", "Talk"),
+        Binding("p", "toggle_private", "Thoughts"),
+        Binding("w", "save", "Save"),
+        Binding("q", "quit_app", "Quit"),
+    ]
+
+    def __init__(self, run: Run) -> None:
+        super().__init__()
+        self.run_ = run
+        self.world = run.world
+        self.usage = Usage()
+        self.selected: str | None = None
+        self.running = False
+        self.speed = 3  # index in SPEEDS: seconds between ticks
+        self.show_private = False
+        self.stepping = False
+
+    # --- layout ----------------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield Static(id="status")
+        with Horizontal():
+            with Vertical(id="left"):
+                yield Static(id="places")
+                yield OptionList(id="agents")
+            with Vertical(id="middle"):
+                yield RichLog(id="events", wrap=True, markup=False, min_width=20)
+                yield RichLog(id="narrator", wrap=True, markup=False, min_width=20)
+            yield Static(id="inspector")
+        yield Label(id="usage")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#places").border_title = "Places"
+        self.query_one("#agents").border_title = "Agents"
+        self.query_one("#events").border_title = "Events"
+        self.query_one("#narrator").border_title = "Narrator"
+        self.query_one("#inspector").border_title = "Inspector"
+        agents = self.query_one("#agents", OptionList)
+        agents.add_options([Option(a.name, id=a.name) for a in self.world.persona_agents])
+        self.run_.writer.set_status("running")
+        self.refresh_views()
+
+    def refresh_views(self) -> None:
+        w = self.world
+        clock = w.clock.describe(max(w.tick, 1)) if w.tick else "not started"
+        state = "running" if self.running else "paused"
+        speed = SPEEDS[self.speed]
+        self.query_one("#status", Static).update(
+            f"{w.config.name} | {clock} | tick {w.tick} | model {w.client.model_id} | {state}, "
+            f"{speed:g}s per tick" + (" | stepping..." if self.stepping else "")
+        )
+        self.query_one("#places", Static).update(places_view(w))
+        self.query_one("#inspector", Static).update(inspector_view(w, self.selected, w.last_record))
+        self.query_one("#usage", Label).update(self.usage.line())
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        self.selected = event.option.id
+        self.refresh_views()
+
+    # --- stepping --------------------------------------------------------------------------------
+    def action_step(self) -> None:
+        if self.stepping:
+            self.notify("A tick is already running.", severity="warning")
+            return
+        self.step_once()
+
+    @work(exclusive=True, group="tick")
+    async def step_once(self) -> None:
+        await self._tick()
+
+    async def _tick(self) -> bool:
+        self.stepping = True
+        self.refresh_views()
+        try:
+            record = await self.world.astep()
+        except SandboxError as exc:
+            self.running = False
+            self.notify(f"The tick failed and was rolled back: {exc}", severity="error", timeout=10)
+            return False
+        finally:
+            self.stepping = False
+        self.usage.add(record.llm_calls)
+        self._log_tick(record)
+        self.refresh_views()
+        return True
+
+    def _log_tick(self, record) -> None:  # type: ignore[no-untyped-def]
+        events = self.query_one("#events", RichLog)
+        narrator = self.query_one("#narrator", RichLog)
+        for event in record.events:
+            if event.source in ("narrator", "world") and event.kind in ("scene", "announcement"):
+                narrator.write(event_text(event))
+            if event.visibility != "private" or self.show_private:
+                events.write(event_text(event))
+        if self.show_private:
+            for t in record.thoughts:
+                events.write(
+                    Text.assemble(
+                        (f"t{t.tick:<3} ", "dim"),
+                        ("[private] ", "italic red"),
+                        (f"{t.agent} thinks: {t.text}", "italic dim"),
+                    )
+                )
+
+    def action_toggle_run(self) -> None:
+        self.running = not self.running
+        if self.running:
+            self.autorun()
+        self.refresh_views()
+
+    @work(exclusive=True, group="autorun")
+    async def autorun(self) -> None:
+        while self.running:
+            if not self.stepping and not await self._tick():
+                break
+            await asyncio.sleep(SPEEDS[self.speed])
+        self.refresh_views()
+
+    def action_faster(self) -> None:
+        self.speed = min(len(SPEEDS) - 1, self.speed + 1)
+        self.refresh_views()
+
+    def action_slower(self) -> None:
+        self.speed = max(0, self.speed - 1)
+        self.refresh_views()
+
+    def action_toggle_private(self) -> None:
+        self.show_private = not self.show_private
+        self.notify(
+            "Private thoughts " + ("shown (marked [private])" if self.show_private else "hidden")
+        )
+
+    # --- talking to the world ---------------------------------------------------------------------
+    def action_inject(self) -> None:
+        def done(values: list[str] | None) -> None:
+            if not values or not values[0].strip():
+                return
+            text, place = values[0].strip(), values[1].strip() or None
+            try:
+                self.world.inject(text, place=place)
+            except KeyError as exc:
+                self.notify(str(exc.args[0]), severity="error")
+                return
+            self.notify(
+                f"Queued for the next tick: {text}" + (f" (at the {place})" if place else "")
+            )
+
+        places = ", ".join(self.world.places)
+        self.push_screen(
+            Ask(
+                "Inject an event, perceived next tick",
+                [("what happens", ""), (f"place ({places}); blank = everyone", "")],
+            ),
+            done,
+        )
+
+    def action_talk(self) -> None:
+        if self.selected is None:
+            self.notify("Select an agent first.", severity="warning")
+            return
+        name = self.selected
+
+        def done(values: list[str] | None) -> None:
+            if not values or not values[0].strip():
+                return
+            self.world.inject(
+                f'A visitor (to {name}): "{values[0].strip()}"',
+                kind="say",
+                source="visitor",
+                to=name,
+            )
+            self.notify(f"{name} will hear you next tick (it enters their memory).")
+
+        self.push_screen(Ask(f"Say something to {name} as a visitor", [("your words", "")]), done)
+
+    def action_interview(self) -> None:
+        if self.selected is None:
+            self.notify("Select an agent first.", severity="warning")
+            return
+        if self.stepping:
+            self.notify("Wait for the tick to finish.", severity="warning")
+            return
+        name = self.selected
+
+        def done(values: list[str] | None) -> None:
+            if values and values[0].strip():
+                self.ask_agent(name, values[0].strip())
+
+        self.push_screen(
+            Ask(f"Interview {name} (does not change the world)", [("question", "")]), done
+        )
+
+    @work(exclusive=True, group="tick")
+    async def ask_agent(self, name: str, question: str) -> None:
+        try:
+            answer, used = await self.world.interview(name, question)
+        except SandboxError as exc:
+            self.notify(f"The interview failed: {exc}", severity="error", timeout=10)
+            return
+        finally:
+            calls = self.world.client.drain_calls()
+        self.run_.writer.record_interview(
+            {
+                "tick": self.world.tick,
+                "agent": name,
+                "question": question,
+                "answer": answer,
+                "memories": used,
+            },
+            calls,
+        )
+        self.usage.add(calls)
+        self.query_one("#events", RichLog).write(
+            Text.assemble(("[interview] ", "bold blue"), (f"{name}: {answer}", "blue"))
+        )
+        self.notify(f"{name}: {answer}", timeout=8)
+        self.refresh_views()
+
+    # --- saving and quitting ---------------------------------------------------------------------
+    def action_save(self) -> None:
+        self.run_.writer.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        self.notify(f"Saved: {self.world.tick} committed ticks in {self.run_.path}")
+
+    async def action_quit_app(self) -> None:
+        self.running = False
+        self.workers.cancel_all()  # a tick in flight is rolled back; committed ticks stay
+        await asyncio.sleep(0)
+        self.run_.writer.set_status(
+            "interrupted",
+            f"paused in the TUI at tick {self.world.tick}; resume with "
+            f"sandbox tui --resume {self.run_.directory}",
+        )
+        self.exit()

@@ -1,0 +1,218 @@
+"""The TUI driven by Textual's Pilot, on real worlds and the offline backend."""
+
+import asyncio
+
+import pytest
+
+from sandbox.errors import ModelUnavailableError
+from sandbox.llm.client import ModelClient
+from sandbox.llm.heuristic import HeuristicBackend
+from sandbox.runner.run import Run
+from sandbox.runner.settings import RunSettings
+from sandbox.store.reader import RunReader
+from sandbox.tui.app import SandboxApp
+from sandbox.world.config import load_world
+from tests.conftest import CAFE, ROOT
+
+SIZE = (150, 44)
+
+
+class RecordingApp(SandboxApp):
+    """Keeps the notifications it shows, so tests can read them."""
+
+    def __init__(self, run):
+        super().__init__(run)
+        self.messages: list[str] = []
+
+    def notify(self, message, **kwargs):
+        self.messages.append(str(message))
+        return super().notify(message, **kwargs)
+
+
+def new_run(tmp_path, world=CAFE, client=None):
+    return Run.create(load_world(world), RunSettings(out=tmp_path), client=client)
+
+
+async def step(app, pilot, n=1):
+    for _ in range(n):
+        await pilot.press("s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+def events_text(app):
+    log = app.query_one("#events")
+    return "\n".join(line.text for line in log.lines)
+
+
+def test_stepping_advances_the_tick_and_fills_the_log(tmp_path):
+    run = new_run(tmp_path)
+
+    async def go():
+        app = RecordingApp(run)
+        async with app.run_test(size=SIZE) as pilot:
+            await step(app, pilot, 2)
+            assert app.world.tick == 2
+            assert "says" in events_text(app) or "(to " in events_text(app)
+            assert "tick 2" in str(app.query_one("#status").render())
+            assert "model calls 12" in str(app.query_one("#usage").render())
+            await pilot.press("q")
+
+    asyncio.run(go())
+    run.close()
+    with RunReader(run.path) as reader:
+        assert reader.last_tick() == 2  # the TUI writes the same trajectory as 'sandbox run'
+        assert reader.run()["status"] == "interrupted"
+
+
+def test_run_and_pause(tmp_path):
+    run = new_run(tmp_path)
+
+    async def go():
+        app = RecordingApp(run)
+        async with app.run_test(size=SIZE) as pilot:
+            for _ in range(6):
+                await pilot.press("plus")  # fastest: no wait between ticks
+            await pilot.press("space")
+            for _ in range(200):
+                await pilot.pause(0.01)
+                if app.world.tick >= 3:
+                    break
+            assert app.running and app.world.tick >= 3
+            await pilot.press("space")
+            await app.workers.wait_for_complete()
+            stopped_at = app.world.tick
+            await pilot.pause(0.1)
+            assert not app.running and app.world.tick == stopped_at
+            await pilot.press("q")
+
+    asyncio.run(go())
+    run.close()
+
+
+def test_an_injected_event_reaches_the_agents_memories(tmp_path):
+    run = new_run(tmp_path)
+
+    async def go():
+        app = RecordingApp(run)
+        async with app.run_test(size=SIZE) as pilot:
+            await step(app, pilot)
+            await pilot.press("e")
+            await pilot.press(*"A fire alarm rings")
+            await pilot.press("enter")
+            await pilot.press(*"cafe", "enter")
+            await pilot.pause()
+            assert any("Queued" in m for m in app.messages)
+            at_cafe = set(app.world.names_at("cafe"))
+            await step(app, pilot)
+            heard = {
+                a.name
+                for a in app.world.persona_agents
+                if any(o["text"] == "A fire alarm rings" for o in a.observations)
+            }
+            assert heard == at_cafe and heard
+            await pilot.press("q")
+
+    asyncio.run(go())
+    run.close()
+    with RunReader(run.path) as reader:  # committed with tick 2
+        rows = reader.rows("events", "text = 'A fire alarm rings'")
+        assert [r["tick"] for r in rows] == [2]
+
+
+def test_talking_as_a_visitor_enters_memory_and_interviews_change_nothing(tmp_path):
+    run = new_run(tmp_path, world=ROOT / "worlds" / "town.yaml")
+
+    async def go():
+        app = RecordingApp(run)
+        async with app.run_test(size=SIZE) as pilot:
+            await step(app, pilot, 2)
+            app.query_one("#agents").highlighted = 0  # Isabella Rodriguez
+            await pilot.pause()
+            assert app.selected == "Isabella Rodriguez"
+            await pilot.press("t")
+            await pilot.press(*"Do you sell pancakes", "enter")
+            await step(app, pilot)
+            mind = app.world.agent("Isabella Rodriguez").mind
+            assert any("pancakes" in m.text for m in mind.stream.memories)
+            with RunReader(run.path) as reader:
+                before = reader.fingerprint()
+            await pilot.press("i")
+            await pilot.press(*"What about pancakes", "enter")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert "[interview] Isabella Rodriguez" in events_text(app)
+            with RunReader(run.path) as reader:
+                assert reader.fingerprint() == before
+                assert reader.count("interviews") == 1
+            await pilot.press("q")
+
+    asyncio.run(go())
+    run.close()
+
+
+def test_a_failing_call_notifies_and_leaves_the_world_consistent(tmp_path):
+    class FailsOnTick2(HeuristicBackend):
+        async def complete(self, request, messages):
+            if request.tick == 2:
+                raise ModelUnavailableError("the model server went away")
+            return await super().complete(request, messages)
+
+    run = new_run(tmp_path, client=ModelClient(FailsOnTick2()))
+
+    async def go():
+        app = RecordingApp(run)
+        async with app.run_test(size=SIZE) as pilot:
+            await step(app, pilot)
+            state = app.world.state_dict()
+            await step(app, pilot)
+            assert app.world.tick == 1 and app.world.state_dict() == state
+            assert any("rolled back" in m and "went away" in m for m in app.messages)
+            await pilot.press("q")
+
+    asyncio.run(go())
+    run.close()
+    with RunReader(run.path) as reader:
+        assert reader.last_tick() == 1
+
+
+def test_quit_then_resume(tmp_path):
+    run = new_run(tmp_path)
+
+    async def first():
+        app = RecordingApp(run)
+        async with app.run_test(size=SIZE) as pilot:
+            await step(app, pilot, 3)
+            await pilot.press("q")
+
+    asyncio.run(first())
+    run.close()
+    resumed = Run.resume(run.directory)
+    assert resumed.world.tick == 3
+
+    async def second():
+        app = RecordingApp(resumed)
+        async with app.run_test(size=SIZE) as pilot:
+            await step(app, pilot)
+            assert app.world.tick == 4
+            await pilot.press("w")
+            assert any("Saved: 4 committed ticks" in m for m in app.messages)
+            await pilot.press("q")
+
+    asyncio.run(second())
+    resumed.close()
+
+
+@pytest.mark.parametrize("key", ["i", "t"])
+def test_interview_and_talk_need_a_selected_agent(tmp_path, key):
+    run = new_run(tmp_path)
+
+    async def go():
+        app = RecordingApp(run)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press(key)
+            assert any("Select an agent first" in m for m in app.messages)
+            await pilot.press("q")
+
+    asyncio.run(go())
+    run.close()
