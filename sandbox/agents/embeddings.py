@@ -73,10 +73,22 @@ class LiteLLMEmbedder:
 
         litellm = import_litellm()
         started = time.perf_counter()
-        kwargs = {"model": self.model, "input": texts}
+        kwargs: dict = {"model": self.model, "input": texts}
         if self.api_base:
+            import os
+
             kwargs["api_base"] = self.api_base
-        response = await litellm.aembedding(**kwargs)
+            kwargs["api_key"] = os.environ.get("OPENAI_API_KEY") or "sk-no-key-needed"
+        try:
+            response = await litellm.aembedding(**kwargs)
+        except Exception as exc:  # litellm's errors, all of them: say which model and why
+            from sandbox.errors import ModelUnavailableError
+
+            detail = str(exc).splitlines()[0][:300]
+            raise ModelUnavailableError(
+                f"embedding model {self.model} failed: {type(exc).__name__}: {detail}. Check the "
+                "model id and --api-base, or use embedder: hashing"
+            ) from None
         vectors = np.array([d["embedding"] for d in response.data], dtype=np.float32)
         self.dim = vectors.shape[1]
         usage = getattr(response, "usage", None)

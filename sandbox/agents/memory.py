@@ -119,6 +119,14 @@ class MemoryStream:
         evidence: tuple[int, ...] = (),
     ) -> Memory:
         n = len(self.memories)
+        if n == 0 and embedding.size != self.dim:
+            # An embedder's size may be known only after its first call (litellm models).
+            self.dim = int(embedding.size)
+            self._emb = np.zeros((self._created.shape[0], self.dim), dtype=np.float32)
+        if embedding.size != self.dim:
+            raise ValueError(
+                f"embedding has {embedding.size} dimensions; this stream has {self.dim}"
+            )
         if n == self._created.shape[0]:
             self._grow(2 * n)
         memory = Memory(id=n, kind=kind, text=text, created=tick, evidence=evidence)

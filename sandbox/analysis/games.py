@@ -167,3 +167,49 @@ def load_directions(path: str | Path) -> list[dict]:
     from sandbox.validation import read_structured_file
 
     return list(read_structured_file(Path(path), what="directions file"))
+
+
+def _pyplot():  # type: ignore[no-untyped-def]
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def plot_behaviours(b: pd.DataFrame, path: str | Path) -> Path:
+    """The distribution of each behaviour across agents (shares of pie or endowment)."""
+    plt = _pyplot()
+    columns = [c for c in BEHAVIOURS if c in b and b[c].notna().any()]
+    fig, ax = plt.subplots(figsize=(7, 3.6))
+    ax.boxplot([b[c].dropna() for c in columns], showmeans=True)
+    ax.set_xticks(range(1, len(columns) + 1), [c.replace("_", "\n") for c in columns], fontsize=8)
+    ax.set_ylabel("share (of pie, endowment or rounds)")
+    ax.set_ylim(-0.05, 1.05)
+    ax.set_title("Behaviour in the classic games")
+    fig.tight_layout()
+    out = Path(path)
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+    return out
+
+
+def plot_self_report_links(rs: RunSet, links: pd.DataFrame, path: str | Path) -> Path:
+    """Each behaviour against self-reported agreeableness, with the OLS coefficient and p-value."""
+    plt = _pyplot()
+    data = behaviours(rs).merge(self_reports(rs), on=["run", "agent"])
+    fig, axes = plt.subplots(1, len(BEHAVIOURS), figsize=(4 * len(BEHAVIOURS), 3.4), squeeze=False)
+    for ax, behaviour in zip(axes[0], BEHAVIOURS, strict=True):
+        ax.scatter(data["agreeableness"], data[behaviour], s=12)
+        row = links[(links["behaviour"] == behaviour) & (links["domain"] == "agreeableness")]
+        if not row.empty:
+            r = row.iloc[0]
+            ax.set_title(f"{behaviour}\nA: b = {r['coef']:.2f}, p = {r['p']:.3f}", fontsize=9)
+        ax.set_xlabel("self-reported agreeableness")
+    axes[0][0].set_ylabel("behaviour (share)")
+    fig.tight_layout()
+    out = Path(path)
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+    return out

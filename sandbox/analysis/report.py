@@ -51,6 +51,7 @@ def experiment_report(folder: str | Path, directions: str | Path | None = None) 
         tables["Games: mean behaviour (shares)"] = (
             b.drop(columns=["agent"]).groupby(["run", "model"]).mean().round(3)
         )
+        figures.append(games.plot_behaviours(b, folder / "behaviours.png"))
         has_surveys = not rs.surveys.empty
         if has_surveys and directions is not None:
             links = games.personality_links(rs, games.load_directions(directions))
@@ -63,4 +64,7 @@ def experiment_report(folder: str | Path, directions: str | Path | None = None) 
             import pandas as pd
 
             tables["Self-report vs behaviour: summary"] = pd.DataFrame([summary]).round(3)
+            figures.append(
+                games.plot_self_report_links(rs, links, folder / "self_report_links.png")
+            )
     return Report(tables=tables, figures=figures)

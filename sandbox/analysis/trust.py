@@ -228,6 +228,56 @@ def plot_forecast_mae(mae: pd.DataFrame, path: str | Path) -> Path:
     return out
 
 
+def _pyplot():  # type: ignore[no-untyped-def]
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def plot_population(metrics: pd.DataFrame, path: str | Path) -> Path:
+    """Belief against behavioural effect size per attribute (left) and rank agreement (right)."""
+    plt = _pyplot()
+    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4))
+    for strategy, d in metrics.groupby("strategy"):
+        a.scatter(d["eta2_behaviour"], d["eta2_belief"], label=strategy, s=25)
+    top = max(0.05, float(metrics[["eta2_behaviour", "eta2_belief"]].max().max()) * 1.1)
+    a.plot([0, top], [0, top], color="grey", lw=0.8, ls="--")
+    a.set_xlabel("behavioural eta^2 (amount sent)")
+    a.set_ylabel("believed eta^2")
+    a.set_title("Effect sizes: belief vs behaviour")
+    a.legend(fontsize=8)
+    pivot = metrics.pivot_table(index="attribute", columns="strategy", values="rho")
+    pivot.plot.barh(ax=b)
+    b.axvline(0, color="grey", lw=0.8)
+    b.set_xlabel("Spearman rho (elicited ranking vs behaviour)")
+    b.set_title("Rank agreement by attribute")
+    b.legend(fontsize=8)
+    fig.tight_layout()
+    out = Path(path)
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+    return out
+
+
+def plot_conditioning(metrics: pd.DataFrame, path: str | Path) -> Path:
+    """Median Spearman(prior, behaviour) by condition and model."""
+    plt = _pyplot()
+    table = conditioning_table(metrics)
+    fig, ax = plt.subplots(figsize=(6, 3.6))
+    table.plot.bar(ax=ax, rot=0)
+    ax.set_ylabel("median Spearman(prior, behaviour)")
+    ax.set_title("Conditioning on stated priors")
+    ax.axhline(0, color="grey", lw=0.8)
+    fig.tight_layout()
+    out = Path(path)
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+    return out
+
+
 class TrustReport(BaseModel):
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
@@ -242,6 +292,7 @@ def trust_report(path: str | Path, figures_dir: str | Path | None = None) -> Tru
     tables: dict[str, Any] = {}
     figures: list[Path] = []
     studies = set(rs.runs["study"].dropna())
+    out_dir = Path(figures_dir) if figures_dir else Path(path)
     if "population" in studies:
         m = population_metrics(rs)
         m = m[m["condition"] == "population"]
@@ -252,10 +303,12 @@ def trust_report(path: str | Path, figures_dir: str | Path | None = None) -> Tru
             tables["Per attribute"] = m[
                 ["model", "strategy", "attribute", "rho", "eta2_belief", "eta2_behaviour", "gap"]
             ].round(3)
+            figures.append(plot_population(m, out_dir / "population_beliefs.png"))
     if "conditioning" in studies:
         m = conditioning_metrics(rs)
         if not m.empty:
             tables["Conditioning: median Spearman(prior, behaviour)"] = conditioning_table(m)
+            figures.append(plot_conditioning(m, out_dir / "conditioning.png"))
     if "forecast" in studies:
         e = forecast_errors(rs)
         if not e.empty:
@@ -263,6 +316,5 @@ def trust_report(path: str | Path, figures_dir: str | Path | None = None) -> Tru
             tables["Forecast MAE by horizon"] = mae.pivot_table(
                 index=["model", "archetype"], columns="round", values="mae"
             ).round(2)
-            out_dir = Path(figures_dir) if figures_dir else Path(path)
             figures.append(plot_forecast_mae(mae, out_dir / "forecast_mae.png"))
     return TrustReport(tables=tables, figures=figures)

@@ -67,6 +67,12 @@ class ModelClient:
     def model_id(self) -> str:
         return self.backend.model_id
 
+    def record_external(self, record: LLMCallRecord) -> None:
+        """Log a call made outside ``complete`` (an embedding request), in issue order."""
+        record.seq = self._seq
+        self._seq += 1
+        self._calls.append(record)
+
     def drain_calls(self) -> list[LLMCallRecord]:
         """Hand over the call records made since the last drain, in the order requests were made."""
         calls, self._calls, self._seq = self._calls, [], 0

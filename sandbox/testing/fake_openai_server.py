@@ -1,7 +1,8 @@
 """A small OpenAI-compatible chat-completions server for tests and benchmarks.
 
 It binds to 127.0.0.1 only, answers ``POST /v1/chat/completions`` with JSON that fits the
-``response_format`` JSON schema of the request, and can be scripted to misbehave::
+``response_format`` JSON schema of the request (and ``POST /v1/embeddings`` with deterministic
+32-dimensional vectors), and can be scripted to misbehave::
 
     with FakeOpenAIServer(latency=0.0) as server:
         server.script("garbage", "429", "valid")   # the next three requests, in order
@@ -68,6 +69,15 @@ def schema_answer(body: dict[str, Any]) -> str:
         return "{}"
     digest = hashlib.sha256(json.dumps(body.get("messages"), sort_keys=True).encode()).digest()
     return json.dumps(instance_of(schema, schema.get("$defs", {}), pick=digest[0]))
+
+
+def fake_embedding(text: str, dim: int = 32) -> list[float]:
+    """A deterministic 32-dimensional vector per text (word-hashed, so similar texts are close)."""
+    v = [0.0] * dim
+    for word in text.lower().split():
+        h = hashlib.sha256(word.encode()).digest()
+        v[h[0] % dim] += 1.0 if h[1] % 2 else -1.0
+    return v
 
 
 class FakeOpenAIServer:
@@ -174,6 +184,25 @@ def _handler_for(fake: FakeOpenAIServer) -> type[BaseHTTPRequestHandler]:
                 body = json.loads(self.rfile.read(length) or b"{}")
             except json.JSONDecodeError:
                 self._send(400, {"error": {"message": "bad JSON", "type": "invalid_request_error"}})
+                return
+            if self.path.rstrip("/").endswith("/embeddings"):
+                fake.next_behaviour(body)
+                inputs = body.get("input", [])
+                inputs = [inputs] if isinstance(inputs, str) else inputs
+                data = [
+                    {"object": "embedding", "index": i, "embedding": fake_embedding(str(t))}
+                    for i, t in enumerate(inputs)
+                ]
+                words = sum(len(str(t).split()) for t in inputs)
+                self._send(
+                    200,
+                    {
+                        "object": "list",
+                        "data": data,
+                        "model": body.get("model"),
+                        "usage": {"prompt_tokens": words, "total_tokens": words},
+                    },
+                )
                 return
             if not self.path.rstrip("/").endswith("/chat/completions"):
                 self._send(404, {"error": {"message": "not found", "type": "not_found"}})

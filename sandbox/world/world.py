@@ -76,7 +76,9 @@ class World(mesa.Model):
         if config.cognition is not None:
             from sandbox.agents.embeddings import make_embedder
 
-            self.embedder = make_embedder(config.cognition.embedder, client)
+            self.embedder = make_embedder(
+                config.cognition.embedder, client, getattr(client.backend, "api_base", None)
+            )
         self._agents_by_name: dict[str, PersonaAgent] = {}
         for entry in config.agents:
             if entry.persona is None:

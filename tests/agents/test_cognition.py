@@ -201,3 +201,58 @@ def test_interview_answers_from_memories_without_changing_the_world():
         assert json.dumps(world.state_dict(), sort_keys=True) == before
     with pytest.raises(KeyError, match="no agent named 'Zed'"):
         asyncio.run(world_with().interview("Zed", "hi"))
+
+
+def test_hearing_of_a_happening_today_replans_the_day():
+    from sandbox.world.config import WorldConfig
+
+    config = WorldConfig.model_validate(
+        {
+            "name": "Party",
+            "seed": 2,
+            "minutes_per_tick": 30,
+            "start_time": "2026-03-02T08:00:00",
+            "cognition": {"narrator": False},
+            "places": [{"name": "kitchen"}, {"name": "garden"}],
+            "agents": [
+                {
+                    "start": "kitchen",
+                    "persona": {
+                        "name": "Ann",
+                        "big_five": {"extraversion": 1.0, "agreeableness": 1.0},
+                    },
+                },
+                {"start": "garden", "persona": {"name": "Cy"}},
+            ],
+            "happenings": [
+                {
+                    "host": "Cy",
+                    "what": "a garden party",
+                    "place": "garden",
+                    "day": 1,
+                    "start_hour": 11,
+                    "end_hour": 13,
+                    "keyword": "party",
+                }
+            ],
+        }
+    )
+    with World(config) as world:
+        world.step()
+        before = list(world.agent("Ann").mind.plan)
+        assert not any("party" in b["activity"] for b in before)  # she has not heard yet
+        world.inject(
+            'Cy (to Ann): "Come to my party in the garden at eleven!"',
+            kind="say",
+            source="Cy",
+            to="Ann",
+        )
+        world.step()
+        assert calls_by_purpose(world.last_record).get("agent.replan") == 1
+        plan = world.agent("Ann").mind.plan
+        party = [b for b in plan if "party" in b["activity"]]
+        assert party and party[0]["place"] == "garden" and party[0]["start_hour"] == 11
+        assert any(
+            m.kind == "plan" and "changed my plan" in m.text
+            for m in world.agent("Ann").mind.stream.memories
+        )

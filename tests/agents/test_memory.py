@@ -113,3 +113,25 @@ def test_many_memories_stay_fast_and_correct():
     got = s.retrieve(np.ones(16) / 4.0, 300, RetrievalConfig(k=10), touch=False)
     scores = [g.score for g in got]
     assert scores == sorted(scores, reverse=True) and len(got) == 10
+
+
+@pytest.mark.network
+def test_litellm_embedder_through_the_fake_server(fake_server):
+    import asyncio
+
+    from sandbox.agents.embeddings import make_embedder
+    from sandbox.llm.factory import make_client
+
+    client = make_client("heuristic")
+    embedder = make_embedder("litellm:openai/fake-embed", client, api_base=fake_server.base_url)
+    vectors = asyncio.run(embedder.embed(["the party at the cafe", "a party at the cafe", "exams"]))
+    assert vectors.shape == (3, 32) and embedder.dim == 32
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    assert float(vectors[0] @ vectors[1]) > float(vectors[0] @ vectors[2])
+    [call] = client.drain_calls()
+    assert call.purpose == "memory.embed" and call.backend == "litellm" and call.prompt_tokens > 0
+    stream = MemoryStream(dim=256, minutes_per_tick=10)  # adopts the embedder's size
+    stream.add("observation", "x", 0, vectors[0], importance=3)
+    assert stream.dim == 32
+    with pytest.raises(ValueError, match="32"):
+        stream.add("observation", "y", 0, np.ones(5))

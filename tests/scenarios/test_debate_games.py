@@ -78,6 +78,7 @@ def test_games_offline(tmp_path):
     b = games.behaviours(rs)
     assert b["public_goods_contribution"].between(0, 1).all()
     assert b["dictator_give"].between(0, 1).all()
+    assert folder / "behaviours.png" in experiment_report(folder).figures
 
 
 def test_out_of_range_answers_are_logged_and_excluded(tmp_path):
@@ -126,6 +127,8 @@ def test_personality_illusion_offline(tmp_path):
     assert summary["significant"] >= 2 and summary["share_agreeing"] == 1.0
     agree = links[links["domain"] == "agreeableness"]
     assert (agree["coef"] > 0).all()
+    report = experiment_report(folder, EXP / "personality_directions.yaml")
+    assert folder / "self_report_links.png" in report.figures
 
 
 def test_cli_runs_a_games_experiment(tmp_path):
@@ -147,6 +150,8 @@ def social_responder(body):
         return json.dumps({"thought": "t", "message": "What do you think?"})
     if name == "Expectations":
         return json.dumps({k: 1 for k in props})
+    if name == "BatchAnswers":
+        return json.dumps({k: 3 + (int(k.split("_")[1]) % 3) - 1 for k in props})
     if "accept" in props:
         return json.dumps({"thought": "t", "accept": True})
     if "choice" in props:
@@ -156,15 +161,17 @@ def social_responder(body):
 
 
 @pytest.mark.network
-@pytest.mark.parametrize("experiment", ["debate", "games"])
+@pytest.mark.parametrize("experiment", ["debate", "games", "personality_illusion"])
 def test_social_experiments_through_litellm(experiment, tmp_path, fake_server):
     fake_server.responder = social_responder
     path = tmp_path / f"{experiment}.yaml"
     text = (EXP / f"{experiment}.yaml").read_text().replace("../personas", str(ROOT / "personas"))
     text = text.replace("debate_topics.yaml", str(EXP / "debate_topics.yaml"))
+    text = text.replace("personality_directions.yaml", str(EXP / "personality_directions.yaml"))
     path.write_text(
         text.replace("personas: 16", "personas: 4")
         .replace("personas: 24", "personas: 4")
+        .replace("personas: 40", "personas: 8")
         .replace("rounds: 3            #", "rounds: 2            #")
     )
     settings = RunSettings(model="openai/fake", api_base=fake_server.base_url, out=tmp_path)
@@ -174,3 +181,5 @@ def test_social_experiments_through_litellm(experiment, tmp_path, fake_server):
     assert rs.llm_calls["error_type"].isna().all()
     assert fake_server.request_count == len(rs.llm_calls)
     assert (rs.actions["status"] == "ok").all()
+    if experiment == "personality_illusion":
+        assert rs.surveys["answer"].notna().all() and rs.surveys["agent"].nunique() == 8

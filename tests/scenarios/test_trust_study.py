@@ -114,6 +114,9 @@ def test_population_study_offline(tmp_path):
     assert (metrics["gap"] >= 0).all()
     openness = metrics[(metrics["attribute"] == "openness") & (metrics["strategy"] == "noctx_rank")]
     assert openness["eta2_belief"].iloc[0] == pytest.approx(0.06)  # 'medium' label -> Cohen anchor
+    report = trust_report(folder)
+    assert folder / "population_beliefs.png" in report.figures
+    assert (folder / "population_beliefs.png").stat().st_size > 10_000
 
 
 def test_conditioning_moves_behaviour_towards_the_stated_prior(tmp_path):
@@ -124,6 +127,7 @@ def test_conditioning_moves_behaviour_towards_the_stated_prior(tmp_path):
     assert set(rs.runs["condition"]) == {"unconditioned", "self", "weak", "strong"}
     table = conditioning_table(conditioning_metrics(rs))["heuristic"]
     assert table["self"] > table["unconditioned"]
+    assert folder / "conditioning.png" in trust_report(folder).figures
     shown = rs.events[rs.events["kind"] == "announcement"]
     assert set(shown["condition"]) == {"self", "weak", "strong"}
 

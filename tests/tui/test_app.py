@@ -216,3 +216,23 @@ def test_interview_and_talk_need_a_selected_agent(tmp_path, key):
 
     asyncio.run(go())
     run.close()
+
+
+@pytest.mark.network
+def test_the_tui_steps_a_world_through_litellm(tmp_path, fake_server):
+    run = Run.create(
+        load_world(CAFE),
+        RunSettings(model="openai/fake", api_base=fake_server.base_url, out=tmp_path),
+    )
+
+    async def go():
+        app = RecordingApp(run)
+        async with app.run_test(size=SIZE) as pilot:
+            await step(app, pilot, 2)
+            assert app.world.tick == 2
+            assert "model openai/fake" in str(app.query_one("#status").render())
+            await pilot.press("q")
+
+    asyncio.run(go())
+    run.close()
+    assert fake_server.request_count >= 12
