@@ -12,13 +12,9 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from sandbox.runner.run import client_for, memories_by_agent
-from sandbox.runner.settings import RunSettings
-from sandbox.scenarios import make_rules
-from sandbox.store.reader import RunReader, resolve_run_path
+from sandbox.runner.run import reopen_world
+from sandbox.store.reader import resolve_run_path
 from sandbox.store.writer import TrajectoryWriter
-from sandbox.world.config import WorldConfig
-from sandbox.world.world import World
 
 
 class InterviewResult(BaseModel):
@@ -33,16 +29,9 @@ async def ainterview(
     run: str | Path, agent: str, question: str, overrides: dict[str, Any] | None = None
 ) -> InterviewResult:
     path = resolve_run_path(run)
-    with RunReader(path) as reader:
-        meta = reader.run()
-        last = reader.last_tick()
-        state = reader.state_at(last) if last else None
-        memories = memories_by_agent(reader)
-    config = WorldConfig.model_validate(meta["config"])
-    recorded = {**meta["settings"], "seed": None, "ticks": None}
-    recorded.update({k: v for k, v in (overrides or {}).items() if v is not None})
-    client = client_for(RunSettings.model_validate(recorded))
-    world = World(config, client, state=state, rules=make_rules(config.scenario), memories=memories)
+    world, _, _ = reopen_world(path, {**(overrides or {}), "ticks": None})
+    client = world.client
+    last = world.tick
     try:
         answer, used = await world.interview(agent, question)
     finally:

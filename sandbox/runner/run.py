@@ -78,6 +78,36 @@ def memories_by_agent(reader: RunReader) -> dict[str, list[dict[str, Any]]]:
     return out
 
 
+def reopen_world(
+    path: Path,
+    overrides: dict[str, Any] | None = None,
+    *,
+    client: ModelClient | None = None,
+    recorder: _Recorder | None = None,
+) -> tuple[World, RunSettings, dict[str, Any]]:
+    """The world of a recorded run at its last committed tick: its config, checkpoint, memories
+    and scenario rules, with a client from the recorded settings (``overrides`` win)."""
+    with RunReader(path) as reader:
+        meta = reader.run()
+        last = reader.last_tick()
+        state = reader.state_at(last) if last else None
+        memories = memories_by_agent(reader)
+    config = WorldConfig.model_validate(meta["config"])
+    recorded = dict(meta["settings"])
+    recorded.update({k: v for k, v in (overrides or {}).items() if v is not None})
+    recorded["seed"] = None  # the config already carries the seed that was used
+    settings = RunSettings.model_validate(recorded)
+    world = World(
+        config,
+        client or client_for(settings),
+        recorder=recorder,
+        state=state,
+        rules=make_rules(config.scenario),
+        memories=memories,
+    )
+    return world, settings, meta
+
+
 class Run:
     """A run directory with its trajectory file and the world that writes to it."""
 
@@ -141,27 +171,9 @@ class Run:
         """Reopen a run at its last committed tick. ``overrides`` may change model, api_base,
         ticks and limits; the world and its seed are those recorded."""
         path = resolve_run_path(run)
-        with RunReader(path) as reader:
-            meta = reader.run()
-            last = reader.last_tick()
-            state = reader.state_at(last) if last else None
-            memories = memories_by_agent(reader)
-        config = WorldConfig.model_validate(meta["config"])
-        recorded = dict(meta["settings"])
-        recorded.update({k: v for k, v in (overrides or {}).items() if v is not None})
-        recorded["seed"] = None  # the config already carries the seed that was used
-        settings = RunSettings.model_validate(recorded)
-        client = client or client_for(settings)
         writer = TrajectoryWriter(path)
         recorder = _Recorder(writer)
-        world = World(
-            config,
-            client,
-            recorder=recorder,
-            state=state,
-            rules=make_rules(config.scenario),
-            memories=memories,
-        )
+        world, settings, meta = reopen_world(path, overrides, client=client, recorder=recorder)
         recorder.world = world
         ticks = settings.ticks or meta["ticks_planned"]
         if settings.ticks and settings.ticks != meta["ticks_planned"]:
