@@ -26,7 +26,9 @@ app.add_typer(personas_app, name="personas")
 def run(
     world: Annotated[
         Path | None,
-        typer.Argument(help="World file (YAML). Omit with --resume.", show_default=False),
+        typer.Argument(
+            help="World or experiment file (YAML). Omit with --resume.", show_default=False
+        ),
     ] = None,
     model: ModelOpt = None,
     api_base: ApiBaseOpt = None,
@@ -57,7 +59,8 @@ def run(
 
     A world file gives one run, OUT/<world>-<time>-s<seed>/trajectory.sqlite. An experiment file
     (one with an 'experiment:' key, such as experiments/trust_population.yaml) gives a folder of
-    runs, one per model and condition, and prints the study's tables.
+    runs, one per model and condition, and prints the study's tables and figures (--ticks and
+    --seed apply to world files only; an experiment file sets its own).
     """
     with user_errors():
         from sandbox.console import make_console
