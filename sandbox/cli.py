@@ -296,6 +296,9 @@ def inspect(
             meta = reader.run()
             last = reader.rows("events", "kind != 'scene'")[-events:] if events else []
         config = meta["config"]
+        if "places" not in config:  # a persona-validation run: no world, a questionnaire study
+            _inspect_validation(console, run_dir, meta)
+            return
         info = Table(title="World", show_header=False, title_justify="left")
         info.add_column(style="bold")
         info.add_column()
@@ -325,6 +328,32 @@ def inspect(
             console.print("[bold]Last events[/bold]")
             for ev in last:
                 console.print(f"  tick {ev['tick']:>3}  {ev['text']}", markup=False)
+
+
+def _inspect_validation(console, run_dir, meta) -> None:  # type: ignore[no-untyped-def]
+    from rich.table import Table
+
+    from sandbox.analysis.persona_validation import load_validation, validity
+    from sandbox.console import calls_table
+    from sandbox.runner.summary import summarize
+
+    config = meta["config"]
+    info = Table(title="Persona validation", show_header=False, title_justify="left")
+    info.add_column(style="bold")
+    info.add_column()
+    for key in ("bank", "instrument", "mode", "style", "seed"):
+        info.add_row(key, str(config.get(key)))
+    info.add_row("model", meta["model"])
+    info.add_row("status", meta["status"] + (f" ({meta['error']})" if meta["error"] else ""))
+    console.print(info)
+    table = Table(title="Assigned vs measured", title_justify="left")
+    for col in ("domain", "personas", "Spearman rho", "median gap (9 - 1)"):
+        table.add_column(col)
+    for v in validity(load_validation(run_dir)):
+        gap = "n/a" if v.median_gap is None else f"{v.median_gap:.2f}"
+        table.add_row(v.domain, str(v.n), f"{v.spearman:.3f}", gap)
+    console.print(table)
+    console.print(calls_table(summarize(run_dir)))
 
 
 @app.command()

@@ -62,7 +62,7 @@ def calls_table(summary: RunSummary) -> Table:
         table.add_row(
             purpose,
             str(u.calls),
-            f"{u.per_agent_tick:.2f}",
+            "-" if u.per_agent_tick is None else f"{u.per_agent_tick:.2f}",
             str(u.cache_hits),
             str(u.errors),
             f"{u.prompt_tokens}/{u.completion_tokens}",

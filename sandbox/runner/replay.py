@@ -10,10 +10,9 @@ from pydantic import BaseModel
 from sandbox.errors import CacheMissError
 from sandbox.llm.cache import RecordedCalls, ResponseCache
 from sandbox.llm.factory import make_client
-from sandbox.runner.run import Run
+from sandbox.runner.run import Run, world_config_of
 from sandbox.runner.settings import RunSettings
 from sandbox.store.reader import RunReader, resolve_run_path
-from sandbox.world.config import WorldConfig
 
 
 class ReplayReport(BaseModel):
@@ -33,7 +32,7 @@ async def areplay(run: str | Path, out: str | Path | None = None) -> ReplayRepor
         meta = reader.run()
         ticks = reader.last_tick()
         original = reader.tick_fingerprints()
-    config = WorldConfig.model_validate(meta["config"])
+    config = world_config_of(meta, path)
     recorded = RunSettings.model_validate({**meta["settings"], "seed": None})
     sources: list = [RecordedCalls(path)]
     cache_path = recorded.cache_path()

@@ -78,6 +78,18 @@ def memories_by_agent(reader: RunReader) -> dict[str, list[dict[str, Any]]]:
     return out
 
 
+def world_config_of(meta: dict[str, Any], path: Path) -> WorldConfig:
+    """The world config a run recorded, or a clear error for runs that have no world."""
+    config = meta["config"]
+    if "places" not in config:
+        kind = config.get("kind", "a run without a world")
+        raise ConfigError(
+            f"{path} is {kind}, not a world run: it cannot be resumed, replayed or interviewed "
+            "(inspect it with 'sandbox inspect')"
+        )
+    return WorldConfig.model_validate(config)
+
+
 def reopen_world(
     path: Path,
     overrides: dict[str, Any] | None = None,
@@ -92,7 +104,7 @@ def reopen_world(
         last = reader.last_tick()
         state = reader.state_at(last) if last else None
         memories = memories_by_agent(reader)
-    config = WorldConfig.model_validate(meta["config"])
+    config = world_config_of(meta, path)
     recorded = dict(meta["settings"])
     recorded.update({k: v for k, v in (overrides or {}).items() if v is not None})
     recorded["seed"] = None  # the config already carries the seed that was used

@@ -16,7 +16,7 @@ class PurposeUsage(BaseModel):
     prompt_tokens: int
     completion_tokens: int
     cost_usd: float | None
-    per_agent_tick: float
+    per_agent_tick: float | None = None  # None for runs without ticks (questionnaires)
 
 
 class RunSummary(BaseModel):
@@ -65,7 +65,7 @@ def summarize(run: str | Path) -> RunSummary:
                 prompt_tokens=row[4] or 0,
                 completion_tokens=row[5] or 0,
                 cost_usd=row[6] if row[7] else None,
-                per_agent_tick=row[1] / agent_ticks,
+                per_agent_tick=row[1] / agent_ticks if ticks else None,
             )
         costs = [u.cost_usd for u in by_purpose.values() if u.cost_usd is not None]
         wall = q("SELECT coalesce(sum(wall_s), 0) FROM ticks").fetchone()[0]

@@ -127,3 +127,14 @@ def test_cli_validate_show_and_sample(tmp_path):
     assert sampled.exit_code == 0 and out.exists()
     bad = runner.invoke(app, ["personas", "validate", str(tmp_path / "missing.yaml")])
     assert bad.exit_code == 1 and "persona bank not found" in bad.output
+    [run_dir] = tmp_path.glob("validate-binary32-*")
+    inspected = runner.invoke(app, ["inspect", str(run_dir)])
+    assert inspected.exit_code == 0, inspected.output
+    assert "Persona validation" in inspected.output and "Spearman" in inspected.output
+    for args in (
+        ["replay", str(run_dir)],
+        ["run", "--resume", str(run_dir)],
+        ["interview", str(run_dir), "x", "hi"],
+    ):
+        refused = runner.invoke(app, args)
+        assert refused.exit_code == 1 and "not a world run" in " ".join(refused.output.split())
