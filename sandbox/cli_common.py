@@ -31,12 +31,28 @@ ApiBaseOpt = Annotated[
 @contextlib.contextmanager
 def user_errors() -> Iterator[None]:
     """Print the sandbox's own errors as one clear line and exit non-zero."""
+    from pydantic import ValidationError
+
     from sandbox.errors import SandboxError
 
     try:
         yield
     except SandboxError as exc:
-        from sandbox.console import make_console
+        _fail(str(exc))
+    except ValidationError as exc:  # an option's value failed the settings' validation
+        problems = [
+            f"--{str(e['loc'][0]).replace('_', '-')}: {e['msg']} (got {e.get('input')!r})"
+            if e["loc"]
+            else e["msg"]
+            for e in exc.errors(include_url=False)
+        ]
+        _fail("invalid option: " + "; ".join(problems))
 
-        make_console(stderr=True).print(f"[bold red]error:[/bold red] {exc}", soft_wrap=True)
-        raise typer.Exit(1) from None
+
+def _fail(message: str) -> None:
+    from sandbox.console import make_console
+
+    make_console(stderr=True).print(
+        f"[bold red]error:[/bold red] {message}", soft_wrap=True, markup=True, highlight=False
+    )
+    raise typer.Exit(1) from None

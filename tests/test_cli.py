@@ -44,6 +44,11 @@ def test_feed_shows_agents_talking_and_moving(tmp_path):
         (["run"], "give a WORLD file"),
         (["inspect", "no/such/run"], "no run at no/such/run"),
         (["run", CAFE, "--model", "not-a-provider-model"], "unknown model id"),
+        (
+            ["run", CAFE, "--concurrency", "0"],
+            "--concurrency: Input should be greater than or equal to 1",
+        ),
+        (["run", CAFE, "--ticks", "0"], "--ticks: Input should be greater than or equal to 1"),
     ],
 )
 def test_bad_input_gets_one_clear_line_and_a_nonzero_exit(tmp_path, args, message):
