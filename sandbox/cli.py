@@ -283,7 +283,8 @@ def inspect(
     ],
     events: Annotated[int, typer.Option(help="How many of the last events to show.")] = 10,
 ) -> None:
-    """Print a run's configuration, summary, model usage and last events."""
+    """Print a run's configuration, summary, model usage and last events (for a folder of runs
+    made by an experiment: the experiment's tables and figures)."""
     with user_errors():
         from rich.table import Table
 
@@ -292,6 +293,9 @@ def inspect(
         from sandbox.store.reader import RunReader
 
         console = make_console()
+        if run_dir.is_dir() and not (run_dir / "trajectory.sqlite").exists():
+            _inspect_folder(console, run_dir)
+            return
         with RunReader(run_dir) as reader:
             meta = reader.run()
             last = reader.rows("events", "kind != 'scene'")[-events:] if events else []
@@ -328,6 +332,28 @@ def inspect(
             console.print("[bold]Last events[/bold]")
             for ev in last:
                 console.print(f"  tick {ev['tick']:>3}  {ev['text']}", markup=False)
+
+
+def _inspect_folder(console, folder: Path) -> None:  # type: ignore[no-untyped-def]
+    """A folder of runs (an experiment): its report, as printed after the experiment ran."""
+    from sandbox.analysis.report import experiment_report
+    from sandbox.analysis.runs import find_runs
+    from sandbox.console import print_report
+    from sandbox.errors import StoreError
+
+    runs = find_runs(folder)
+    if not runs:
+        raise StoreError(f"no runs under {folder}")
+    directions = None
+    for f in runs:
+        from sandbox.store.reader import RunReader
+
+        with RunReader(f) as reader:
+            world_file = reader.run()["world_file"]
+        if world_file and Path(world_file).exists():
+            directions = directions_for(world_file)
+    console.print(f"{len(runs)} runs under {folder}")
+    print_report(console, experiment_report(folder, directions), folder)
 
 
 def _inspect_validation(console, run_dir, meta) -> None:  # type: ignore[no-untyped-def]

@@ -135,6 +135,10 @@ def test_cli_runs_a_games_experiment(tmp_path):
     result = CliRunner().invoke(app, ["run", str(EXP / "games.yaml"), "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert "Games: mean behaviour" in result.output
+    [folder] = [p for p in tmp_path.iterdir() if p.is_dir() and p.name.startswith("games-")]
+    again = CliRunner().invoke(app, ["inspect", str(folder)])
+    assert again.exit_code == 0 and "1 runs under" in again.output
+    assert "Games: mean behaviour" in again.output
 
 
 def social_responder(body):
