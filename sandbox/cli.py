@@ -66,39 +66,26 @@ def run(
         from sandbox.console import make_console
 
         console = make_console()
+        opts = {
+            "model": model,
+            "api_base": api_base,
+            "ticks": ticks,
+            "seed": seed,
+            "out": out,
+            "concurrency": concurrency,
+            "rpm": rpm,
+            "timeout": timeout,
+            "max_retries": max_retries,
+            "cache": cache,
+            "no_cache": no_cache,
+        }
         if world is not None and resume is None:
             from sandbox.runner.experiment import is_experiment_file
 
             if is_experiment_file(world):
-                _run_experiment(
-                    world,
-                    console,
-                    model=model,
-                    api_base=api_base,
-                    out=out,
-                    concurrency=concurrency,
-                    rpm=rpm,
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    cache=cache,
-                    no_cache=no_cache,
-                )
+                _run_experiment(world, console, **opts)
                 return
-        runner = _open_run(
-            world,
-            resume,
-            model=model,
-            api_base=api_base,
-            ticks=ticks,
-            seed=seed,
-            out=out,
-            concurrency=concurrency,
-            rpm=rpm,
-            timeout=timeout,
-            max_retries=max_retries,
-            cache=cache,
-            no_cache=no_cache,
-        )
+        runner = _open_run(world, resume, **opts)
         _drive(runner, console, feed)
 
 

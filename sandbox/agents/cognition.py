@@ -73,6 +73,20 @@ def importance_request(
     )
 
 
+def _plan_facts(
+    agent: PersonaAgent, places: tuple[str, ...], from_hour: int, known: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """What the heuristic planner needs, the same for a day plan and a replan."""
+    return {
+        "home": agent.home,
+        "work": agent.work,
+        "work_activity": agent.work_activity,
+        "places": list(places),
+        "from_hour": from_hour,
+        "happenings": known,
+    }
+
+
 def plan_request(
     agent: PersonaAgent,
     prompts: PromptLibrary,
@@ -104,14 +118,7 @@ def plan_request(
             "memories": "\n".join(f"- {r.memory.text}" for r in memories) or "- nothing special",
             "from_hour": from_hour,
         },
-        {
-            "home": agent.home,
-            "work": agent.work,
-            "work_activity": agent.work_activity,
-            "places": list(places),
-            "from_hour": from_hour,
-            "happenings": known,
-        },
+        _plan_facts(agent, places, from_hour, known),
         tick,
         seed,
     )
@@ -143,15 +150,7 @@ def replan_request(
             "places": ", ".join(places),
             "from_hour": from_hour,
         },
-        {
-            "home": agent.home,
-            "work": agent.work,
-            "work_activity": agent.work_activity,
-            "places": list(places),
-            "from_hour": from_hour,
-            "happenings": known,
-            "reason": reason,
-        },
+        {**_plan_facts(agent, places, from_hour, known), "reason": reason},
         tick,
         seed,
     )

@@ -14,18 +14,12 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sandbox.analysis.plotting import pyplot, save
 from sandbox.analysis.runs import RunSet
 from sandbox.analysis.stats import pearson
-from sandbox.store.reader import RunReader
 
 if TYPE_CHECKING:
     import pandas as pd
-
-
-def _scenario(rs: RunSet, run: str) -> dict:
-    path = rs.runs.loc[rs.runs["run"] == run, "path"].iloc[0]
-    with RunReader(path) as reader:
-        return reader.run()["config"]["scenario"]
 
 
 def opinions(rs: RunSet) -> pd.DataFrame:
@@ -45,7 +39,7 @@ def opinions(rs: RunSet) -> pd.DataFrame:
     )
     rows = []
     for run in wide["run"].unique():
-        sc = _scenario(rs, run)
+        sc = rs.scenario(run)
         group_of = {a: g for g, members in enumerate(sc["groups"]) for a in members}
         first = {}
         for rounds in sc["pairings"]:
@@ -85,38 +79,22 @@ def trajectories(rs: RunSet) -> pd.DataFrame:
 
     op, ps = opinions(rs), posts(rs)
     rows = []
+
+    def row(run: str, group: int, phase: str, kind: str, values: pd.Series) -> dict:
+        return {
+            "run": run,
+            "group": group,
+            "phase": phase,
+            "kind": kind,
+            "mean": values.mean(),
+            "sd": values.std(ddof=0),
+        }
+
     for (run, group), d in op.groupby(["run", "group"]):
-        rows.append(
-            {
-                "run": run,
-                "group": group,
-                "phase": "before",
-                "kind": "private",
-                "mean": d["initial"].mean(),
-                "sd": d["initial"].std(ddof=0),
-            }
-        )
+        rows.append(row(run, group, "before", "private", d["initial"]))
         for rnd, dp in ps[(ps["run"] == run) & (ps["group"] == group)].groupby("round"):
-            rows.append(
-                {
-                    "run": run,
-                    "group": group,
-                    "phase": f"post {rnd}",
-                    "kind": "public",
-                    "mean": dp["stance"].mean(),
-                    "sd": dp["stance"].std(ddof=0),
-                }
-            )
-        rows.append(
-            {
-                "run": run,
-                "group": group,
-                "phase": "after",
-                "kind": "private",
-                "mean": d["final"].mean(),
-                "sd": d["final"].std(ddof=0),
-            }
-        )
+            rows.append(row(run, group, f"post {rnd}", "public", dp["stance"]))
+        rows.append(row(run, group, "after", "private", d["final"]))
     return pd.DataFrame(rows)
 
 
@@ -158,11 +136,7 @@ def public_private_gap(rs: RunSet) -> pd.DataFrame:
 
 def plot_trajectories(rs: RunSet, path: str | Path) -> Path:
     """Each agent's path (before, posts, after), one panel per group."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     op, ps = opinions(rs), posts(rs)
     keys = sorted({(r, g) for r, g in zip(op["run"], op["group"], strict=True)})
     fig, axes = plt.subplots(
@@ -183,7 +157,4 @@ def plot_trajectories(rs: RunSet, path: str | Path) -> Path:
         ax.legend(fontsize=6)
     axes[0][0].set_ylabel("opinion / post stance (-2.5 .. 2.5)")
     fig.tight_layout()
-    out = Path(path)
-    fig.savefig(out, dpi=110)
-    plt.close(fig)
-    return out
+    return save(fig, path)

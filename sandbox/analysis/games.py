@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sandbox.analysis.plotting import pyplot, save
 from sandbox.analysis.runs import RunSet
 from sandbox.analysis.stats import ols
 from sandbox.personas.persona import BIG_FIVE_DOMAINS, CODE_DOMAINS
@@ -60,15 +61,12 @@ def behaviours(rs: RunSet) -> pd.DataFrame:
     return wide.rename_axis(columns=None)
 
 
-def _endowment(rs: RunSet) -> dict[str, float]:
-    from sandbox.store.reader import RunReader
+def _settings(rs: RunSet, run: str) -> dict:
+    return rs.scenario(run).get("settings", {})
 
-    out = {}
-    for r in rs.runs.itertuples():
-        with RunReader(r.path) as reader:
-            sc = reader.run()["config"].get("scenario") or {}
-        out[r.run] = float(sc.get("settings", {}).get("public_goods_endowment", 1))
-    return out
+
+def _endowment(rs: RunSet) -> dict[str, float]:
+    return {run: float(_settings(rs, run).get("public_goods_endowment", 1)) for run in rs.configs}
 
 
 def expectations_vs_play(rs: RunSet) -> pd.DataFrame:
@@ -77,13 +75,13 @@ def expectations_vs_play(rs: RunSet) -> pd.DataFrame:
 
     b = rs.beliefs[(rs.beliefs["strategy"] == "expectation") & rs.beliefs["error"].isna()]
     endow = _endowment(rs)
-    from sandbox.store.reader import RunReader
-
-    pies = {}
-    for r in rs.runs.itertuples():
-        with RunReader(r.path) as reader:
-            st = (reader.run()["config"].get("scenario") or {}).get("settings", {})
-        pies[r.run] = (st.get("dictator_pie", 10), st.get("ultimatum_pie", 10))
+    pies = {
+        run: (
+            _settings(rs, run).get("dictator_pie", 10),
+            _settings(rs, run).get("ultimatum_pie", 10),
+        )
+        for run in rs.configs
+    }
     rows = []
     for r in b.itertuples():
         ans = json.loads(r.answer)
@@ -169,18 +167,9 @@ def load_directions(path: str | Path) -> list[dict]:
     return list(read_structured_file(Path(path), what="directions file"))
 
 
-def _pyplot():  # type: ignore[no-untyped-def]
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
 def plot_behaviours(b: pd.DataFrame, path: str | Path) -> Path:
     """The distribution of each behaviour across agents (shares of pie or endowment)."""
-    plt = _pyplot()
+    plt = pyplot()
     columns = [c for c in BEHAVIOURS if c in b and b[c].notna().any()]
     fig, ax = plt.subplots(figsize=(7, 3.6))
     ax.boxplot([b[c].dropna() for c in columns], showmeans=True)
@@ -189,15 +178,12 @@ def plot_behaviours(b: pd.DataFrame, path: str | Path) -> Path:
     ax.set_ylim(-0.05, 1.05)
     ax.set_title("Behaviour in the classic games")
     fig.tight_layout()
-    out = Path(path)
-    fig.savefig(out, dpi=110)
-    plt.close(fig)
-    return out
+    return save(fig, path)
 
 
 def plot_self_report_links(rs: RunSet, links: pd.DataFrame, path: str | Path) -> Path:
     """Each behaviour against self-reported agreeableness, with the OLS coefficient and p-value."""
-    plt = _pyplot()
+    plt = pyplot()
     data = behaviours(rs).merge(self_reports(rs), on=["run", "agent"])
     fig, axes = plt.subplots(1, len(BEHAVIOURS), figsize=(4 * len(BEHAVIOURS), 3.4), squeeze=False)
     for ax, behaviour in zip(axes[0], BEHAVIOURS, strict=True):
@@ -209,7 +195,4 @@ def plot_self_report_links(rs: RunSet, links: pd.DataFrame, path: str | Path) ->
         ax.set_xlabel("self-reported agreeableness")
     axes[0][0].set_ylabel("behaviour (share)")
     fig.tight_layout()
-    out = Path(path)
-    fig.savefig(out, dpi=110)
-    plt.close(fig)
-    return out
+    return save(fig, path)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel
 
 from sandbox.analysis.loading import table
+from sandbox.analysis.plotting import pyplot, save
 from sandbox.analysis.stats import spearman
 from sandbox.personas.persona import BIG_FIVE_DOMAINS, CODE_DOMAINS
 from sandbox.personas.wording import trait_level
@@ -71,11 +72,7 @@ def validity(df: pd.DataFrame) -> list[DomainValidity]:
 
 def plot_validity(df: pd.DataFrame, path: str | Path, title: str = "") -> Path:
     """Assigned against measured score, one panel per domain, as PNG."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     rows = {v.domain: v for v in validity(df)}
     fig, axes = plt.subplots(1, 5, figsize=(16, 3.6), sharey=True)
     for ax, domain in zip(axes, BIG_FIVE_DOMAINS, strict=True):
@@ -91,7 +88,4 @@ def plot_validity(df: pd.DataFrame, path: str | Path, title: str = "") -> Path:
     if title:
         fig.suptitle(title, fontsize=11)
     fig.tight_layout()
-    out = Path(path)
-    fig.savefig(out, dpi=110)
-    plt.close(fig)
-    return out
+    return save(fig, path)

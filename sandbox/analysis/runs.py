@@ -56,6 +56,13 @@ class RunSet:
     llm_calls: pd.DataFrame
     surveys: pd.DataFrame
 
+    configs: dict[str, dict]
+
+    def scenario(self, run: str) -> dict:
+        """The ``scenario`` block of a run's world config ({} for open worlds), read once by
+        ``load_runs``."""
+        return self.configs[run].get("scenario") or {}
+
     @property
     def personas(self) -> pd.DataFrame:
         out = self.agents.copy()
@@ -88,10 +95,12 @@ def load_runs(path: str | Path) -> RunSet:
     if not files:
         raise StoreError(f"no trajectory files under {path}")
     metas, frames = [], {t: [] for t in TABLES}
+    configs: dict[str, dict] = {}
     for f in files:
         with RunReader(f) as reader:
             meta = _meta(reader, f)
             metas.append(meta)
+            configs[meta["run"]] = reader.run()["config"]
             present = {r[0] for r in reader.conn.execute("SELECT name FROM sqlite_master")}
             for t in TABLES:
                 if t not in present:
@@ -110,4 +119,4 @@ def load_runs(path: str | Path) -> RunSet:
         )
         for t, v in frames.items()
     }
-    return RunSet(runs=runs, **tables)
+    return RunSet(runs=runs, configs=configs, **tables)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
 
+from sandbox.analysis.plotting import pyplot, save
 from sandbox.analysis.runs import RunSet, load_runs
 from sandbox.analysis.stats import eta_squared, eta_squared_from_summary, spearman
 from sandbox.personas.attributes import attribute_level
@@ -30,11 +31,7 @@ COHEN_ETA_SQUARED = {"small": 0.01, "medium": 0.06, "large": 0.14}
 
 
 def _levels(rs: RunSet, run: str) -> dict[str, list[str]]:
-    path = rs.runs.loc[rs.runs["run"] == run, "path"].iloc[0]
-    from sandbox.store.reader import RunReader
-
-    with RunReader(path) as reader:
-        return (reader.run()["config"].get("scenario") or {}).get("levels", {})
+    return rs.scenario(run).get("levels", {})
 
 
 def sends(rs: RunSet) -> pd.DataFrame:
@@ -209,11 +206,7 @@ def forecast_mae(errors: pd.DataFrame) -> pd.DataFrame:
 
 def plot_forecast_mae(mae: pd.DataFrame, path: str | Path) -> Path:
     """MAE against horizon, one line per model and archetype (the paper's Fig. 1)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(6, 4))
     for (model, archetype), d in mae.groupby(["model", "archetype"]):
         ax.plot(d["round"], d["mae"], marker="o", label=f"{model}, {archetype}")
@@ -222,24 +215,12 @@ def plot_forecast_mae(mae: pd.DataFrame, path: str | Path) -> Path:
     ax.set_title("Individual forecasts against play")
     ax.legend(fontsize=8)
     fig.tight_layout()
-    out = Path(path)
-    fig.savefig(out, dpi=110)
-    plt.close(fig)
-    return out
-
-
-def _pyplot():  # type: ignore[no-untyped-def]
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
+    return save(fig, path)
 
 
 def plot_population(metrics: pd.DataFrame, path: str | Path) -> Path:
     """Belief against behavioural effect size per attribute (left) and rank agreement (right)."""
-    plt = _pyplot()
+    plt = pyplot()
     fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4))
     for strategy, d in metrics.groupby("strategy"):
         a.scatter(d["eta2_behaviour"], d["eta2_belief"], label=strategy, s=25)
@@ -256,15 +237,12 @@ def plot_population(metrics: pd.DataFrame, path: str | Path) -> Path:
     b.set_title("Rank agreement by attribute")
     b.legend(fontsize=8)
     fig.tight_layout()
-    out = Path(path)
-    fig.savefig(out, dpi=110)
-    plt.close(fig)
-    return out
+    return save(fig, path)
 
 
 def plot_conditioning(metrics: pd.DataFrame, path: str | Path) -> Path:
     """Median Spearman(prior, behaviour) by condition and model."""
-    plt = _pyplot()
+    plt = pyplot()
     table = conditioning_table(metrics)
     fig, ax = plt.subplots(figsize=(6, 3.6))
     table.plot.bar(ax=ax, rot=0)
@@ -272,10 +250,7 @@ def plot_conditioning(metrics: pd.DataFrame, path: str | Path) -> Path:
     ax.set_title("Conditioning on stated priors")
     ax.axhline(0, color="grey", lw=0.8)
     fig.tight_layout()
-    out = Path(path)
-    fig.savefig(out, dpi=110)
-    plt.close(fig)
-    return out
+    return save(fig, path)
 
 
 class TrustReport(BaseModel):
