@@ -143,3 +143,23 @@ def test_mesa_bookkeeping_follows_ticks(cafe):
         world.step()
         assert world.steps == world.tick == 2
         assert len(world.agents) == len(cafe.agents)
+
+
+def test_resolution_order_is_a_seeded_shuffle_per_tick(cafe):
+    from sandbox.seeds import derive_rng
+
+    orders = []
+    with World(cafe) as world:
+        for _ in range(4):
+            world.step()
+            record = world.last_record
+            orders.append(
+                [a.agent for a in sorted(record.actions, key=lambda a: a.resolution_order)]
+            )
+    names = sorted(a.persona.name for a in cafe.agents)
+    for tick, order in enumerate(orders, start=1):
+        expected = list(names)
+        derive_rng(cafe.seed, tick, "resolution-order").shuffle(expected)
+        assert order == expected
+    assert any(order != names for order in orders)  # not merely alphabetical
+    assert len({tuple(o) for o in orders}) > 1  # drawn anew each tick
