@@ -10,6 +10,7 @@ import typer
 
 from sandbox.cli_common import ApiBaseOpt, ModelOpt, user_errors
 from sandbox.cli_personas import app as personas_app
+from sandbox.cli_sweep import export, sweep
 
 app = typer.Typer(
     name="sandbox",
@@ -435,6 +436,10 @@ def replay(
             f"{report.first_divergent_tick}." + (f" {report.problem}" if report.problem else "")
         )
         raise typer.Exit(2)
+
+
+app.command()(sweep)
+app.command()(export)
 
 
 def main() -> None:

@@ -87,11 +87,12 @@ def _meta(reader: RunReader, path: Path) -> dict:
     }
 
 
-def load_runs(path: str | Path) -> RunSet:
-    """Read-only: opens each trajectory file read-only and never writes to it."""
+def load_runs(path: str | Path | list[Path]) -> RunSet:
+    """Read-only: opens each trajectory file read-only and never writes to it. ``path`` is a run,
+    a folder of runs, or a list of trajectory files."""
     import pandas as pd
 
-    files = find_runs(path)
+    files = find_runs(path) if isinstance(path, str | Path) else [Path(p) for p in path]
     if not files:
         raise StoreError(f"no trajectory files under {path}")
     metas, frames = [], {t: [] for t in TABLES}

@@ -2,7 +2,8 @@
 
 Around a backend it adds, in this order: the response cache (and any read-only answer sources, such
 as a recorded run for replay), a concurrency limit, a rate limit, validation of the answer against
-the request's schema with a bounded repair loop, and a usage record for every call.
+the request's schema with a bounded repair loop, and a usage record for every call. A permit source
+(``sandbox.llm.permits``) may add a limit shared with other processes.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pydantic import BaseModel
 from sandbox.errors import CacheMissError, ModelAnswerError, ModelError
 from sandbox.llm.backend import Backend
 from sandbox.llm.cache import AnswerSource, CachedAnswer, ResponseCache
+from sandbox.llm.permits import PermitSource, held
 from sandbox.llm.ratelimit import RateLimiter
 from sandbox.llm.request import LLMRequest, Usage
 from sandbox.llm.structured import AnswerInvalid, parse_answer, repair_messages
@@ -49,6 +51,7 @@ class ModelClient:
         concurrency: int = 64,
         rate_limiter: RateLimiter | None = None,
         max_repairs: int = 2,
+        permits: PermitSource | None = None,
     ) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
@@ -58,6 +61,7 @@ class ModelClient:
         self.concurrency = concurrency
         self.rate_limiter = rate_limiter or RateLimiter(None)
         self.max_repairs = max_repairs
+        self.permits = permits  # a limit shared with other processes (a sweep's), if any
         self._calls: list[LLMCallRecord] = []
         self._seq = 0
         self._semaphores: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore]
@@ -167,7 +171,7 @@ class ModelClient:
         costs: list[float] = []
         text = ""
         for attempt in range(self.max_repairs + 1):
-            async with self._semaphore():
+            async with self._semaphore(), held(self.permits):
                 await self.rate_limiter.acquire()
                 completion = await self.backend.complete(request, messages)
             record.attempts = attempt + 1

@@ -8,6 +8,7 @@ from pathlib import Path
 from sandbox.llm.backend import Backend
 from sandbox.llm.cache import AnswerSource, ResponseCache
 from sandbox.llm.client import ModelClient
+from sandbox.llm.permits import PermitSource
 from sandbox.llm.ratelimit import RateLimiter
 
 OFFLINE_MODEL = "heuristic"
@@ -50,6 +51,7 @@ def make_client(
     max_repairs: int = 2,
     structured_output: str = "auto",
     replay: bool = False,
+    permits: PermitSource | None = None,
 ) -> ModelClient:
     if replay:
         from sandbox.llm.replay import ReplayBackend
@@ -71,4 +73,5 @@ def make_client(
         concurrency=concurrency,
         rate_limiter=RateLimiter(rpm),
         max_repairs=max_repairs,
+        permits=permits,
     )

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from sandbox.errors import ConfigError
 from sandbox.runner.run import Run
 from sandbox.runner.settings import RunSettings
 from sandbox.validation import read_structured_file
+from sandbox.world.config import WorldConfig
 
 EXPERIMENTS = ("trust", "debate", "games", "personality_illusion")
 
@@ -25,6 +28,53 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "run"
 
 
+@dataclass(frozen=True)
+class ExperimentPlan:
+    """What an experiment file asks for: its kind, its study settings, a title and its models."""
+
+    kind: str
+    study: Any
+    title: str
+    models: list[str]
+
+
+def load_experiment(path: str | Path) -> ExperimentPlan:
+    data = read_structured_file(Path(path), what="experiment file")
+    kind = data.get("experiment") if isinstance(data, dict) else None
+    if kind not in EXPERIMENTS:
+        raise ConfigError(f"{path}: unknown experiment {kind!r}; known: {', '.join(EXPERIMENTS)}")
+    if kind == "trust":
+        from sandbox.scenarios.trust_study import load_study
+
+        study: Any = load_study(path)
+        title = study.name or "trust-" + study.study
+    else:
+        from sandbox.scenarios.social_studies import load_social_study
+
+        study = load_social_study(path)
+        title = study.name or kind
+    return ExperimentPlan(kind=kind, study=study, title=title, models=list(study.models))
+
+
+def plan_worlds(plan: ExperimentPlan, seed: int | None = None) -> list[tuple[str, WorldConfig]]:
+    """(condition label, world) for each run of one model; ``seed`` replaces the file's seed, so
+    the persona sample (and everything else drawn from the seed) is drawn anew."""
+    study = plan.study if seed is None else plan.study.model_copy(update={"seed": seed})
+    if plan.kind == "trust":
+        from sandbox.scenarios.trust_study import study_worlds
+
+        return study_worlds(study)
+    from sandbox.scenarios.social_studies import social_worlds
+
+    return social_worlds(study)
+
+
+async def finish_run(run: Run, kind: str, study: Any) -> None:
+    """What an experiment does after a run's ticks (the personality illusion's questionnaire)."""
+    if kind == "personality_illusion":
+        await _self_reports(run, study)
+
+
 async def arun_experiment(
     path: str | Path,
     settings: RunSettings | None = None,
@@ -37,25 +87,11 @@ async def arun_experiment(
     ``settings.model`` replaces the file's ``models`` list when it is not the default.
     """
     settings = settings or RunSettings()
-    data = read_structured_file(Path(path), what="experiment file")
-    kind = data.get("experiment") if isinstance(data, dict) else None
-    if kind not in EXPERIMENTS:
-        raise ConfigError(f"{path}: unknown experiment {kind!r}; known: {', '.join(EXPERIMENTS)}")
-    if kind == "trust":
-        from sandbox.scenarios.trust_study import load_study, study_worlds
-
-        study = load_study(path)
-        worlds = study_worlds(study)
-        title = study.name or "trust-" + study.study
-    else:
-        from sandbox.scenarios.social_studies import load_social_study, social_worlds
-
-        study = load_social_study(path)
-        worlds = social_worlds(study)
-        title = study.name or kind
-    models = [settings.model] if settings.model != "heuristic" else study.models
+    plan = load_experiment(path)
+    worlds = plan_worlds(plan)
+    models = [settings.model] if settings.model != "heuristic" else plan.models
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    out = Path(folder) if folder else settings.out / f"{_slug(title)}-{stamp}"
+    out = Path(folder) if folder else settings.out / f"{_slug(plan.title)}-{stamp}"
     for model in models:
         for label, world in worlds:
             run_settings = settings.model_copy(update={"model": model, "seed": None, "ticks": None})
@@ -64,8 +100,7 @@ async def arun_experiment(
             )
             try:
                 await run.arun()
-                if kind == "personality_illusion":
-                    await _self_reports(run, study)
+                await finish_run(run, plan.kind, plan.study)
             finally:
                 run.close()
             if on_run is not None:

@@ -101,6 +101,10 @@ class FakeOpenAIServer:
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )
         self._deadline: threading.Timer | None = None
+        # Chat requests being answered right now, the most at once, and (time, count) at each change.
+        self.in_flight = 0
+        self.peak_in_flight = 0
+        self.in_flight_log: list[tuple[float, int]] = []
 
     @property
     def base_url(self) -> str:
@@ -123,6 +127,12 @@ class FakeOpenAIServer:
             if len(self.requests) > self.max_requests:
                 return "500"
             return self._script.popleft() if self._script else "valid"
+
+    def _in_flight(self, change: int) -> None:
+        with self._lock:
+            self.in_flight += change
+            self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+            self.in_flight_log.append((time.monotonic(), self.in_flight))
 
     def start(self) -> FakeOpenAIServer:
         self._thread.start()
@@ -162,6 +172,7 @@ def _handler_for(fake: FakeOpenAIServer) -> type[BaseHTTPRequestHandler]:
             self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None
         ):
             data = json.dumps(payload).encode()
+            self._uncount()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
@@ -179,6 +190,22 @@ def _handler_for(fake: FakeOpenAIServer) -> type[BaseHTTPRequestHandler]:
                 self._send(404, {"error": {"message": "not found", "type": "not_found"}})
 
         def do_POST(self) -> None:
+            # A chat request is in flight from its arrival until its answer starts to go out (not
+            # after: the client may already have sent its next request by then).
+            self.counted = self.path.rstrip("/").endswith("/chat/completions")
+            if self.counted:
+                fake._in_flight(+1)
+            try:
+                self._post()
+            finally:
+                self._uncount()
+
+        def _uncount(self) -> None:
+            if getattr(self, "counted", False):
+                self.counted = False
+                fake._in_flight(-1)
+
+        def _post(self) -> None:
             length = int(self.headers.get("Content-Length", "0"))
             try:
                 body = json.loads(self.rfile.read(length) or b"{}")
