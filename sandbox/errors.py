@@ -25,7 +25,18 @@ class ModelError(SandboxError):
 
 
 class ModelUnavailableError(ModelError):
-    """The model cannot be reached or is unknown (bad id, server down, auth). Retrying won't help."""
+    """The model cannot be reached or is unknown (bad id, server down, auth). Retrying won't help.
+
+    ``attempts`` is the number of HTTP requests made before giving up (transport retries included).
+    """
+
+    def __init__(self, message: str, *, attempts: int = 0) -> None:
+        super().__init__(message)
+        self.attempts = attempts
+
+
+class ModelAuthError(ModelUnavailableError):
+    """The provider refused the credentials (401/403) or none are set. Never retried."""
 
 
 class ModelAnswerError(ModelError):

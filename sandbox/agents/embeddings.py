@@ -3,7 +3,8 @@
 - ``HashingEmbedder`` (default): signed feature hashing of word unigrams and bigrams into ``dim``
   dimensions, L2-normalised. Deterministic, instant, offline; similar wording gives similar vectors.
 - ``LiteLLMEmbedder``: any litellm embedding model (``text-embedding-3-small``,
-  ``ollama/nomic-embed-text``, ...). Its calls are recorded like every other model call.
+  ``ollama/nomic-embed-text``, ...). Its calls go through the run's model client: retried,
+  rate-limited and recorded (``purpose = memory.embed``) like every other model call.
 - ``SentenceTransformerEmbedder``: a local sentence-transformers model; needs the ``embeddings``
   extra (``pip install -e '.[embeddings]'``) and a model already on disk or downloadable.
 """
@@ -13,8 +14,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import re
-import time
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -60,54 +60,35 @@ class HashingEmbedder:
 
 
 class LiteLLMEmbedder:
+    """A litellm embedding model, called through the run's ``ModelClient``: the same retries (429,
+    5xx, timeouts), concurrency limit, rate limiter and ``llm_calls`` records as completions."""
+
     def __init__(self, model: str, client: ModelClient, api_base: str | None = None) -> None:
         self.model = model
         self.client = client
         self.api_base = api_base
         self.name = f"litellm:{model}"
         self.dim = 0
+        self._backend: Any = None
+
+    def _embedding_backend(self) -> Any:
+        if self._backend is None:
+            from sandbox.llm.litellm_backend import LiteLLMBackend
+
+            chat = self.client.backend
+            self._backend = LiteLLMBackend(
+                self.model,
+                api_base=self.api_base,
+                timeout=getattr(chat, "timeout", 60.0),
+                max_retries=getattr(chat, "max_retries", 4),
+            )
+        return self._backend
 
     async def embed(self, texts: list[str]) -> np.ndarray:
-        from sandbox.llm.litellm_backend import import_litellm
-        from sandbox.store.records import LLMCallRecord
-
-        litellm = import_litellm()
-        started = time.perf_counter()
-        kwargs: dict = {"model": self.model, "input": texts}
-        if self.api_base:
-            import os
-
-            kwargs["api_base"] = self.api_base
-            kwargs["api_key"] = os.environ.get("OPENAI_API_KEY") or "sk-no-key-needed"
-        try:
-            response = await litellm.aembedding(**kwargs)
-        except Exception as exc:  # litellm's errors, all of them: say which model and why
-            from sandbox.errors import ModelUnavailableError
-
-            detail = str(exc).splitlines()[0][:300]
-            raise ModelUnavailableError(
-                f"embedding model {self.model} failed: {type(exc).__name__}: {detail}. Check the "
-                "model id and --api-base, or use embedder: hashing"
-            ) from None
-        vectors = np.array([d["embedding"] for d in response.data], dtype=np.float32)
-        self.dim = vectors.shape[1]
-        usage = getattr(response, "usage", None)
-        self.client.record_external(
-            LLMCallRecord(
-                tick=None,
-                seq=0,
-                agent=None,
-                purpose="memory.embed",
-                model=self.model,
-                backend="litellm",
-                template=None,
-                cache_key="",
-                cache_hit=False,
-                prompt_tokens=getattr(usage, "prompt_tokens", 0) or 0,
-                latency_s=time.perf_counter() - started,
-            )
-        )
-        return _normalise(vectors)
+        vectors = await self.client.embed(self._embedding_backend(), texts)
+        out = np.array(vectors, dtype=np.float32)
+        self.dim = out.shape[1]
+        return _normalise(out)
 
 
 class SentenceTransformerEmbedder:

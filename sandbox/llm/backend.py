@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol, runtime_checkable
 
-from sandbox.llm.request import Completion, LLMRequest, Message
+from sandbox.llm.request import Completion, Embedding, LLMRequest, Message
 
 
 @runtime_checkable
@@ -22,4 +22,17 @@ class Backend(Protocol):
 
     async def complete(self, request: LLMRequest, messages: tuple[Message, ...]) -> Completion:
         """Answer ``messages`` (the request's messages, possibly extended by a repair turn)."""
+        ...
+
+
+@runtime_checkable
+class EmbeddingBackend(Protocol):
+    """Something that turns texts into vectors (``ModelClient.embed`` wraps it in the same limits
+    and usage records as completions)."""
+
+    name: str
+    model_id: str
+
+    async def embed(self, texts: list[str], *, agent: str | None, seed: int) -> Embedding:
+        """One vector per text, in order."""
         ...

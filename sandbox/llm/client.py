@@ -18,11 +18,12 @@ from typing import Generic, TypeVar
 
 from pydantic import BaseModel
 
-from sandbox.errors import CacheMissError, ModelAnswerError, ModelError
-from sandbox.llm.backend import Backend
+from sandbox.errors import CacheMissError, ModelAnswerError, ModelError, ModelUnavailableError
+from sandbox.llm.backend import Backend, EmbeddingBackend
 from sandbox.llm.cache import AnswerSource, CachedAnswer, ResponseCache
 from sandbox.llm.permits import PermitSource, held
 from sandbox.llm.ratelimit import RateLimiter
+from sandbox.llm.redact import redact
 from sandbox.llm.request import LLMRequest, Usage
 from sandbox.llm.structured import AnswerInvalid, parse_answer, repair_messages
 from sandbox.store.records import LLMCallRecord
@@ -132,7 +133,51 @@ class ModelClient:
             return await self._call_backend(request, model, key, record)
         except ModelError as exc:
             record.error_type = record.error_type or type(exc).__name__
-            record.error = record.error or str(exc)
+            record.error = redact(record.error or str(exc))
+            raise
+        finally:
+            record.latency_s = time.perf_counter() - started
+            self._calls.append(record)
+
+    async def embed(
+        self,
+        backend: EmbeddingBackend,
+        texts: list[str],
+        *,
+        tick: int | None = None,
+        agent: str | None = None,
+        seed: int = 0,
+    ) -> list[list[float]]:
+        """Embed ``texts`` through ``backend`` behind the same concurrency limit, rate limiter and
+        usage record (``purpose = memory.embed``) as completions. The backend retries transient
+        failures; a failure raises ``ModelUnavailableError`` and is recorded like any call."""
+        seq = self._seq
+        self._seq += 1
+        record = LLMCallRecord(
+            tick=tick,
+            seq=seq,
+            agent=agent,
+            purpose="memory.embed",
+            model=backend.model_id,
+            backend=backend.name,
+            template=None,
+            cache_key="",
+            cache_hit=False,
+            attempts=0,
+        )
+        started = time.perf_counter()
+        try:
+            async with self._semaphore():
+                await self.rate_limiter.acquire()
+                result = await backend.embed(texts, agent=agent, seed=seed)
+            record.attempts = result.http_requests
+            record.prompt_tokens = result.usage.prompt_tokens
+            record.cost_usd = result.usage.cost_usd
+            return result.vectors
+        except ModelError as exc:
+            record.attempts = getattr(exc, "attempts", 0) or record.attempts
+            record.error_type = type(exc).__name__
+            record.error = redact(str(exc))
             raise
         finally:
             record.latency_s = time.perf_counter() - started
@@ -170,11 +215,16 @@ class ModelClient:
         usage = Usage(prompt_tokens=0, completion_tokens=0, cost_usd=None)
         costs: list[float] = []
         text = ""
+        record.attempts = 0  # HTTP requests (or backend calls), transport retries included
         for attempt in range(self.max_repairs + 1):
-            async with self._semaphore(), held(self.permits):
-                await self.rate_limiter.acquire()
-                completion = await self.backend.complete(request, messages)
-            record.attempts = attempt + 1
+            try:
+                async with self._semaphore(), held(self.permits):
+                    await self.rate_limiter.acquire()
+                    completion = await self.backend.complete(request, messages)
+            except ModelUnavailableError as exc:
+                record.attempts += exc.attempts
+                raise
+            record.attempts += completion.http_requests
             text = completion.text
             usage.prompt_tokens += completion.usage.prompt_tokens
             usage.completion_tokens += completion.usage.completion_tokens
@@ -189,7 +239,7 @@ class ModelClient:
             try:
                 value = parse_answer(text, model)
             except AnswerInvalid as exc:
-                problem = str(exc)
+                problem = redact(str(exc)) or ""
                 log.info(
                     "answer for %s (agent %s) did not validate (attempt %d): %s",
                     request.purpose,
@@ -203,7 +253,7 @@ class ModelClient:
             return Answer(value=value, raw=text, call=record)
         message = (
             f"{self.model_id} gave no valid answer for {request.purpose} (agent {request.agent}, "
-            f"tick {request.tick}) after {record.attempts} attempts: {problem}"
+            f"tick {request.tick}) after {self.max_repairs + 1} attempts: {problem}"
         )
         record.error_type, record.error = "ModelAnswerError", message
         # Failures are not written to the shared cache (a later run may ask again); the run file

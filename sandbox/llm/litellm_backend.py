@@ -9,10 +9,12 @@ import asyncio
 import hashlib
 import logging
 import os
+from collections.abc import Awaitable, Callable
 from typing import Any, Literal
 
-from sandbox.errors import ModelUnavailableError
-from sandbox.llm.request import Completion, LLMRequest, Message, Usage
+from sandbox.errors import ModelAuthError, ModelUnavailableError
+from sandbox.llm.redact import redact
+from sandbox.llm.request import Completion, Embedding, LLMRequest, Message, Usage
 
 log = logging.getLogger(__name__)
 
@@ -22,13 +24,22 @@ StructuredMode = Literal["auto", "json_schema", "json_object", "prompt"]
 # compatible server (vLLM, llama.cpp server, LM Studio, ...).
 _OPENAI_COMPATIBLE = {"openai", "hosted_vllm", "lm_studio", "openai_like", "text-completion-openai"}
 
+AUTH_HINT = "set OPENAI_API_KEY (or the provider's variable)"
+
 
 def import_litellm() -> Any:
-    """Import litellm configured for offline use: its price table from the package, not the web."""
+    """Import litellm configured for offline use: its price table from the package, not the web.
+
+    Its SDK-level retries are turned off too: ``max_retries=0`` per call is not enough, because its
+    OpenAI embedding path reads 0 as "use DEFAULT_MAX_RETRIES" (2). Retries are ours, so every HTTP
+    request is counted in ``llm_calls.attempts``.
+    """
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    os.environ.setdefault("DEFAULT_MAX_RETRIES", "0")
     import litellm
 
     litellm.suppress_debug_info = True
+    litellm.DEFAULT_MAX_RETRIES = 0
     return litellm
 
 
@@ -70,6 +81,7 @@ class LiteLLMBackend:
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
         self.structured_output = self._resolve_mode(structured_output)
+        self._key_checked = False
 
     def _resolve_mode(self, mode: StructuredMode) -> StructuredMode:
         if mode != "auto":
@@ -97,36 +109,65 @@ class LiteLLMBackend:
             return {"type": "json_object"}
         return None
 
-    def _delay(self, request: LLMRequest, attempt: int, retry_after: float | None) -> float:
+    def _delay(
+        self, agent: str | None, seed: int, attempt: int, retry_after: float | None
+    ) -> float:
         if retry_after is not None:
             return min(self.backoff_cap, retry_after)
         # Deterministic jitter (from the request and attempt) spreads concurrent retries apart.
-        digest = hashlib.blake2b(f"{request.agent}|{request.seed}|{attempt}".encode()).digest()
+        digest = hashlib.blake2b(f"{agent}|{seed}|{attempt}".encode()).digest()
         jitter = 0.5 + digest[0] / 255.0
         return min(self.backoff_cap, self.backoff_base * (2**attempt) * jitter)
 
-    async def complete(self, request: LLMRequest, messages: tuple[Message, ...]) -> Completion:
-        litellm = self.litellm
+    def _missing_key(self) -> str | None:
+        """The environment variable the provider needs for its key, when it is not set."""
+        if self.api_key or self.api_base:
+            return None  # a key was given, or a local server (which gets a placeholder key)
+        try:
+            missing = self.litellm.validate_environment(self.model_id).get("missing_keys") or []
+        except Exception as exc:  # unknown to litellm's table: let the call say what is wrong
+            log.debug("validate_environment(%s) failed: %s", self.model_id, exc)
+            return None
+        keys = [k for k in missing if k.endswith(("_KEY", "_TOKEN"))]
+        return keys[0] if keys else None
+
+    def _check_key(self) -> None:
+        if self._key_checked:
+            return
+        missing = self._missing_key()
+        if missing is not None:
+            raise ModelAuthError(
+                f"model {self.model_id} needs an API key and none is set: {AUTH_HINT} "
+                f"(this provider reads {missing}), or use --model heuristic to run offline.",
+                attempts=0,
+            )
+        self._key_checked = True
+
+    def _kwargs(self) -> dict[str, Any]:
         kwargs: dict[str, Any] = {
             "model": self.model_id,
-            "messages": [m.model_dump() for m in messages],
-            "temperature": request.temperature,
-            "seed": request.seed,
             "timeout": self.timeout,
             "num_retries": 0,
             "max_retries": 0,  # retries are ours (with backoff and logging), not the SDK's
-            "drop_params": True,
         }
-        if request.max_tokens is not None:
-            kwargs["max_tokens"] = request.max_tokens
         if self.api_base:
             kwargs["api_base"] = self.api_base
         if self.api_key:
             kwargs["api_key"] = self.api_key
-        response_format = self._response_format(request)
-        if response_format is not None:
-            kwargs["response_format"] = response_format
+        return kwargs
 
+    async def _send(
+        self, call: Callable[[], Awaitable[Any]], what: str, agent: str | None, seed: int
+    ) -> tuple[Any, int]:
+        """Run ``call`` (one HTTP request) with retries on transient failures.
+
+        Returns the response and the number of HTTP requests it took. Authentication and other
+        permanent errors fail at once; transient ones (429, 5xx, timeouts, connection errors) are
+        retried up to ``max_retries`` times with backoff, honouring ``Retry-After``. Every failure
+        raises ``ModelUnavailableError`` whose ``attempts`` counts the requests made.
+        """
+        litellm = self.litellm
+        self._check_key()
         transient = (
             litellm.RateLimitError,
             litellm.Timeout,
@@ -135,31 +176,51 @@ class LiteLLMBackend:
             litellm.InternalServerError,
             litellm.BadGatewayError,
         )
+        permanent = (
+            litellm.AuthenticationError,
+            litellm.NotFoundError,
+            litellm.BadRequestError,
+            litellm.PermissionDeniedError,
+        )
         for attempt in range(self.max_retries + 1):
             try:
-                response = await litellm.acompletion(**kwargs)
-                break
+                return await call(), attempt + 1
+            except permanent as exc:
+                raise self._unavailable(exc, attempts=attempt + 1) from None
             except transient as exc:
+                if _is_auth_failure(exc):  # a missing key surfaces as a 500 from the SDK
+                    raise self._unavailable(exc, attempts=attempt + 1) from None
                 if attempt == self.max_retries:
                     raise self._unavailable(exc, attempts=attempt + 1) from None
-                delay = self._delay(request, attempt, _retry_after(exc))
+                delay = self._delay(agent, seed, attempt, _retry_after(exc))
                 log.warning(
                     "%s for %s (agent %s); retry %d/%d in %.2fs",
                     type(exc).__name__,
-                    request.purpose,
-                    request.agent,
+                    what,
+                    agent,
                     attempt + 1,
                     self.max_retries,
                     delay,
                 )
                 await asyncio.sleep(delay)
-            except (
-                litellm.AuthenticationError,
-                litellm.NotFoundError,
-                litellm.BadRequestError,
-                litellm.PermissionDeniedError,
-            ) as exc:
-                raise self._unavailable(exc, attempts=attempt + 1) from None
+        raise AssertionError("unreachable")  # the loop returns or raises
+
+    async def complete(self, request: LLMRequest, messages: tuple[Message, ...]) -> Completion:
+        kwargs = {
+            **self._kwargs(),
+            "messages": [m.model_dump() for m in messages],
+            "temperature": request.temperature,
+            "seed": request.seed,
+            "drop_params": True,
+        }
+        if request.max_tokens is not None:
+            kwargs["max_tokens"] = request.max_tokens
+        response_format = self._response_format(request)
+        if response_format is not None:
+            kwargs["response_format"] = response_format
+        response, requests = await self._send(
+            lambda: self.litellm.acompletion(**kwargs), request.purpose, request.agent, request.seed
+        )
         text = response.choices[0].message.content or ""
         usage = getattr(response, "usage", None)
         return Completion(
@@ -169,6 +230,23 @@ class LiteLLMBackend:
                 completion_tokens=getattr(usage, "completion_tokens", 0) or 0,
                 cost_usd=self._cost(response),
             ),
+            http_requests=requests,
+        )
+
+    async def embed(self, texts: list[str], *, agent: str | None, seed: int) -> Embedding:
+        """Embedding vectors for ``texts``, with the same retries and errors as completions."""
+        kwargs = {**self._kwargs(), "input": texts}
+        response, requests = await self._send(
+            lambda: self.litellm.aembedding(**kwargs), "memory.embed", agent, seed
+        )
+        usage = getattr(response, "usage", None)
+        return Embedding(
+            vectors=[list(d["embedding"]) for d in response.data],
+            usage=Usage(
+                prompt_tokens=getattr(usage, "prompt_tokens", 0) or 0,
+                cost_usd=self._cost(response),
+            ),
+            http_requests=requests,
         )
 
     def _cost(self, response: Any) -> float | None:
@@ -186,7 +264,17 @@ class LiteLLMBackend:
     def _unavailable(self, exc: Exception, *, attempts: int) -> ModelUnavailableError:
         litellm = self.litellm
         where = f" at {self.api_base}" if self.api_base else ""
-        detail = str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__
+        raw = str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__
+        detail = redact(raw, [self.api_key])
+        auth = isinstance(
+            exc, litellm.AuthenticationError | litellm.PermissionDeniedError
+        ) or _is_auth_failure(exc)
+        if auth:
+            return ModelAuthError(
+                f"model {self.model_id}{where} refused the credentials ({type(exc).__name__}: "
+                f"{detail}). Fix: {AUTH_HINT}; nothing was retried.",
+                attempts=attempts,
+            )
         if isinstance(exc, litellm.RateLimitError):
             hint = "lower --concurrency, set --rpm, or wait and resume the run with --resume"
         elif isinstance(exc, litellm.Timeout):
@@ -196,8 +284,6 @@ class LiteLLMBackend:
                 "is the server running? Check --api-base (or OPENAI_BASE_URL), or use --model "
                 "heuristic to run offline"
             )
-        elif isinstance(exc, litellm.AuthenticationError | litellm.PermissionDeniedError):
-            hint = "set the provider's API key (for example OPENAI_API_KEY) in the environment"
         elif isinstance(exc, litellm.InternalServerError | litellm.ServiceUnavailableError):
             hint = "the server keeps failing (5xx); check its logs, then resume the run"
         elif isinstance(exc, litellm.NotFoundError):
@@ -206,8 +292,17 @@ class LiteLLMBackend:
             hint = "check the model id and the server"
         return ModelUnavailableError(
             f"model {self.model_id}{where} failed after {attempts} attempt(s): "
-            f"{type(exc).__name__}: {detail}. Fix: {hint}."
+            f"{type(exc).__name__}: {detail}. Fix: {hint}.",
+            attempts=attempts,
         )
+
+
+def _is_auth_failure(exc: Exception) -> bool:
+    """A 401/403, or the SDK's complaint that no key was given (which litellm maps to a 500)."""
+    if getattr(exc, "status_code", None) in (401, 403):
+        return True
+    text = str(exc).lower()
+    return "missing credentials" in text or "api_key client option must be set" in text
 
 
 def _retry_after(exc: Exception) -> float | None:

@@ -69,7 +69,20 @@ class Usage(BaseModel):
 
 
 class Completion(BaseModel):
-    """A backend's raw answer, before validation."""
+    """A backend's raw answer, before validation.
+
+    ``http_requests`` counts the requests the server saw for this answer, transport retries (429,
+    5xx, timeouts) included; 0 for a backend that makes none.
+    """
 
     text: str
     usage: Usage = Usage()
+    http_requests: int = 1
+
+
+class Embedding(BaseModel):
+    """A backend's embedding vectors, one per input text, with usage and requests made."""
+
+    vectors: list[list[float]]
+    usage: Usage = Usage()
+    http_requests: int = 1

@@ -9,9 +9,20 @@ It binds to 127.0.0.1 only, answers ``POST /v1/chat/completions`` with JSON that
         ... litellm with model="openai/fake", api_base=server.base_url ...
         assert server.request_count == 3
 
-Behaviours: ``valid``; ``garbage`` (prose, not JSON); ``invalid`` (JSON that breaks the schema);
-``429`` (rate limited, ``retry-after: 0``); ``500``; ``delay:<seconds>`` (then a valid answer).
+Behaviours: ``valid``; ``garbage`` (prose, not JSON); ``invalid`` (JSON of the wrong shape);
+``empty`` (an empty answer); ``429`` (rate limited, ``retry-after: 0``); ``500``; ``401`` (refuses
+the key and, like some real servers, echoes the key it was sent in the error message);
+``hang`` (answers only after ``hang_s`` seconds, past any sensible client timeout);
+``delay:<seconds>`` (then a valid answer).
+
+``mode`` is the behaviour of every request that no script covers: one of the behaviours above, or
+``mix:<seed>``, a seeded mix (half valid, the rest spread over garbage, invalid, empty, 429, 500 and
+hang), drawn from a hash of the seed, the request's body and how many times that body was seen, so
+it does not depend on the order concurrent requests arrive in. Embedding requests honour the
+status-code behaviours (429, 500, 401, hang) and answer validly otherwise.
+
 It stops by itself after ``max_lifetime`` seconds or ``max_requests`` requests, whichever is first.
+Run as a process: ``python -m sandbox.testing.fake_openai_server --mode mix:7``.
 """
 
 from __future__ import annotations
@@ -80,6 +91,29 @@ def fake_embedding(text: str, dim: int = 32) -> list[float]:
     return v
 
 
+BEHAVIOURS = ("valid", "garbage", "invalid", "empty", "429", "500", "401", "hang")
+MIX = ("garbage", "invalid", "empty", "429", "500", "hang")
+_STATUS = {"429", "500", "401", "hang"}
+
+
+def check_mode(mode: str) -> str:
+    """``mode`` if it names a behaviour or a seeded mix; ValueError otherwise."""
+    if mode in BEHAVIOURS or mode.startswith("delay:"):
+        return mode
+    if mode.startswith("mix:") and mode[4:].lstrip("-").isdigit():
+        return mode
+    raise ValueError(f"unknown mode {mode!r}: use one of {', '.join(BEHAVIOURS)} or mix:<seed>")
+
+
+def mixed_behaviour(seed: int, body: dict[str, Any], seen: int) -> str:
+    """The seeded mix: valid half of the time, otherwise one of ``MIX``."""
+    blob = json.dumps([seed, body.get("messages"), body.get("input"), seen], sort_keys=True)
+    digest = hashlib.sha256(blob.encode()).digest()
+    if digest[0] < 128:
+        return "valid"
+    return MIX[digest[1] % len(MIX)]
+
+
 class FakeOpenAIServer:
     def __init__(
         self,
@@ -88,12 +122,19 @@ class FakeOpenAIServer:
         responder: Responder | None = None,
         max_lifetime: float = 300.0,
         max_requests: int = 100_000,
+        mode: str = "valid",
+        hang_s: float = 5.0,
     ) -> None:
         self.latency = latency
         self.responder = responder or schema_answer
         self.max_lifetime = max_lifetime
         self.max_requests = max_requests
+        self.mode = check_mode(mode)
+        self.hang_s = hang_s
         self.requests: list[dict[str, Any]] = []
+        self.behaviours: list[str] = []  # what each request got, in arrival order
+        self.keys_seen: set[str] = set()  # API keys sent in Authorization headers
+        self._seen: dict[str, int] = {}
         self._script: deque[str] = deque()
         self._lock = threading.Lock()
         self._server = _Server(("127.0.0.1", 0), _handler_for(self))
@@ -121,12 +162,27 @@ class FakeOpenAIServer:
         with self._lock:
             self._script.extend(behaviours)
 
+    def set_mode(self, mode: str) -> None:
+        """The behaviour of unscripted requests from now on (see the module docstring)."""
+        with self._lock:
+            self.mode = check_mode(mode)
+
     def next_behaviour(self, body: dict[str, Any]) -> str:
         with self._lock:
             self.requests.append(body)
             if len(self.requests) > self.max_requests:
-                return "500"
-            return self._script.popleft() if self._script else "valid"
+                behaviour = "500"
+            elif self._script:
+                behaviour = self._script.popleft()
+            elif self.mode.startswith("mix:"):
+                key = json.dumps([body.get("messages"), body.get("input")], sort_keys=True)
+                seen = self._seen.get(key, 0)
+                self._seen[key] = seen + 1
+                behaviour = mixed_behaviour(int(self.mode[4:]), body, seen)
+            else:
+                behaviour = self.mode
+            self.behaviours.append(behaviour)
+            return behaviour
 
     def _in_flight(self, change: int) -> None:
         with self._lock:
@@ -183,6 +239,39 @@ def _handler_for(fake: FakeOpenAIServer) -> type[BaseHTTPRequestHandler]:
             with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                 self.wfile.write(data)
 
+        def _status_behaviour(self, behaviour: str, key: str) -> bool:
+            """Answer with an error status (or hang) when ``behaviour`` says so."""
+            if behaviour == "hang":
+                time.sleep(fake.hang_s)  # the client has given up by now
+                self._send(504, {"error": {"message": "hung (fake)", "type": "timeout"}})
+                return True
+            if behaviour == "429":
+                self._send(
+                    429,
+                    {"error": {"message": "rate limited (fake)", "type": "rate_limit_error"}},
+                    {"retry-after": "0"},
+                )
+                return True
+            if behaviour == "500":
+                self._send(
+                    500, {"error": {"message": "server error (fake)", "type": "server_error"}}
+                )
+                return True
+            if behaviour == "401":
+                message = f"Incorrect API key provided: {key or '(none)'}. (fake)"
+                self._send(
+                    401,
+                    {
+                        "error": {
+                            "message": message,
+                            "type": "invalid_request_error",
+                            "code": "invalid_api_key",
+                        }
+                    },
+                )
+                return True
+            return False
+
         def do_GET(self) -> None:
             if self.path.rstrip("/").endswith("/models"):
                 self._send(200, {"object": "list", "data": [{"id": "fake", "object": "model"}]})
@@ -212,8 +301,14 @@ def _handler_for(fake: FakeOpenAIServer) -> type[BaseHTTPRequestHandler]:
             except json.JSONDecodeError:
                 self._send(400, {"error": {"message": "bad JSON", "type": "invalid_request_error"}})
                 return
+            key = self.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+            if key:
+                with fake._lock:
+                    fake.keys_seen.add(key)
             if self.path.rstrip("/").endswith("/embeddings"):
-                fake.next_behaviour(body)
+                behaviour = fake.next_behaviour(body)
+                if self._status_behaviour(behaviour, key):
+                    return
                 inputs = body.get("input", [])
                 inputs = [inputs] if isinstance(inputs, str) else inputs
                 data = [
@@ -241,22 +336,14 @@ def _handler_for(fake: FakeOpenAIServer) -> type[BaseHTTPRequestHandler]:
                 behaviour = "valid"
             if delay:
                 time.sleep(delay)
-            if behaviour == "429":
-                self._send(
-                    429,
-                    {"error": {"message": "rate limited (fake)", "type": "rate_limit_error"}},
-                    {"retry-after": "0"},
-                )
-                return
-            if behaviour == "500":
-                self._send(
-                    500, {"error": {"message": "server error (fake)", "type": "server_error"}}
-                )
+            if self._status_behaviour(behaviour, key):
                 return
             if behaviour == "garbage":
                 content = "Sure! I think I'll go to the park, that sounds nice."
             elif behaviour == "invalid":
                 content = json.dumps({"unexpected": True})
+            elif behaviour == "empty":
+                content = ""
             else:
                 content = fake.responder(body)
             prompt_words = sum(
@@ -294,8 +381,20 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="A fake OpenAI-compatible server on 127.0.0.1.")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds before each answer")
     parser.add_argument("--max-lifetime", type=float, default=900.0, help="stop after this long")
+    parser.add_argument(
+        "--mode",
+        default="valid",
+        help=f"behaviour of every request: {', '.join(BEHAVIOURS)}, or mix:<seed>",
+    )
+    parser.add_argument("--hang", type=float, default=5.0, help="seconds a 'hang' lasts")
     args = parser.parse_args(argv)
-    server = FakeOpenAIServer(latency=args.latency, max_lifetime=args.max_lifetime).start()
+    try:
+        mode = check_mode(args.mode)
+    except ValueError as exc:
+        parser.error(str(exc))
+    server = FakeOpenAIServer(
+        latency=args.latency, max_lifetime=args.max_lifetime, mode=mode, hang_s=args.hang
+    ).start()
     print(server.base_url, flush=True)
     server._thread.join()
 
