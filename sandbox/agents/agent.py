@@ -13,6 +13,7 @@ from sandbox.llm.request import LLMRequest, json_schema_of
 from sandbox.llm.templates import PromptLibrary
 from sandbox.personas.persona import Persona
 from sandbox.personas.wording import WordingStyle, render
+from sandbox.quoting import PromptText, quote, quoted_list
 
 if TYPE_CHECKING:
     from sandbox.agents.memory import Retrieved
@@ -119,7 +120,6 @@ class PersonaAgent(mesa.Agent):
             "new_happenings": list(situation.new_happenings),
         }
         template = prompts.get("agent_decide")
-        observations = "\n".join(f"- {o['text']}" for o in recent) or "- nothing yet"
         talk = situation.conversation
         messages = template.render(
             {
@@ -127,18 +127,26 @@ class PersonaAgent(mesa.Agent):
                 "persona": render(self.persona, self.persona_style),
                 "time": situation.time_text,
                 "place": self.place,
-                "place_description": situation.place_description,
+                "place_description": (
+                    quote(situation.place_description) if situation.place_description else ""
+                ),
                 "others_here": ", ".join(situation.others_here) or "nobody else",
                 "places": ", ".join(situation.places),
-                "observations": observations,
-                "plan": (f"{block['activity']} at the {block['place']}" if block else "none"),
-                "conversation": (
+                "observations": quoted_list((o["text"] for o in recent), empty="- nothing yet"),
+                "plan": (
+                    PromptText(f"{quote(block['activity'])} at the {block['place']}")
+                    if block
+                    else "none"
+                ),
+                "conversation": PromptText(
                     f"You are in a conversation with {talk['partner']} ({talk['turns']} turns so "
                     f"far); it is your turn to speak or to end it.\n"
                     if talk
                     else ""
                 ),
-                "memories": "\n".join(f"- {r.memory.text}" for r in situation.memories) or "- none",
+                "memories": quoted_list(
+                    (r.memory.text for r in situation.memories), empty="- none"
+                ),
             },
             schema=json_schema_of(Decision),
         )

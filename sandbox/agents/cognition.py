@@ -17,6 +17,7 @@ from sandbox.agents.cognition_answers import (
 from sandbox.llm.request import LLMRequest, json_schema_of
 from sandbox.llm.templates import PromptLibrary
 from sandbox.personas.wording import render
+from sandbox.quoting import PromptText, quote, quoted_list
 
 if TYPE_CHECKING:
     from sandbox.agents.agent import PersonaAgent
@@ -58,7 +59,7 @@ def importance_request(
     seed: int,
     keywords: list[str],
 ) -> LLMRequest:
-    listing = "\n".join(f"{i + 1}. {m.text}" for i, m in enumerate(memories))
+    listing = PromptText("\n".join(f"{i + 1}. {quote(m.text)}" for i, m in enumerate(memories)))
     return _request(
         agent,
         prompts,
@@ -99,10 +100,13 @@ def plan_request(
     known: list[dict[str, Any]],
     memories: list[Retrieved],
 ) -> LLMRequest:
-    known_text = "".join(
-        f"You know of {h['what']} at the {h['place']} today, {h['start_hour']}:00-{h['end_hour']}:00.\n"
-        for h in known
-        if h.get("today")
+    known_text = PromptText(
+        "".join(
+            f"You know of {quote(h['what'])} at the {h['place']} today, "
+            f"{h['start_hour']}:00-{h['end_hour']}:00.\n"
+            for h in known
+            if h.get("today")
+        )
     )
     return _request(
         agent,
@@ -115,7 +119,7 @@ def plan_request(
             "home": agent.home,
             "places": ", ".join(places),
             "known": known_text,
-            "memories": "\n".join(f"- {r.memory.text}" for r in memories) or "- nothing special",
+            "memories": quoted_list((r.memory.text for r in memories), empty="- nothing special"),
             "from_hour": from_hour,
         },
         _plan_facts(agent, places, from_hour, known),
@@ -145,8 +149,14 @@ def replan_request(
         plan_model(places),
         {
             "time": time,
-            "plan": agent.mind.plan_text(),
-            "reason": reason,
+            "plan": quoted_list(
+                (
+                    f"{b['start_hour']}:00-{b['end_hour']}:00 {b['activity']} at the {b['place']}"
+                    for b in agent.mind.plan
+                ),
+                empty="- no plan yet",
+            ),
+            "reason": quote(reason),
             "places": ", ".join(places),
             "from_hour": from_hour,
         },
@@ -175,7 +185,7 @@ def questions_request(
         "agent_reflect_questions",
         "agent.reflect.questions",
         FocalQuestions,
-        {"memories": "\n".join(f"- {m.text}" for m in memories)},
+        {"memories": quoted_list((m.text for m in memories), empty="- none")},
         {
             "memories": [
                 {"id": m.id, "text": m.text, "people": _people(m.text, others)} for m in memories
@@ -204,8 +214,8 @@ def insights_request(
         "agent.reflect.insights",
         Insights,
         {
-            "questions": "; ".join(questions),
-            "memories": "\n".join(f"[{m.id}] {m.text}" for m in memories),
+            "questions": PromptText("; ".join(quote(q) for q in questions)),
+            "memories": PromptText("\n".join(f"[{m.id}] {quote(m.text)}" for m in memories)),
         },
         {
             "memories": [
@@ -236,10 +246,10 @@ def interview_request(
         "agent.interview",
         InterviewAnswer,
         {
-            "question": question,
+            "question": quote(question),
             "time": time,
             "place": agent.place,
-            "memories": "\n".join(f"- {t}" for t in texts) or "- nothing",
+            "memories": quoted_list(texts, empty="- nothing"),
         },
         {"question": question, "memories": texts},
         tick,

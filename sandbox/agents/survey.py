@@ -21,6 +21,7 @@ from sandbox.llm.templates import PromptLibrary
 from sandbox.personas.persona import DOMAIN_CODES, Persona
 from sandbox.personas.questionnaire import Instrument, Item, Scores, score
 from sandbox.personas.wording import WordingStyle, render
+from sandbox.quoting import PromptText, quote
 from sandbox.seeds import derive_seed
 from sandbox.store.records import SurveyRecord
 
@@ -133,17 +134,17 @@ async def administer(
             template = prompts.get("survey_item")
             fields = {
                 "persona": description,
-                "instructions": instrument.instructions,
+                "instructions": PromptText(instrument.instructions),
                 "scale": instrument.scale_text(),
-                "statement": group[0].text,
+                "statement": quote(group[0].text),
             }
         else:
             model = batch_answer_model(numbers, lo, hi)
             template = prompts.get("survey_batch")
-            statements = "\n".join(f"item_{i.number}: {i.text}" for i in group)
+            statements = PromptText("\n".join(f"item_{i.number}: {quote(i.text)}" for i in group))
             fields = {
                 "persona": description,
-                "instructions": instrument.instructions,
+                "instructions": PromptText(instrument.instructions),
                 "scale": instrument.scale_text(),
                 "statements": statements,
             }

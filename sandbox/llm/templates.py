@@ -9,6 +9,10 @@ A template file looks like::
 
 Templates are found in a run's prompt directory first (``prompts_dir`` in a world file), then in the
 package's ``sandbox/prompts``. The SHA-256 of every template used is recorded with the run.
+
+Fields are pasted safely (see ``sandbox.quoting``): a ``PromptText`` value as it is (the caller
+composed it and quoted the free text in it), any other value escaped to one line. Every rendered
+prompt's system part ends with ``QUOTING_NOTE`` (a template without one: its user part opens with it).
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from typing import Any
 from sandbox.errors import ConfigError
 from sandbox.llm.request import Message
 from sandbox.llm.structured import schema_instruction
+from sandbox.quoting import QUOTING_NOTE, PromptText, one_line
 
 _SECTION = re.compile(r"^=== (system|user) ===\s*$", re.MULTILINE)
 
@@ -51,21 +56,30 @@ class PromptTemplate:
         )
 
     def render(self, fields: dict[str, Any], schema: dict | None = None) -> tuple[Message, ...]:
+        system = self._substitute(self.system, fields)
+        user = self._substitute(self.user, fields)
+        if schema is not None:
+            user = f"{user}\n\n{schema_instruction(schema)}"
+        if not system:  # a template without a system part: the note opens the user message
+            return (Message(role="user", content=f"{QUOTING_NOTE}\n\n{user}"),)
+        return (
+            Message(role="system", content=f"{system}\n\n{QUOTING_NOTE}"),
+            Message(role="user", content=user),
+        )
+
+    def fragment(self, fields: dict[str, Any]) -> PromptText:
+        """The user part alone, as text to paste into other prompts (e.g. a game's rules)."""
+        return PromptText(self._substitute(self.user, fields))
+
+    def _substitute(self, part: Template, fields: dict[str, Any]) -> str:
+        safe = {k: v if isinstance(v, PromptText) else one_line(v) for k, v in fields.items()}
         try:
-            system = self.system.substitute(fields)
-            user = self.user.substitute(fields)
+            return part.substitute(safe)
         except KeyError as exc:
             raise ConfigError(
                 f"prompt template {self.name!r} uses ${exc.args[0]}, "
                 "which the caller does not provide"
             ) from None
-        if schema is not None:
-            user = f"{user}\n\n{schema_instruction(schema)}"
-        out = []
-        if system:
-            out.append(Message(role="system", content=system))
-        out.append(Message(role="user", content=user))
-        return tuple(out)
 
 
 class PromptLibrary:

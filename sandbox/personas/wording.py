@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Literal
 
 from sandbox.personas.persona import BIG_FIVE_DOMAINS, DOMAIN_CODES, BigFive, Persona
+from sandbox.quoting import PromptText, one_line, quote
 
 WordingStyle = Literal["nine_level", "binary", "biography"]
 WORDING_STYLES: tuple[str, ...] = ("nine_level", "binary", "biography")
@@ -108,19 +109,20 @@ def _identity(persona: Persona) -> str:
     return persona.name + (f" ({', '.join(facts)})" if facts else "")
 
 
-def render(persona: Persona, style: WordingStyle = "biography") -> str:
-    """The persona as prompt text in one of ``WORDING_STYLES``."""
+def render(persona: Persona, style: WordingStyle = "biography") -> PromptText:
+    """The persona as prompt text in one of ``WORDING_STYLES``: the bio quoted, every other free
+    text field kept to its line (see ``sandbox.quoting``)."""
     if style == "binary":
-        return binary_sentence(persona.big_five)
+        return PromptText(binary_sentence(persona.big_five))
     if style == "nine_level":
         phrases = [p for d in BIG_FIVE_DOMAINS for p in facet_phrases(persona.big_five, d)]
-        head = f"{persona.bio.strip()} " if persona.bio.strip() else ""
-        return f"{head}I'm {', '.join(phrases[:-1])}, and {phrases[-1]}."
+        head = f"{quote(persona.bio.strip())} " if persona.bio.strip() else ""
+        return PromptText(f"{head}I'm {', '.join(phrases[:-1])}, and {phrases[-1]}.")
     if style != "biography":
         raise ValueError(f"unknown wording style {style!r}; choose one of {WORDING_STYLES}")
     lines = [f"Who you are: {_identity(persona)}."]
-    if persona.bio:
-        lines.append(persona.bio.strip())
+    if persona.bio.strip():
+        lines.append(f"Your bio: {quote(persona.bio.strip())}")
     if persona.demographics:
         shown = "; ".join(
             f"{k.replace('_', ' ')}: {v}" for k, v in persona.demographics.items() if v is not None
@@ -132,7 +134,7 @@ def render(persona: Persona, style: WordingStyle = "biography") -> str:
         lines.append(f"People describe you as {', '.join(persona.traits)}.")
     traits = "; ".join(trait_phrase(d, getattr(persona.big_five, d)) for d in BIG_FIVE_DOMAINS)
     lines.append(f"Your personality: {traits}.")
-    return "\n".join(lines)
+    return PromptText("\n".join(one_line(line) for line in lines))
 
 
 def describe(persona: Persona) -> str:

@@ -20,6 +20,7 @@ from sandbox.errors import ModelAnswerError
 from sandbox.llm.heuristic.debate import stance_from_text
 from sandbox.llm.request import LLMRequest, json_schema_of
 from sandbox.personas.wording import render
+from sandbox.quoting import quote, quoted_list
 from sandbox.seeds import derive_seed
 from sandbox.store.records import ActionRecord, BeliefRecord, ThoughtRecord
 from sandbox.world.rules import Resolution, gather_outcomes
@@ -123,10 +124,10 @@ class DebateRules:
             "public_heard": list(self.public.get(agent.name, [])),
             "partner": partner,
         }
-        seen = "\n".join(f"- {o['text']}" for o in agent.recent()) or "- nothing yet"
+        seen = quoted_list((o["text"] for o in agent.recent()), empty="- nothing yet")
         fields = {
             "persona": render(agent.persona, "biography"),
-            "statement": topic.statement,
+            "statement": quote(topic.statement),
             "seen": seen,
             "scale": SCALE,
             "round": round_no,
@@ -263,7 +264,11 @@ class DebateRules:
                 LLMRequest(
                     purpose="debate.stance",
                     messages=t.render(
-                        {"statement": topic.statement, "post": record.text, "scale": SCALE},
+                        {
+                            "statement": quote(topic.statement),
+                            "post": quote(record.text),
+                            "scale": SCALE,
+                        },
                         schema=json_schema_of(Stance),
                     ),
                     response_model=Stance,

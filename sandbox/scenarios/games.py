@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 from sandbox.errors import ModelAnswerError
 from sandbox.llm.request import LLMRequest, json_schema_of
 from sandbox.personas.wording import render
+from sandbox.quoting import PromptText, quoted_list
 from sandbox.scenarios.game_theory import (
     GameSettings,
     dictator_payoffs,
@@ -171,7 +172,8 @@ class GamesRules:
         else:
             model, purpose = Choose, "games.pd"
             facts["partner_history"] = self.pd_history.get(agent.name, [])
-        history = "\n".join(f"- {o['text']}" for o in agent.recent() if o["kind"] == "outcome")
+        outcomes = [o["text"] for o in agent.recent() if o["kind"] == "outcome"]
+        history = quoted_list(outcomes, empty="")
         t = world.prompts.get("games_move")
         return LLMRequest(
             purpose=purpose,
@@ -179,7 +181,7 @@ class GamesRules:
                 {
                     "persona": render(agent.persona, "biography"),
                     "rules": RULES_TEXT[game].format(**fmt),
-                    "history": f"What happened so far:\n{history}\n" if history else "",
+                    "history": PromptText(f"What happened so far:\n{history}\n" if history else ""),
                 },
                 schema=json_schema_of(model),
             ),

@@ -27,6 +27,7 @@ from sandbox.errors import ModelAnswerError
 from sandbox.llm.request import LLMRequest, json_schema_of
 from sandbox.personas.attributes import attribute_level, describe_level
 from sandbox.personas.wording import render
+from sandbox.quoting import PromptText
 from sandbox.scenarios.trust_answers import (
     dollar_answer_model,
     forecast_answer_model,
@@ -89,13 +90,15 @@ class TrustRules:
         return cls(TrustScenario.model_validate(spec))
 
     # --- prompts -------------------------------------------------------------------------------
-    def _rules_text(self, world: World) -> str:
-        return world.prompts.get("trust_rules").render({"endowment": self.s.endowment})[-1].content
+    def _rules_text(self, world: World) -> PromptText:
+        return world.prompts.get("trust_rules").fragment({"endowment": self.s.endowment})
 
     def _belief_request(self, world: World, tick: int, strategy: str, attribute: str) -> LLMRequest:
         levels = tuple(self.s.levels[attribute])
-        groups = "\n".join(f"- {lvl}: {describe_level(attribute, lvl)}" for lvl in levels)
-        context = "" if strategy == "noctx_rank" else self._rules_text(world) + "\n"
+        groups = PromptText(
+            "\n".join(f"- {lvl}: {describe_level(attribute, lvl)}" for lvl in levels)
+        )
+        context = PromptText("" if strategy == "noctx_rank" else self._rules_text(world) + "\n")
         if strategy == "ctx_dollars":
             template = world.prompts.get("trust_belief_dollars")
             model = dollar_answer_model(levels, self.s.endowment)
@@ -144,9 +147,9 @@ class TrustRules:
                 positions.append(ranking.index(level) / (len(ranking) - 1))
         return sum(positions) / len(positions) if positions else None
 
-    def _prior_text(self) -> str:
+    def _prior_text(self) -> PromptText:
         if not self.priors:
-            return ""
+            return PromptText("")
         lines = []
         for attribute, ranking in self.priors.items():
             for a, b in itertools.pairwise(ranking):
@@ -154,12 +157,12 @@ class TrustRules:
                     f"{describe_level(attribute, a).capitalize()} are more interpersonally trusting "
                     f"than {describe_level(attribute, b)}."
                 )
-        return "What researchers have found:\n" + "\n".join(lines) + "\n"
+        return PromptText("What researchers have found:\n" + "\n".join(lines) + "\n")
 
     def _agent_request(self, world: World, tick: int, agent: Any, purpose: str) -> LLMRequest:
         persona = agent.persona
         repeated = self.s.study == "forecast"
-        trustee = (
+        trustee = PromptText(
             archetype_description(self.s.archetype, self.s.endowment)
             if repeated
             else "The trustee is another participant you do not know."
@@ -199,7 +202,7 @@ class TrustRules:
             fields = {
                 **base,
                 "priors": self._prior_text() if self.s.condition != "unconditioned" else "",
-                "history": f"What happened so far:\n{past}" if past else "",
+                "history": PromptText(f"What happened so far:\n{past}" if past else ""),
                 "round_text": f" in round {round_no} of {self.s.rounds}" if repeated else "",
             }
         return LLMRequest(

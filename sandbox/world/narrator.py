@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from sandbox.agents.cognition_answers import narration_model
 from sandbox.errors import ModelAnswerError
 from sandbox.llm.request import LLMRequest, json_schema_of
+from sandbox.quoting import PromptText, quote
 from sandbox.seeds import derive_seed
 
 if TYPE_CHECKING:
@@ -49,10 +50,12 @@ class Narrator:
         model = narration_model(names)
         occupancy = world.occupancy()
         template = world.prompts.get("narrator_resolve")
-        listing = "\n".join(
-            f"{i + 1}. {a.agent}, at the {a.place} (with {len(occupancy[a.place]) - 1} others): "
-            f"{a.activity}"
-            for i, a in enumerate(acts)
+        listing = PromptText(
+            "\n".join(
+                f"{i + 1}. {a.agent}, at the {a.place} (with {len(occupancy[a.place]) - 1} "
+                f"others): {quote(a.activity)}"
+                for i, a in enumerate(acts)
+            )
         )
         request = LLMRequest(
             purpose="narrator.resolve",
