@@ -17,12 +17,24 @@ class Report(BaseModel):
     figures: list[Path]
 
 
+def models_table(rs: Any) -> Any:
+    """Per run: the agents' model and the judge, saying when the judge was the default (the
+    agents' own model judging their utterances)."""
+    runs = rs.runs.set_index("run")
+    return runs.assign(
+        judge=[
+            f"{j} (default: the agents' model)" if default else j
+            for j, default in zip(runs["judge"], runs["judge_is_default"], strict=True)
+        ]
+    )[["model", "judge"]]
+
+
 def experiment_report(folder: str | Path, directions: str | Path | None = None) -> Report:
     """Tables and figures (PNG, written into ``folder``) for the runs under ``folder``."""
     folder = Path(folder)
     rs = load_runs(folder)
     scenarios = set(rs.runs["scenario"])
-    tables: dict[str, Any] = {}
+    tables: dict[str, Any] = {"Models": models_table(rs)}
     figures: list[Path] = []
     if "trust" in scenarios:
         from sandbox.analysis.trust import trust_report

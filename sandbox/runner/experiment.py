@@ -53,6 +53,10 @@ async def arun_experiment(
         study = load_social_study(path)
         worlds = social_worlds(study)
         title = study.name or kind
+    if settings.judge_model is None and study.judge is not None:
+        settings = settings.model_copy(
+            update={"judge_model": study.judge.model, "judge_api_base": study.judge.api_base}
+        )
     models = [settings.model] if settings.model != "heuristic" else study.models
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     out = Path(folder) if folder else settings.out / f"{_slug(title)}-{stamp}"
