@@ -43,9 +43,11 @@ def test_debate_offline(tmp_path):
     for rounds in sc["pairings"]:
         pairs = [frozenset(p) for r in rounds for p in r]
         assert len(pairs) == len(set(pairs)) == 6
-    dyn = debate.dynamics(rs).iloc[0]
-    assert dyn["sd_after"] < dyn["sd_before"]  # bounded confidence pulls groups together
-    assert -1 <= dyn["regression_to_mean"] <= 1 and -1 <= dyn["pull_to_first_partner"] <= 1
+    change = debate.opinion_change(rs).set_index("measure")
+    sd = change.loc["group SD (convergence: after < before)"]
+    assert sd["after"] < sd["before"]  # bounded confidence pulls groups together
+    dyn = debate.dynamics(rs).set_index("measure")
+    assert dyn["r"].between(-1, 1).all() and dyn["p"].between(0, 1).all()
     report = experiment_report(folder)
     assert (folder / "opinion_trajectories.png").exists() and report.figures
 

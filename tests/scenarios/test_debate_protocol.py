@@ -138,3 +138,20 @@ def test_experiment_file_judge_entry(tmp_path, fake_server):
     assert set(
         rs.llm_calls.loc[stance.index.symmetric_difference(rs.llm_calls.index), "model"]
     ) == {"heuristic"}
+
+
+def test_debate_report_shows_chance_levels_p_values_and_intervals(debate_run):
+    from sandbox.analysis import debate
+
+    change = debate.opinion_change(debate_run).set_index("measure")
+    assert {"d_z", "p (t)", "p (Wilcoxon)", "95% CI"} <= set(change.columns)
+    assert change.loc["private opinion", "n"] == 16
+    assert change.loc["group SD (convergence: after < before)", "n"] == 4
+    dyn = debate.dynamics(debate_run).set_index("measure")
+    assert {"r", "chance", "r - chance", "p", "95% CI of r"} <= set(dyn.columns)
+    pull = dyn.loc[dyn.index.str.startswith("pull")].iloc[0]
+    # a random group member as "partner" already correlates: the chance level is not 0
+    assert pull["chance"] > 0.3 and pull["r - chance"] == pytest.approx(pull["r"] - pull["chance"])
+    rates = debate.on_topic_rate(debate_run).set_index("kind")
+    assert rates.loc["post", "n"] == 48 and rates.loc["chat", "n"] == 96
+    assert len(debate.stance_change(debate_run)) == 3
