@@ -156,17 +156,22 @@ DEBATE = [
     new_markdown_cell(
         "# Debate dynamics\n\n"
         "Group debates after DEBATE (Chuang et al. 2025): private opinions before and after, "
-        "rounds of public posts (their stance rated by a separate judge call) and one-to-one "
-        "chats with a new partner each round. Offline, the **heuristic** backend moves opinions "
-        "by a bounded-confidence rule whose stubbornness depends on openness and agreeableness; "
-        "set `MODEL` to run a language model instead."
+        "rounds of public posts and one-to-one chats (partners take turns) with a new partner "
+        "each round. Every post and message is judged (on topic? stance?) by the judge role: "
+        "`JUDGE` below, or the agents' own model when it is `None`. Offline, the **heuristic** "
+        "backend moves opinions by a bounded-confidence rule whose stubbornness depends on "
+        "openness and agreeableness; set `MODEL` to run a language model instead.\n\n"
+        "Every statistic comes with its uncertainty: paired tests with p-values and intervals, "
+        "and correlations next to their chance level (the pull to the first partner is large "
+        "even for a random 'partner', because both sides of the correlation contain the agent's "
+        "own initial opinion)."
     ),
-    new_code_cell(SETUP + "\n\nMODEL = 'heuristic'\nAPI_BASE = None"),
+    new_code_cell(SETUP + "\n\nMODEL = 'heuristic'\nAPI_BASE = None\nJUDGE = None"),
     new_code_cell(
         "from sandbox.runner.experiment import arun_experiment\n"
         "from sandbox.runner.settings import RunSettings\n\n"
-        "folder = await arun_experiment(ROOT / 'experiments/debate.yaml',\n"
-        "                               RunSettings(model=MODEL, api_base=API_BASE, out=RUNS))\n"
+        "settings = RunSettings(model=MODEL, api_base=API_BASE, judge_model=JUDGE, out=RUNS)\n"
+        "folder = await arun_experiment(ROOT / 'experiments/debate.yaml', settings)\n"
         "folder"
     ),
     new_code_cell(
@@ -178,10 +183,16 @@ DEBATE = [
     new_code_cell(
         "debate.trajectories(rs).pivot_table(index='group', columns='phase', values=['mean', 'sd']).round(2)"
     ),
+    new_markdown_cell("## Opinion change before and after: paired tests"),
+    new_code_cell("debate.opinion_change(rs).drop(columns=['run']).round(3)"),
     new_markdown_cell(
-        "## Regression to the mean, pull towards the first partner, public-private gap"
+        "## Regression to the mean and pull towards the first partner, with their chance level"
     ),
-    new_code_cell("debate.dynamics(rs).round(3)"),
+    new_code_cell("debate.dynamics(rs).drop(columns=['run', 'model']).round(3)"),
+    new_markdown_cell("## Stance change per round, on-topic rate, public-private gap"),
+    new_code_cell("debate.stance_change(rs).round(3)"),
+    new_code_cell("debate.on_topic_rate(rs)"),
+    new_code_cell("debate.gap_summary(rs).round(3)"),
     new_code_cell("debate.public_private_gap(rs).groupby('round')['gap'].describe().round(2)"),
     new_code_cell(
         "from IPython.display import Image\n\n"

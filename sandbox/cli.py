@@ -33,6 +33,18 @@ def run(
     ] = None,
     model: ModelOpt = None,
     api_base: ApiBaseOpt = None,
+    judge_model: Annotated[
+        str | None,
+        typer.Option(
+            help="Model for judging calls (a debate message's stance and topicality, later "
+            "evaluations), recorded under its own id. Default: the experiment file's 'judge:', "
+            "else the agents' model."
+        ),
+    ] = None,
+    judge_api_base: Annotated[
+        str | None,
+        typer.Option(help="Server of the judge model (default: the provider's own endpoint)."),
+    ] = None,
     ticks: Annotated[int | None, typer.Option(help="Ticks to run (default: the world's).")] = None,
     seed: Annotated[int | None, typer.Option(help="Seed (default: the world's).")] = None,
     out: Annotated[Path, typer.Option(help="Directory that receives run directories.")] = Path(
@@ -70,6 +82,8 @@ def run(
         opts = {
             "model": model,
             "api_base": api_base,
+            "judge_model": judge_model,
+            "judge_api_base": judge_api_base,
             "ticks": ticks,
             "seed": seed,
             "out": out,
@@ -126,6 +140,11 @@ def _open_run(world, resume, **opts):  # type: ignore[no-untyped-def]
     if resume is not None:
         if world is not None:
             raise ConfigError("give either a WORLD file or --resume RUN, not both")
+        if opts["judge_model"] or opts["judge_api_base"]:
+            raise ConfigError(
+                "--judge-model and --judge-api-base apply to new runs; a resumed run keeps the "
+                "judge it was started with"
+            )
         overrides = {
             "model": opts["model"],
             "api_base": opts["api_base"],
@@ -156,6 +175,8 @@ def _settings(opts):  # type: ignore[no-untyped-def]
     return RunSettings(
         model=opts["model"] or "heuristic",
         api_base=opts["api_base"],
+        judge_model=opts.get("judge_model"),
+        judge_api_base=opts.get("judge_api_base"),
         ticks=opts.get("ticks"),
         seed=opts.get("seed"),
         out=opts["out"],

@@ -1,9 +1,19 @@
-"""Opinion dynamics of debate runs (after DEBATE, Chuang et al. 2025).
+"""Opinion dynamics of debate runs (after DEBATE, Chuang et al. 2025), with their statistics.
 
 - trajectories: per group, the mean and SD of private opinions (before, after) and of judged post
   stances (each round);
-- regression to the mean: corr(final - initial, initial) over agents;
-- pull towards the first partner: corr(final - initial, first partner's initial - own initial);
+- opinion change: paired tests (t, Wilcoxon, d_z) of before against after for the private opinion,
+  its extremity |opinion|, the group's SD (convergence) and the group's mean shifted towards its
+  initial side (polarisation);
+- regression to the mean: corr(final - initial, initial) over agents, with a permutation p
+  (changes shuffled across agents) and a bootstrap interval;
+- pull towards the first partner: corr(final - initial, first partner's initial - own initial),
+  next to its chance level (the same correlation with a random other group member as "partner",
+  which is not 0 because both sides contain the own initial opinion) and a permutation p;
+- stance change per round: |post stance in round r - in round r - 1| (round 0: the opening
+  private opinion), on-topic posts only;
+- on-topic rate: the judge's share of on-topic utterances, posts and chat messages, with a
+  Wilson interval;
 - public-private gap: post stance minus the agent's private opinion, per agent and round (the
   opinion before the discussion for rounds before the last, the one after for the last round).
 """
@@ -16,7 +26,14 @@ from typing import TYPE_CHECKING
 
 from sandbox.analysis.plotting import pyplot, save
 from sandbox.analysis.runs import RunSet
-from sandbox.analysis.stats import pearson
+from sandbox.analysis.stats import (
+    bootstrap_ci,
+    interval,
+    mean_ci,
+    paired_test,
+    pearson,
+    permutation_correlation,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -64,13 +81,25 @@ def opinions(rs: RunSet) -> pd.DataFrame:
     return out
 
 
-def posts(rs: RunSet) -> pd.DataFrame:
-    p = rs.actions[(rs.actions["kind"] == "post") & rs.actions["value"].notna()].copy()
-    p["round"] = p["data"].map(lambda d: json.loads(d)["round"])
-    p["group"] = p["data"].map(lambda d: json.loads(d)["group"])
-    return p.rename(columns={"value": "stance"})[
-        ["run", "model", "agent", "group", "round", "stance", "text"]
+def utterances(rs: RunSet) -> pd.DataFrame:
+    """Every post and chat message with the judge's reading: ``on_topic`` (None when the judge
+    failed) and ``stance``."""
+    u = rs.actions[rs.actions["kind"].isin(["post", "chat"])].copy()
+    data = u["data"].map(json.loads)
+    u["round"] = data.map(lambda d: d["round"])
+    u["group"] = data.map(lambda d: d["group"])
+    u["on_topic"] = data.map(lambda d: d.get("on_topic"))
+    return u.rename(columns={"value": "stance"})[
+        ["run", "model", "agent", "kind", "group", "round", "on_topic", "stance", "text"]
     ]
+
+
+def posts(rs: RunSet) -> pd.DataFrame:
+    """Judged posts that are on topic (stance metrics use only these, as DEBATE does)."""
+    u = utterances(rs)
+    on_topic = u["on_topic"].map(lambda x: x is not False)  # None: judged before topicality
+    p = u[(u["kind"] == "post") & u["stance"].notna() & on_topic]
+    return p[["run", "model", "agent", "group", "round", "stance", "text"]]
 
 
 def trajectories(rs: RunSet) -> pd.DataFrame:
@@ -98,24 +127,165 @@ def trajectories(rs: RunSet) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _corr_test(statistic) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    perm = permutation_correlation(statistic)
+    return {"r": perm.r, "chance": perm.null_mean, "r - chance": perm.corrected, "p": perm.p}
+
+
 def dynamics(rs: RunSet) -> pd.DataFrame:
-    """Per run: regression to the mean, pull towards the first partner, mean |public-private gap|."""
+    """Per run and measure: regression to the mean and pull to the first partner, each with its
+    chance level, the chance-corrected value, a permutation p and a bootstrap interval of r."""
     import pandas as pd
 
-    op, gaps = opinions(rs), public_private_gap(rs)
+    rows = []
+    for run, d in opinions(rs).groupby("run"):
+        d = d.dropna(subset=["initial", "final"])
+        for measure, row in _run_dynamics(d).items():
+            rows.append({"run": run, "model": d["model"].iloc[0], "measure": measure, **row})
+    return pd.DataFrame(rows)
+
+
+def _run_dynamics(d: pd.DataFrame) -> dict[str, dict]:
+    import numpy as np
+
+    initial, change = d["initial"].to_numpy(), d["change"].to_numpy()
+    gap = d["partner_gap"].to_numpy()
+    agents, groups = d["agent"].tolist(), d["group"].to_numpy()
+    init_of = dict(zip(agents, initial, strict=True))
+    others = {
+        a: [m for m, g in zip(agents, groups, strict=True) if g == grp and m != a]
+        for a, grp in zip(agents, groups, strict=True)
+    }
+
+    def regression(rng: np.random.Generator | None) -> float:
+        return pearson(change if rng is None else rng.permutation(change), initial)
+
+    def pull(rng: np.random.Generator | None) -> float:
+        g = gap
+        if rng is not None:  # a random other member of the agent's group as its "partner"
+            g = np.array([init_of[rng.choice(others[a])] - init_of[a] for a in agents])
+        ok = np.isfinite(g)
+        return pearson(change[ok], g[ok])
+
+    def ci(x: np.ndarray, y: np.ndarray) -> str:
+        rows = np.flatnonzero(np.isfinite(x) & np.isfinite(y))
+        return interval(*bootstrap_ci([rows], lambda idx, axis=-1: _rows_corr(x, y, idx)))
+
+    n = len(d)
+    return {
+        "regression to the mean: corr(change, initial)": {
+            "n": n,
+            **_corr_test(regression),
+            "95% CI of r": ci(change, initial),
+        },
+        "pull to the first partner: corr(change, partner - own initial)": {
+            "n": n,
+            **_corr_test(pull),
+            "95% CI of r": ci(change, gap),
+        },
+    }
+
+
+def _rows_corr(a, b, idx):  # type: ignore[no-untyped-def]
+    """Pearson r of rows ``idx`` of ``a`` and ``b``, for each resample (rows of ``idx``)."""
+    import numpy as np
+
+    x, y = a[idx.astype(int)], b[idx.astype(int)]
+    x = x - x.mean(axis=-1, keepdims=True)
+    y = y - y.mean(axis=-1, keepdims=True)
+    den = np.sqrt((x * x).sum(axis=-1) * (y * y).sum(axis=-1))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(den > 0, (x * y).sum(axis=-1) / np.where(den > 0, den, 1), np.nan)
+
+
+def opinion_change(rs: RunSet) -> pd.DataFrame:
+    """Paired tests of before against after, per run: the private opinion and its extremity
+    (agents), the group SD (convergence) and the polarisation shift (groups: the group mean moved
+    towards the side it started on, so 'before' is 0)."""
+    import numpy as np
+    import pandas as pd
+
+    op = opinions(rs).dropna(subset=["initial", "final"])
     rows = []
     for run, d in op.groupby("run"):
-        g = gaps[gaps["run"] == run]
+        g = d.groupby("group").agg(
+            sd_before=("initial", lambda x: x.std(ddof=0)),
+            sd_after=("final", lambda x: x.std(ddof=0)),
+            mean_before=("initial", "mean"),
+            mean_after=("final", "mean"),
+        )
+        shift = np.sign(g["mean_before"]) * (g["mean_after"] - g["mean_before"])
+        for measure, unit, before, after in (
+            ("private opinion", "agents", d["initial"], d["final"]),
+            ("extremity |opinion|", "agents", d["initial"].abs(), d["final"].abs()),
+            ("group SD (convergence: after < before)", "groups", g["sd_before"], g["sd_after"]),
+            ("group polarisation (shift towards the initial side)", "groups", 0 * shift, shift),
+        ):
+            t = paired_test(before.to_numpy(), after.to_numpy())
+            rows.append(
+                {
+                    "run": run,
+                    "measure": measure,
+                    "unit": unit,
+                    "n": t.n,
+                    "before": t.mean_before,
+                    "after": t.mean_after,
+                    "change": t.mean_change,
+                    "95% CI": interval(t.ci_low, t.ci_high),
+                    "d_z": t.d_z,
+                    "p (t)": t.p,
+                    "p (Wilcoxon)": t.p_wilcoxon,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def stance_change(rs: RunSet) -> pd.DataFrame:
+    """Per run and round: mean |stance change| from the previous round (round 1: from the opening
+    private opinion), on-topic posts only, with a bootstrap interval."""
+    import pandas as pd
+
+    op = opinions(rs).set_index(["run", "agent"])["initial"]
+    ps = posts(rs).sort_values(["run", "agent", "round"])
+    rows = []
+    for run, d in ps.groupby("run"):
+        wide = d.pivot_table(index="agent", columns="round", values="stance")
+        previous = op.loc[run].reindex(wide.index)
+        for rnd in wide.columns:
+            delta = (wide[rnd] - previous).dropna()
+            ci = mean_ci(delta.abs().to_numpy()) if len(delta) > 1 else (float("nan"),) * 2
+            rows.append(
+                {
+                    "run": run,
+                    "round": rnd,
+                    "n": len(delta),
+                    "mean change": delta.mean(),
+                    "mean |change|": delta.abs().mean(),
+                    "95% CI of |change|": interval(*ci),
+                }
+            )
+            previous = wide[rnd]
+    return pd.DataFrame(rows)
+
+
+def on_topic_rate(rs: RunSet) -> pd.DataFrame:
+    """Per run and kind (post, chat): the share of utterances the judge called on topic."""
+    import pandas as pd
+    from scipy.stats import binomtest
+
+    u = utterances(rs)
+    u = u[u["on_topic"].notna()]
+    rows = []
+    for (run, kind), d in u.groupby(["run", "kind"]):
+        n, k = len(d), int(d["on_topic"].astype(bool).sum())
+        ci = binomtest(k, n).proportion_ci(method="wilson")
         rows.append(
             {
                 "run": run,
-                "model": d["model"].iloc[0],
-                "agents": len(d),
-                "regression_to_mean": pearson(d["change"], d["initial"]),
-                "pull_to_first_partner": pearson(d["change"], d["partner_gap"]),
-                "sd_before": d["initial"].std(ddof=0),
-                "sd_after": d["final"].std(ddof=0),
-                "mean_abs_gap": g["gap"].abs().mean(),
+                "kind": kind,
+                "n": n,
+                "on topic": k / n,
+                "95% CI": interval(ci.low, ci.high),
             }
         )
     return pd.DataFrame(rows)
@@ -132,6 +302,26 @@ def public_private_gap(rs: RunSet) -> pd.DataFrame:
     out = ps.assign(private=private)
     out["gap"] = out["stance"] - out["private"]
     return out[["run", "agent", "group", "round", "stance", "private", "gap"]]
+
+
+def gap_summary(rs: RunSet) -> pd.DataFrame:
+    """Per run: the mean public-private gap (signed and absolute) with bootstrap intervals."""
+    import pandas as pd
+
+    rows = []
+    for run, d in public_private_gap(rs).groupby("run"):
+        gap = d["gap"].dropna().to_numpy()
+        rows.append(
+            {
+                "run": run,
+                "n": len(gap),
+                "mean gap (post - private)": gap.mean(),
+                "95% CI": interval(*mean_ci(gap)),
+                "mean |gap|": abs(gap).mean(),
+                "95% CI of |gap|": interval(*mean_ci(abs(gap))),
+            }
+        )
+    return pd.DataFrame(rows)
 
 
 def plot_trajectories(rs: RunSet, path: str | Path) -> Path:

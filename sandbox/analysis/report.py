@@ -17,12 +17,24 @@ class Report(BaseModel):
     figures: list[Path]
 
 
+def models_table(rs: Any) -> Any:
+    """Per run: the agents' model and the judge, saying when the judge was the default (the
+    agents' own model judging their utterances)."""
+    runs = rs.runs.set_index("run")
+    return runs.assign(
+        judge=[
+            f"{j} (default: the agents' model)" if default else j
+            for j, default in zip(runs["judge"], runs["judge_is_default"], strict=True)
+        ]
+    )[["model", "judge"]]
+
+
 def experiment_report(folder: str | Path, directions: str | Path | None = None) -> Report:
     """Tables and figures (PNG, written into ``folder``) for the runs under ``folder``."""
     folder = Path(folder)
     rs = load_runs(folder)
     scenarios = set(rs.runs["scenario"])
-    tables: dict[str, Any] = {}
+    tables: dict[str, Any] = {"Models": models_table(rs)}
     figures: list[Path] = []
     if "trust" in scenarios:
         from sandbox.analysis.trust import trust_report
@@ -33,9 +45,19 @@ def experiment_report(folder: str | Path, directions: str | Path | None = None) 
     if "debate" in scenarios:
         from sandbox.analysis import debate
 
-        tables["Debate: regression to the mean, pull to the first partner, public-private gap"] = (
-            debate.dynamics(rs).set_index("run").drop(columns=["model"]).round(3)
+        tables["Debate: opinion change, before vs after (paired tests)"] = (
+            debate.opinion_change(rs).set_index(["run", "measure"]).round(3)
         )
+        tables[
+            "Debate: regression to the mean and pull to the first partner (with chance level)"
+        ] = debate.dynamics(rs).set_index(["run", "measure"]).drop(columns=["model"]).round(3)
+        tables["Debate: stance change per round (on-topic posts)"] = (
+            debate.stance_change(rs).set_index(["run", "round"]).round(3)
+        )
+        tables["Debate: on-topic rate by the judge"] = (
+            debate.on_topic_rate(rs).set_index(["run", "kind"]).round(3)
+        )
+        tables["Debate: public-private gap"] = debate.gap_summary(rs).set_index("run").round(3)
         traj = debate.trajectories(rs)
         phases = list(dict.fromkeys(traj["phase"]))  # before, post 1.., after
         tables["Debate: group mean (SD) by phase"] = traj.assign(

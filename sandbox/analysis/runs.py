@@ -4,7 +4,8 @@
     rs = load_runs("runs/trust-population-20261123-101500")
     rs.actions.groupby(["model", "condition"]).value.mean()
 
-Every table gets the columns ``run``, ``model``, ``condition`` and ``seed``. JSON columns stay text;
+Every table gets the columns ``run``, ``model``, ``condition`` and ``seed``. ``rs.runs`` also says
+which model judged (``judge``; ``judge_is_default`` when it was the agents' own model). JSON columns stay text;
 ``rs.personas`` is the agents table with the persona JSON parsed.
 """
 
@@ -73,11 +74,14 @@ class RunSet:
 def _meta(reader: RunReader, path: Path) -> dict:
     meta = reader.run()
     scenario = meta["config"].get("scenario") or {}
+    judge = (meta.get("settings") or {}).get("judge_model")
     return {
         "run": meta["id"],
         "path": str(path),
         "name": meta["name"],
         "model": meta["model"],
+        "judge": judge or meta["model"],
+        "judge_is_default": judge is None,
         "status": meta["status"],
         "seed": meta["seed"],
         "scenario": scenario.get("name", "open-world"),

@@ -42,6 +42,22 @@ class Answer(Generic[T]):
     call: LLMCallRecord
 
 
+class CallLog:
+    """Call records of one or more clients, numbered in the order their requests were issued.
+
+    A judge client shares the agents' client's log, so a tick's records come out of one drain,
+    each under the model that answered it.
+    """
+
+    def __init__(self) -> None:
+        self.calls: list[LLMCallRecord] = []
+        self.seq = 0
+
+    def next_seq(self) -> int:
+        seq, self.seq = self.seq, self.seq + 1
+        return seq
+
+
 class ModelClient:
     def __init__(
         self,
@@ -53,6 +69,7 @@ class ModelClient:
         rate_limiter: RateLimiter | None = None,
         max_repairs: int = 2,
         permits: PermitSource | None = None,
+        call_log: CallLog | None = None,
     ) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
@@ -63,8 +80,7 @@ class ModelClient:
         self.rate_limiter = rate_limiter or RateLimiter(None)
         self.max_repairs = max_repairs
         self.permits = permits  # a limit shared with other processes (a sweep's), if any
-        self._calls: list[LLMCallRecord] = []
-        self._seq = 0
+        self.call_log = call_log or CallLog()
         self._semaphores: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore]
         self._semaphores = weakref.WeakKeyDictionary()
 
@@ -74,13 +90,13 @@ class ModelClient:
 
     def record_external(self, record: LLMCallRecord) -> None:
         """Log a call made outside ``complete`` (an embedding request), in issue order."""
-        record.seq = self._seq
-        self._seq += 1
-        self._calls.append(record)
+        record.seq = self.call_log.next_seq()
+        self.call_log.calls.append(record)
 
     def drain_calls(self) -> list[LLMCallRecord]:
         """Hand over the call records made since the last drain, in the order requests were made."""
-        calls, self._calls, self._seq = self._calls, [], 0
+        log = self.call_log
+        calls, log.calls, log.seq = log.calls, [], 0
         return sorted(calls, key=lambda c: c.seq)
 
     def _semaphore(self) -> asyncio.Semaphore:
@@ -108,8 +124,7 @@ class ModelClient:
         turns, ``ModelUnavailableError`` when the model cannot be reached, and ``CacheMissError``
         in replay when no recorded answer exists. Every outcome is recorded as an ``LLMCallRecord``.
         """
-        seq = self._seq  # taken before any await: the order requests were issued, not completed
-        self._seq += 1
+        seq = self.call_log.next_seq()  # before any await: the order of issue, not completion
         model = response_model or request.response_model
         key = request.cache_key(self.model_id)
         record = LLMCallRecord(
@@ -137,7 +152,7 @@ class ModelClient:
             raise
         finally:
             record.latency_s = time.perf_counter() - started
-            self._calls.append(record)
+            self.call_log.calls.append(record)
 
     async def embed(
         self,
@@ -151,8 +166,7 @@ class ModelClient:
         """Embed ``texts`` through ``backend`` behind the same concurrency limit, rate limiter and
         usage record (``purpose = memory.embed``) as completions. The backend retries transient
         failures; a failure raises ``ModelUnavailableError`` and is recorded like any call."""
-        seq = self._seq
-        self._seq += 1
+        seq = self.call_log.next_seq()
         record = LLMCallRecord(
             tick=tick,
             seq=seq,
@@ -167,7 +181,7 @@ class ModelClient:
         )
         started = time.perf_counter()
         try:
-            async with self._semaphore():
+            async with self._semaphore(), held(self.permits):
                 await self.rate_limiter.acquire()
                 result = await backend.embed(texts, agent=agent, seed=seed)
             record.attempts = result.http_requests
@@ -181,7 +195,7 @@ class ModelClient:
             raise
         finally:
             record.latency_s = time.perf_counter() - started
-            self._calls.append(record)
+            self.call_log.calls.append(record)
 
     def _from_cache(
         self, hit: CachedAnswer, request: LLMRequest, model: type[T], record: LLMCallRecord

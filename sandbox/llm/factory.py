@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from sandbox.llm.backend import Backend
 from sandbox.llm.cache import AnswerSource, ResponseCache
-from sandbox.llm.client import ModelClient
+from sandbox.llm.client import CallLog, ModelClient
 from sandbox.llm.permits import PermitSource
 from sandbox.llm.ratelimit import RateLimiter
 
@@ -52,6 +53,7 @@ def make_client(
     structured_output: str = "auto",
     replay: bool = False,
     permits: PermitSource | None = None,
+    call_log: CallLog | None = None,
 ) -> ModelClient:
     if replay:
         from sandbox.llm.replay import ReplayBackend
@@ -74,4 +76,30 @@ def make_client(
         rate_limiter=RateLimiter(rpm),
         max_repairs=max_repairs,
         permits=permits,
+        call_log=call_log,
     )
+
+
+def make_judge_client(
+    client: ModelClient, model: str | None, *, api_base: str | None = None, **limits: Any
+) -> ModelClient:
+    """The client that judging calls (a debate message's stance, later evaluations) go through.
+
+    ``model`` None (or the agents' own model at the same server) gives ``client`` itself. Otherwise
+    a client for ``model`` (``limits``: as ``make_client``'s) that shares ``client``'s response
+    cache, answer sources and call log, so its calls are cached, replayed and recorded with the
+    agents' calls, each under its own model id. When ``client`` replays a run, the judge replays.
+    """
+    same_server = api_base in (None, getattr(client.backend, "api_base", None))
+    if model is None or (model == client.model_id and same_server):
+        return client
+    judge = make_client(
+        model,
+        api_base=api_base,
+        answer_sources=client.answer_sources,
+        replay=client.backend.name == "replay",
+        call_log=client.call_log,
+        **limits,
+    )
+    judge.cache = client.cache
+    return judge

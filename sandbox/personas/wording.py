@@ -9,7 +9,8 @@ levels, equal-width bins of 1/9 (``trait_level``), worded with the facet's adjec
 
 A facet without its own score takes its domain's. ``binary`` is PersonaLLM's sentence (Jiang et al.
 2024): each domain high (score >= 0.5) or low. ``biography`` is prose: identity, bio, values,
-demographics and one calibrated phrase per domain.
+demographics (without identifiers or analysis bands; see ``is_hidden_demographic``) and one
+calibrated phrase per domain.
 """
 
 from __future__ import annotations
@@ -109,6 +110,22 @@ def _identity(persona: Persona) -> str:
     return persona.name + (f" ({', '.join(facts)})" if facts else "")
 
 
+def is_hidden_demographic(key: str) -> bool:
+    """Keys a persona never sees about itself: record identifiers (``id``, ``gss_id``) and bands
+    derived for analysis (``age_band``; the age itself is shown)."""
+    return key == "id" or key.endswith(("_id", "_band"))
+
+
+def shown_demographics(persona: Persona) -> list[tuple[str, object]]:
+    """The demographics a prompt shows, sorted by key (so the wording does not depend on the
+    order a file or a database stored them in)."""
+    return sorted(
+        (k, v)
+        for k, v in persona.demographics.items()
+        if v is not None and not is_hidden_demographic(k)
+    )
+
+
 def render(persona: Persona, style: WordingStyle = "biography") -> PromptText:
     """The persona as prompt text in one of ``WORDING_STYLES``: the bio quoted, every other free
     text field kept to its line (see ``sandbox.quoting``)."""
@@ -123,11 +140,11 @@ def render(persona: Persona, style: WordingStyle = "biography") -> PromptText:
     lines = [f"Who you are: {_identity(persona)}."]
     if persona.bio.strip():
         lines.append(f"Your bio: {quote(persona.bio.strip())}")
-    if persona.demographics:
-        shown = "; ".join(
-            f"{k.replace('_', ' ')}: {v}" for k, v in persona.demographics.items() if v is not None
+    shown = shown_demographics(persona)
+    if shown:
+        lines.append(
+            "About you: " + "; ".join(f"{k.replace('_', ' ')}: {v}" for k, v in shown) + "."
         )
-        lines.append(f"About you: {shown}.")
     if persona.values:
         lines.append(f"What you value: {', '.join(persona.values)}.")
     if persona.traits:

@@ -89,6 +89,11 @@ async def arun_experiment(
     settings = settings or RunSettings()
     plan = load_experiment(path)
     worlds = plan_worlds(plan)
+    judge = getattr(plan.study, "judge", None)
+    if settings.judge_model is None and judge is not None:
+        settings = settings.model_copy(
+            update={"judge_model": judge.model, "judge_api_base": judge.api_base}
+        )
     models = [settings.model] if settings.model != "heuristic" else plan.models
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     out = Path(folder) if folder else settings.out / f"{_slug(plan.title)}-{stamp}"

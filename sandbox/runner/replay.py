@@ -42,7 +42,13 @@ async def areplay(run: str | Path, out: str | Path | None = None) -> ReplayRepor
     replay_dir = Path(out) if out else path.parent / "replay"
     if replay_dir.exists():
         shutil.rmtree(replay_dir)
-    settings = RunSettings(model=meta["model"], ticks=ticks, use_cache=False, out=replay_dir.parent)
+    settings = RunSettings(
+        model=meta["model"],
+        judge_model=recorded.judge_model,
+        ticks=ticks,
+        use_cache=False,
+        out=replay_dir.parent,
+    )
     replay_run = Run.create(config, settings, directory=replay_dir, client=client)
     problem = None
     try:

@@ -11,7 +11,7 @@ from typing import Any
 
 from sandbox.errors import ConfigError, SandboxError
 from sandbox.llm.client import ModelClient
-from sandbox.llm.factory import make_client
+from sandbox.llm.factory import make_client, make_judge_client
 from sandbox.runner.settings import RunSettings
 from sandbox.scenarios import make_rules
 from sandbox.store.reader import TRAJECTORY_FILE, RunReader, resolve_run_path
@@ -52,18 +52,32 @@ class _Recorder:
         self.writer.record_calls(calls)
 
 
+def _limits(settings: RunSettings) -> dict[str, Any]:
+    return {
+        "concurrency": settings.concurrency,
+        "rpm": settings.rpm,
+        "timeout": settings.timeout,
+        "max_retries": settings.max_retries,
+        "max_repairs": settings.max_repairs,
+        "structured_output": settings.structured_output,
+    }
+
+
 def client_for(settings: RunSettings, **extra: Any) -> ModelClient:
     return make_client(
         settings.model,
         api_base=settings.api_base,
         cache_path=settings.cache_path(),
-        concurrency=settings.concurrency,
-        rpm=settings.rpm,
-        timeout=settings.timeout,
-        max_retries=settings.max_retries,
-        max_repairs=settings.max_repairs,
-        structured_output=settings.structured_output,
+        **_limits(settings),
         **extra,
+    )
+
+
+def judge_for(settings: RunSettings, client: ModelClient) -> ModelClient:
+    """The judge role: ``settings.judge_model`` (at ``judge_api_base``), recorded with ``client``'s
+    calls under its own model id; without one, ``client`` itself (the agents' model)."""
+    return make_judge_client(
+        client, settings.judge_model, api_base=settings.judge_api_base, **_limits(settings)
     )
 
 
@@ -109,12 +123,13 @@ def reopen_world(
     recorded.update({k: v for k, v in (overrides or {}).items() if v is not None})
     recorded["seed"] = None  # the config already carries the seed that was used
     settings = RunSettings.model_validate(recorded)
+    client = client or client_for(settings)
     world = World(
         config,
-        client or client_for(settings),
+        client,
         recorder=recorder,
         state=state,
-        rules=make_rules(config.scenario),
+        rules=make_rules(config.scenario, judge=judge_for(settings, client)),
         memories=memories,
     )
     return world, settings, meta
@@ -155,7 +170,7 @@ class Run:
         )
         if (run_dir / TRAJECTORY_FILE).exists():
             raise ConfigError(f"{run_dir} already holds a run; resume it with --resume {run_dir}")
-        rules = make_rules(config.scenario)
+        rules = make_rules(config.scenario, judge=judge_for(settings, client))
         writer = TrajectoryWriter(run_dir / TRAJECTORY_FILE)
         recorder = _Recorder(writer)
         world = World(config, client, recorder=recorder, rules=rules)

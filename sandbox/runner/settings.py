@@ -13,6 +13,12 @@ class RunSettings(BaseModel):
 
     model: str = Field("heuristic", description="'heuristic' (offline) or any litellm model id")
     api_base: str | None = Field(None, description="base URL of an OpenAI-compatible server")
+    judge_model: str | None = Field(
+        None, description="model for judging calls (stance, evaluations); default: the agents'"
+    )
+    judge_api_base: str | None = Field(
+        None, description="server of the judge model (default: the provider's own endpoint)"
+    )
     ticks: Annotated[int, Field(ge=1)] | None = Field(None, description="overrides the world's")
     seed: int | None = Field(None, description="overrides the world's seed")
     out: Path = Field(Path("runs"), description="where run directories are created")

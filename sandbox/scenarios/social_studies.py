@@ -13,6 +13,7 @@ from sandbox.personas.sampling import sample
 from sandbox.scenarios.debate import DebateScenario, Topic
 from sandbox.scenarios.game_theory import GameSettings, round_robin, split_groups
 from sandbox.scenarios.games import GamesScenario
+from sandbox.scenarios.judge import JudgeSpec
 from sandbox.validation import describe_validation_error, read_structured_file
 from sandbox.world.config import WorldConfig
 
@@ -25,6 +26,7 @@ class _Study(BaseModel):
     bank: str = "../personas/gss_bank.jsonl"
     personas: int = Field(16, ge=2)
     models: list[str] = Field(default_factory=lambda: ["heuristic"])
+    judge: JudgeSpec | None = Field(None, description="the judge role (default: the agents' model)")
 
 
 class DebateStudy(_Study):

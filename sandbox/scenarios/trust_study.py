@@ -15,6 +15,7 @@ from sandbox.errors import ConfigError
 from sandbox.personas.attributes import attribute_level
 from sandbox.personas.banks import load_bank
 from sandbox.personas.sampling import sample
+from sandbox.scenarios.judge import JudgeSpec
 from sandbox.scenarios.trust import Condition, Strategy, TrustScenario
 from sandbox.world.config import WorldConfig
 
@@ -47,6 +48,7 @@ class TrustStudy(BaseModel):
     rounds: int = Field(6, ge=1)
     persona_style: Literal["nine_level", "binary", "biography"] = "biography"
     models: list[str] = Field(default_factory=lambda: ["heuristic"])
+    judge: JudgeSpec | None = Field(None, description="the judge role (default: the agents' model)")
 
 
 def load_study(path: str | Path) -> TrustStudy:

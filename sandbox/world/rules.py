@@ -17,6 +17,7 @@ from sandbox.errors import ModelAnswerError
 from sandbox.store.records import ActionRecord, BeliefRecord, ThoughtRecord
 
 if TYPE_CHECKING:
+    from sandbox.llm.client import ModelClient
     from sandbox.world.world import World
 
 
@@ -50,12 +51,14 @@ class Rules(Protocol):
     def load_state(self, state: dict[str, Any]) -> None: ...
 
 
-async def gather_outcomes(world: World, requests: list, keys: list[str]) -> dict[str, Any]:
-    """Run requests concurrently; a ``ModelAnswerError`` becomes that key's outcome when the world
-    records answer errors, anything else stops the tick."""
-    results = await asyncio.gather(
-        *(world.client.complete(r) for r in requests), return_exceptions=True
-    )
+async def gather_outcomes(
+    world: World, requests: list, keys: list[str], client: ModelClient | None = None
+) -> dict[str, Any]:
+    """Run requests concurrently (through ``client``, default the world's: a judge passes its
+    own); a ``ModelAnswerError`` becomes that key's outcome when the world records answer errors,
+    anything else stops the tick."""
+    client = client or world.client
+    results = await asyncio.gather(*(client.complete(r) for r in requests), return_exceptions=True)
     outcomes: dict[str, Any] = {}
     for key, result in zip(keys, results, strict=True):
         if isinstance(result, ModelAnswerError) and world.config.on_model_error == "record":

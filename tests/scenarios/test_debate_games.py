@@ -29,7 +29,8 @@ def test_debate_offline(tmp_path):
     assert set(op["initial"]) <= {-2.5, -1.5, -0.5, 0.5, 1.5, 2.5}
     posts = debate.posts(rs)
     assert len(posts) == 16 * 3 and posts["stance"].notna().all()
-    assert Counter(rs.llm_calls["purpose"])["debate.stance"] == 48  # a separate judge call per post
+    # the judge rates every utterance with a separate call: 48 posts and 96 chat messages
+    assert Counter(rs.llm_calls["purpose"])["debate.stance"] == 48 + 96
     # chats are private to the pair, posts go to the whole group
     events = rs.events
     chats = events[(events["kind"] == "say")]
@@ -42,9 +43,11 @@ def test_debate_offline(tmp_path):
     for rounds in sc["pairings"]:
         pairs = [frozenset(p) for r in rounds for p in r]
         assert len(pairs) == len(set(pairs)) == 6
-    dyn = debate.dynamics(rs).iloc[0]
-    assert dyn["sd_after"] < dyn["sd_before"]  # bounded confidence pulls groups together
-    assert -1 <= dyn["regression_to_mean"] <= 1 and -1 <= dyn["pull_to_first_partner"] <= 1
+    change = debate.opinion_change(rs).set_index("measure")
+    sd = change.loc["group SD (convergence: after < before)"]
+    assert sd["after"] < sd["before"]  # bounded confidence pulls groups together
+    dyn = debate.dynamics(rs).set_index("measure")
+    assert dyn["r"].between(-1, 1).all() and dyn["p"].between(0, 1).all()
     report = experiment_report(folder)
     assert (folder / "opinion_trajectories.png").exists() and report.figures
 
@@ -146,8 +149,8 @@ def social_responder(body):
     name, props = fmt["name"], fmt["schema"]["properties"]
     if name == "Opinion":
         return json.dumps({"opinion": 1.5, "justification": "Mostly convinced."})
-    if name == "Stance":
-        return json.dumps({"stance": -0.5})
+    if name == "Judgement":
+        return json.dumps({"on_topic": True, "stance": -0.5})
     if name == "Post":
         return json.dumps({"thought": "t", "post": "I see both sides."})
     if name == "Chat":

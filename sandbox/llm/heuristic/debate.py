@@ -7,7 +7,7 @@ eps = 1.0 + 2.0 O moves it by mu (s - x), mu = 0.4 (1 - stubbornness), with
 stubbornness = 0.5 (1 - O) + 0.5 (1 - A). Private opinions report the latent opinion (coded to
 the six-point scale). Public posts lean towards what the group has posted: x + 0.3 A (mean - x),
 which makes a public-private gap. The judge reads the stance off the wording ("strongly agree" =
-2.5, "somewhat" 1.5, "slightly" 0.5, disagree negative).
+2.5, "somewhat" 1.5, "slightly" 0.5, disagree negative); every message in that wording is on topic.
 """
 
 from __future__ import annotations
@@ -88,12 +88,12 @@ def stance_from_text(text: str) -> float | None:
 
 
 def judge(facts: Mapping[str, Any], rng: random.Random) -> dict[str, Any]:
-    value = stance_from_text(facts["post"])
+    value = stance_from_text(facts["text"])
     if value is None:
         from sandbox.errors import ModelUnavailableError
 
         raise ModelUnavailableError(
             "the heuristic stance judge reads only the heuristic backend's own wording; judge "
-            "posts written by a language model with a language model"
+            "messages written by a language model with a language model (--judge-model)"
         )
-    return {"stance": value}
+    return {"on_topic": True, "stance": value}
