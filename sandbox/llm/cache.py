@@ -4,10 +4,29 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
 from pydantic import BaseModel
+
+BUSY_TIMEOUT_S = 30.0
+SETUP_TRIES = 20
+
+
+def _with_busy_retry(statement: Callable[[], object]) -> None:
+    """Run a set-up statement, retrying while another process holds a lock SQLite's busy handler
+    does not wait for (switching to WAL, recovering a WAL after a kill)."""
+    for attempt in range(SETUP_TRIES):
+        try:
+            statement()
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            if attempt == SETUP_TRIES - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))
 
 
 class CachedAnswer(BaseModel):
@@ -35,15 +54,22 @@ class ResponseCache:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-        self._conn.execute("PRAGMA journal_mode=WAL")
+        # Several processes (a sweep's workers) open one cache at once: wait for each other's locks
+        # rather than fail a run on a busy database.
+        self._conn = sqlite3.connect(
+            self.path, check_same_thread=False, isolation_level=None, timeout=BUSY_TIMEOUT_S
+        )
+        _with_busy_retry(lambda: self._conn.execute("PRAGMA journal_mode=WAL"))
         self._conn.execute("PRAGMA synchronous=NORMAL")
-        self._conn.execute(
-            "CREATE TABLE IF NOT EXISTS responses ("
-            " key TEXT PRIMARY KEY, model TEXT NOT NULL, purpose TEXT NOT NULL,"
-            " text TEXT, error_type TEXT, error TEXT,"
-            " prompt_tokens INTEGER NOT NULL DEFAULT 0, completion_tokens INTEGER NOT NULL DEFAULT 0,"
-            " cost_usd REAL, created REAL NOT NULL)"
+        _with_busy_retry(
+            lambda: self._conn.execute(
+                "CREATE TABLE IF NOT EXISTS responses ("
+                " key TEXT PRIMARY KEY, model TEXT NOT NULL, purpose TEXT NOT NULL,"
+                " text TEXT, error_type TEXT, error TEXT,"
+                " prompt_tokens INTEGER NOT NULL DEFAULT 0,"
+                " completion_tokens INTEGER NOT NULL DEFAULT 0,"
+                " cost_usd REAL, created REAL NOT NULL)"
+            )
         )
 
     def get(self, key: str) -> CachedAnswer | None:
