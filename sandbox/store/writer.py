@@ -223,7 +223,10 @@ class TrajectoryWriter:
             self._step(tick, "llm_calls")
             update: dict[str, Any] = {"last_tick": tick}
             if prompt_hashes:
-                update["prompt_hashes"] = _dumps(prompt_hashes)
+                # Merged with those recorded: a resumed world knows only the prompts it used since.
+                row = db.execute("SELECT prompt_hashes FROM runs").fetchone()
+                recorded = json.loads(row[0]) if row and row[0] else {}
+                update["prompt_hashes"] = _dumps({**recorded, **prompt_hashes})
             db.execute(
                 "UPDATE runs SET " + ", ".join(f"{k} = ?" for k in update),
                 list(update.values()),
