@@ -291,10 +291,30 @@ def inspect(
         Path, typer.Argument(metavar="RUN", help="Run directory or trajectory file.")
     ],
     events: Annotated[int, typer.Option(help="How many of the last events to show.")] = 10,
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check", help="Check that every tick is whole; exit 1 if a tick is partial."
+        ),
+    ] = False,
+    repair: Annotated[
+        bool,
+        typer.Option(
+            "--repair",
+            help="Drop the partial tick(s) after the last whole tick (left by an older sandbox "
+            "killed inside a commit); whole ticks are never touched.",
+        ),
+    ] = False,
 ) -> None:
     """Print a run's configuration, summary, model usage and last events (for a folder of runs
     made by an experiment: the experiment's tables and figures)."""
     with user_errors():
+        if check or repair:
+            from sandbox.store.integrity import inspect_integrity
+
+            code, lines = inspect_integrity(run_dir, repair=repair)
+            print("\n".join(lines))
+            raise typer.Exit(code)
         from rich.table import Table
 
         from sandbox.console import calls_table, make_console, summary_table

@@ -58,3 +58,7 @@ class CacheMissError(ModelError):
 
 class StoreError(SandboxError):
     """A trajectory file is missing, unreadable or of an unknown schema version."""
+
+
+class PartialTickError(StoreError):
+    """A trajectory file holds a tick whose commit did not finish (an older sandbox, killed)."""

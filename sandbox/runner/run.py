@@ -46,7 +46,16 @@ class _Recorder:
 
     def commit_tick(self, record: TickRecord) -> None:
         hashes = self.world.prompts.hashes() if self.world is not None else None
-        self.writer.commit_tick(record, prompt_hashes=hashes)
+        try:
+            self.writer.commit_tick(record, prompt_hashes=hashes)
+        except BaseException as exc:
+            # The tick was rolled back whole; its model calls were still made (and maybe paid
+            # for), so they are logged as a failed tick's calls are.
+            try:
+                self.writer.record_calls(record.llm_calls)
+            except Exception as second:
+                exc.add_note(f"its {len(record.llm_calls)} model calls were not logged: {second}")
+            raise
 
     def record_calls(self, calls: list[LLMCallRecord]) -> None:
         self.writer.record_calls(calls)
@@ -204,8 +213,7 @@ class Run:
         recorder.world = world
         ticks = settings.ticks or meta["ticks_planned"]
         if settings.ticks and settings.ticks != meta["ticks_planned"]:
-            with writer.db.conn:
-                writer.db.execute("UPDATE runs SET ticks_planned = ?", [settings.ticks])
+            writer.set_ticks_planned(settings.ticks)
         return cls(path.parent, world, writer, ticks)
 
     async def arun(self, on_tick: OnTick | None = None) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from sandbox.errors import StoreError
+from sandbox.store.integrity import require_whole
 from sandbox.store.schema import FINGERPRINT_COLUMNS, SCHEMA_VERSION
 
 TRAJECTORY_FILE = "trajectory.sqlite"
@@ -28,6 +29,9 @@ def resolve_run_path(run: str | Path) -> Path:
 
 
 class RunReader:
+    """A trajectory file opened read-only. Opening it checks that its last tick is whole
+    (``PartialTickError`` otherwise, naming ``sandbox inspect --check`` / ``--repair``)."""
+
     def __init__(self, run: str | Path) -> None:
         self.path = resolve_run_path(run)
         try:
@@ -41,6 +45,14 @@ class RunReader:
                 f"{self.path} has trajectory schema version {row[0] if row else 'unknown'}; this "
                 f"sandbox reads versions 1 to {SCHEMA_VERSION}"
             )
+        try:
+            require_whole(self.conn, self.path)
+        except sqlite3.DatabaseError as exc:
+            self.conn.close()
+            raise StoreError(f"{self.path} is not a readable trajectory file: {exc}") from None
+        except BaseException:
+            self.conn.close()
+            raise
 
     def close(self) -> None:
         self.conn.close()

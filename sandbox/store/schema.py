@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 # Version history: 1 = runs, agents, ticks, events, actions, thoughts, llm_calls;
 # 2 = adds surveys and survey_scores; 3 = adds beliefs, and actions.value / actions.data;
-# 4 = adds memories and interviews.
+# 4 = adds memories and interviews; 5 = adds ticks.n_thoughts / ticks.n_beliefs (the ticks row is
+# written last in its transaction and its counts are checked on reopen, see store/integrity.py).
 # An older file is upgraded in place when it is reopened for writing.
 
 # table -> (columns, primary key, indexes). Columns map to sqlite-utils column types.
@@ -57,6 +58,8 @@ TABLES: dict[str, tuple[dict[str, Any], str | None, list[list[str]]]] = {
             "n_events": int,
             "n_actions": int,
             "n_calls": int,
+            "n_thoughts": int,
+            "n_beliefs": int,
             "state": str,
             "committed_at": str,
         },
@@ -134,7 +137,8 @@ TABLES_ADDED_IN: dict[int, list[str]] = {
     4: ["memories", "interviews"],
 }
 COLUMNS_ADDED_IN: dict[int, dict[str, dict[str, Any]]] = {
-    3: {"actions": {"value": float, "data": str}}
+    3: {"actions": {"value": float, "data": str}},
+    5: {"ticks": {"n_thoughts": int, "n_beliefs": int}},
 }
 
 TABLES["beliefs"] = (
