@@ -432,10 +432,15 @@ def replay(
         Path, typer.Argument(metavar="RUN", help="Run directory or trajectory file.")
     ],
     out: Annotated[
-        Path | None, typer.Option(help="Where to write the replayed run (default: RUN/replay).")
+        Path | None,
+        typer.Option(
+            help="Folder that receives the replay, OUT/<run>-replay (default: next to RUN). "
+            "Nothing in it is touched; an existing <run>-replay is refused."
+        ),
     ] = None,
 ) -> None:
-    """Re-run RUN from its recorded model answers (no model calls) and compare trajectories."""
+    """Re-run RUN from its recorded model answers (no model calls) into a new run folder,
+    <run>-replay, and compare trajectories."""
     with user_errors():
         import asyncio
 

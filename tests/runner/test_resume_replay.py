@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from sandbox.errors import ConfigError
 from sandbox.runner.replay import areplay
 from sandbox.runner.run import Run
 from sandbox.runner.settings import RunSettings
@@ -148,3 +149,38 @@ def test_kill_9_mid_run_then_resume_equals_uninterrupted(cafe, fake_server, tmp_
         tmp_path / "reference",
     )
     assert fingerprint(run_file.parent) == fingerprint(reference)
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def test_replay_out_creates_a_new_folder_and_touches_nothing_else(cafe, tmp_path):
+    runs = tmp_path / "runs"
+    original = complete(cafe, RunSettings(ticks=3, out=runs), runs / "orig")
+    complete(cafe, RunSettings(ticks=2, out=runs), runs / "other")
+    (runs / "notes.txt").write_text("my notes")
+    before = _snapshot(runs)
+
+    report = asyncio.run(areplay(original, out=runs))
+    assert report.identical and report.replay == runs / "orig-replay" / "trajectory.sqlite"
+    after = _snapshot(runs)
+    assert {k: after.get(k) for k in before} == before  # every file as it was
+    new = {k for k in after if k not in before and not k.startswith("orig-replay/")}
+    # Only SQLite's side files of read-only readers (shared memory, an empty log) may appear.
+    assert all(k.endswith(("-shm", "-wal")) for k in new), new
+
+    with pytest.raises(ConfigError, match="already exists"):
+        asyncio.run(areplay(original, out=runs))
+    with pytest.raises(ConfigError, match="inside the run being replayed"):
+        asyncio.run(areplay(original, out=original))
+    assert {k: v for k, v in _snapshot(runs).items() if not k.endswith("-shm")} == {
+        k: v for k, v in after.items() if not k.endswith("-shm")
+    }
+
+
+def test_replay_defaults_to_a_sibling_folder(cafe, tmp_path):
+    run_dir = complete(cafe, RunSettings(ticks=2, out=tmp_path), tmp_path / "run")
+    report = asyncio.run(areplay(run_dir))
+    assert report.replay.parent == tmp_path / "run-replay"
+    assert [p.name for p in run_dir.iterdir() if p.is_dir()] == []  # nothing written inside
