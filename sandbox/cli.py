@@ -105,15 +105,14 @@ def run(
 
 
 def _run_experiment(path, console, **opts):  # type: ignore[no-untyped-def]
-    import asyncio
-
     from sandbox.analysis.report import experiment_report
     from sandbox.console import print_report
     from sandbox.runner.experiment import arun_experiment
+    from sandbox.runner.signals import run_stoppable
 
     settings = _settings(opts)
     with console.status(f"Running {path}...") as status:
-        folder = asyncio.run(
+        folder = run_stoppable(
             arun_experiment(
                 path,
                 settings,
@@ -190,11 +189,10 @@ def _settings(opts):  # type: ignore[no-untyped-def]
 
 
 def _drive(runner, console, feed: bool) -> None:  # type: ignore[no-untyped-def]
-    import asyncio
-
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from sandbox.console import FEED_KINDS, calls_table, event_line, summary_table
+    from sandbox.runner.signals import Terminated, run_stoppable
     from sandbox.runner.summary import summarize
 
     start_tick = runner.world.tick
@@ -222,14 +220,14 @@ def _drive(runner, console, feed: bool) -> None:  # type: ignore[no-untyped-def]
             progress.update(task, completed=record.tick, clock=record.sim_time.replace("T", " "))
 
         try:
-            asyncio.run(runner.arun(on_tick))
-        except KeyboardInterrupt:
+            run_stoppable(runner.arun(on_tick))  # SIGTERM stops it like Ctrl-C
+        except KeyboardInterrupt as exc:
             console.print(
                 f"[yellow]Interrupted at tick {runner.world.tick}. Resume with:[/yellow] "
                 f"sandbox run --resume {runner.directory}"
             )
             runner.close()
-            raise typer.Exit(130) from None
+            raise typer.Exit(143 if isinstance(exc, Terminated) else 130) from None
         except BaseException:
             runner.close()
             console.print(

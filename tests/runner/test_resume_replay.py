@@ -184,3 +184,34 @@ def test_replay_defaults_to_a_sibling_folder(cafe, tmp_path):
     report = asyncio.run(areplay(run_dir))
     assert report.replay.parent == tmp_path / "run-replay"
     assert [p.name for p in run_dir.iterdir() if p.is_dir()] == []  # nothing written inside
+
+
+def test_sigterm_ends_a_run_as_interrupted(tmp_path):
+    out = tmp_path / "runs"
+    cmd = [sys.executable, "-m", "sandbox", "run", str(CAFE), "--ticks", "100000"]
+    cmd += ["--out", str(out), "--no-feed"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        committed = 0
+        while committed < 1 and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+            for f in out.glob("*/trajectory.sqlite"):
+                try:
+                    with RunReader(f) as reader:
+                        committed = reader.last_tick()
+                except Exception:
+                    committed = 0  # not written yet
+        assert committed >= 1, "the run never committed a tick"
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    stderr = proc.stderr.read().decode()
+    assert code == 143, stderr
+    [run_file] = out.glob("*/trajectory.sqlite")
+    with RunReader(run_file) as reader:
+        meta = reader.run()
+        assert meta["status"] == "interrupted" and meta["last_tick"] == reader.last_tick() >= 1
