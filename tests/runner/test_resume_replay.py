@@ -215,3 +215,22 @@ def test_sigterm_ends_a_run_as_interrupted(tmp_path):
     with RunReader(run_file) as reader:
         meta = reader.run()
         assert meta["status"] == "interrupted" and meta["last_tick"] == reader.last_tick() >= 1
+
+
+@pytest.mark.parametrize("seed", [-1, 2**64])
+def test_a_run_that_cannot_start_leaves_no_folder(cafe, tmp_path, seed):
+    out = tmp_path / "runs"
+    bad = cafe.model_copy(update={"seed": seed})  # as if validation had let it through
+    with pytest.raises((ValueError, OverflowError)):
+        Run.create(bad, RunSettings(out=out, use_cache=False), directory=out / "deep" / "run")
+    assert not out.exists()
+
+
+def test_a_failed_start_keeps_what_it_did_not_create(cafe, tmp_path):
+    out = tmp_path / "runs"
+    (out / "run").mkdir(parents=True)
+    (out / "run" / "notes.txt").write_text("mine")
+    bad = cafe.model_copy(update={"seed": 2**64})
+    with pytest.raises(OverflowError):
+        Run.create(bad, RunSettings(out=out, use_cache=False), directory=out / "run")
+    assert sorted(p.name for p in (out / "run").iterdir()) == ["notes.txt"]
