@@ -342,25 +342,38 @@ def inspect(
 
 
 def _inspect_folder(console, folder: Path) -> None:  # type: ignore[no-untyped-def]
-    """A folder of runs (an experiment): its report, as printed after the experiment ran."""
+    """A folder of runs: one report per experiment (the runs sharing a parent folder), as printed
+    after the experiment ran; what cannot be read is skipped and listed."""
+    from sandbox.analysis.folders import Unreadable, scan_folder
     from sandbox.analysis.report import experiment_report
-    from sandbox.analysis.runs import find_runs
     from sandbox.console import print_report
     from sandbox.errors import StoreError
+    from sandbox.store.reader import RunReader
 
-    runs = find_runs(folder)
-    if not runs:
+    scan = scan_folder(folder)
+    if not scan.groups and not scan.skipped:
         raise StoreError(f"no runs under {folder}")
-    directions = None
-    for f in runs:
-        from sandbox.store.reader import RunReader
-
-        with RunReader(f) as reader:
-            world_file = reader.run()["world_file"]
-        if world_file and Path(world_file).exists():
-            directions = directions_for(world_file)
-    console.print(f"{len(runs)} runs under {folder}")
-    print_report(console, experiment_report(folder, directions), folder)
+    console.print(f"{scan.runs} runs under {folder}, in {len(scan.groups)} folders")
+    failed = list(scan.skipped)
+    for group, runs in scan.groups.items():
+        directions = None
+        for f in runs:
+            with RunReader(f) as reader:
+                world_file = reader.run()["world_file"]
+            if world_file and Path(world_file).exists():
+                directions = directions_for(world_file)
+        console.rule(f"{group} ({len(runs)} runs)")
+        try:
+            report = experiment_report(group, directions, runs=runs)
+        except Exception as exc:  # one experiment's analysis must not hide the others'
+            problem = f"{group}: the report failed: {type(exc).__name__}: {exc}"
+            failed.append(Unreadable(path=group, problem=problem))
+            continue
+        print_report(console, report, group)
+    if failed:
+        console.print(f"[yellow]Skipped {len(failed)}:[/yellow]")
+        for item in failed:
+            console.print(f"  {item.problem}", markup=False, soft_wrap=True)
 
 
 def _inspect_validation(console, run_dir, meta) -> None:  # type: ignore[no-untyped-def]
