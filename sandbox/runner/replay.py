@@ -56,7 +56,9 @@ async def areplay(run: str | Path, out: str | Path | None = None) -> ReplayRepor
     cache_path = recorded.cache_path()
     if cache_path is not None and Path(cache_path).exists():
         sources.append(ResponseCache(cache_path, readonly=True))
-    client = make_client(meta["model"], replay=True, answer_sources=sources)
+    client = make_client(
+        meta["model"], api_base=meta["api_base"], replay=True, answer_sources=sources
+    )
     replay_dir.parent.mkdir(parents=True, exist_ok=True)
     try:
         replay_dir.mkdir()
