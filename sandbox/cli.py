@@ -105,15 +105,14 @@ def run(
 
 
 def _run_experiment(path, console, **opts):  # type: ignore[no-untyped-def]
-    import asyncio
-
     from sandbox.analysis.report import experiment_report
     from sandbox.console import print_report
     from sandbox.runner.experiment import arun_experiment
+    from sandbox.runner.signals import run_stoppable
 
     settings = _settings(opts)
     with console.status(f"Running {path}...") as status:
-        folder = asyncio.run(
+        folder = run_stoppable(
             arun_experiment(
                 path,
                 settings,
@@ -190,11 +189,10 @@ def _settings(opts):  # type: ignore[no-untyped-def]
 
 
 def _drive(runner, console, feed: bool) -> None:  # type: ignore[no-untyped-def]
-    import asyncio
-
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from sandbox.console import FEED_KINDS, calls_table, event_line, summary_table
+    from sandbox.runner.signals import Terminated, run_stoppable
     from sandbox.runner.summary import summarize
 
     start_tick = runner.world.tick
@@ -222,14 +220,14 @@ def _drive(runner, console, feed: bool) -> None:  # type: ignore[no-untyped-def]
             progress.update(task, completed=record.tick, clock=record.sim_time.replace("T", " "))
 
         try:
-            asyncio.run(runner.arun(on_tick))
-        except KeyboardInterrupt:
+            run_stoppable(runner.arun(on_tick))  # SIGTERM stops it like Ctrl-C
+        except KeyboardInterrupt as exc:
             console.print(
                 f"[yellow]Interrupted at tick {runner.world.tick}. Resume with:[/yellow] "
                 f"sandbox run --resume {runner.directory}"
             )
             runner.close()
-            raise typer.Exit(130) from None
+            raise typer.Exit(143 if isinstance(exc, Terminated) else 130) from None
         except BaseException:
             runner.close()
             console.print(
@@ -364,25 +362,38 @@ def inspect(
 
 
 def _inspect_folder(console, folder: Path) -> None:  # type: ignore[no-untyped-def]
-    """A folder of runs (an experiment): its report, as printed after the experiment ran."""
+    """A folder of runs: one report per experiment (the runs sharing a parent folder), as printed
+    after the experiment ran; what cannot be read is skipped and listed."""
+    from sandbox.analysis.folders import Unreadable, scan_folder
     from sandbox.analysis.report import experiment_report
-    from sandbox.analysis.runs import find_runs
     from sandbox.console import print_report
     from sandbox.errors import StoreError
+    from sandbox.store.reader import RunReader
 
-    runs = find_runs(folder)
-    if not runs:
+    scan = scan_folder(folder)
+    if not scan.groups and not scan.skipped:
         raise StoreError(f"no runs under {folder}")
-    directions = None
-    for f in runs:
-        from sandbox.store.reader import RunReader
-
-        with RunReader(f) as reader:
-            world_file = reader.run()["world_file"]
-        if world_file and Path(world_file).exists():
-            directions = directions_for(world_file)
-    console.print(f"{len(runs)} runs under {folder}")
-    print_report(console, experiment_report(folder, directions), folder)
+    console.print(f"{scan.runs} runs under {folder}, in {len(scan.groups)} folders")
+    failed = list(scan.skipped)
+    for group, runs in scan.groups.items():
+        directions = None
+        for f in runs:
+            with RunReader(f) as reader:
+                world_file = reader.run()["world_file"]
+            if world_file and Path(world_file).exists():
+                directions = directions_for(world_file)
+        console.rule(f"{group} ({len(runs)} runs)")
+        try:
+            report = experiment_report(group, directions, runs=runs)
+        except Exception as exc:  # one experiment's analysis must not hide the others'
+            problem = f"{group}: the report failed: {type(exc).__name__}: {exc}"
+            failed.append(Unreadable(path=group, problem=problem))
+            continue
+        print_report(console, report, group)
+    if failed:
+        console.print(f"[yellow]Skipped {len(failed)}:[/yellow]")
+        for item in failed:
+            console.print(f"  {item.problem}", markup=False, soft_wrap=True)
 
 
 def _inspect_validation(console, run_dir, meta) -> None:  # type: ignore[no-untyped-def]
@@ -452,10 +463,15 @@ def replay(
         Path, typer.Argument(metavar="RUN", help="Run directory or trajectory file.")
     ],
     out: Annotated[
-        Path | None, typer.Option(help="Where to write the replayed run (default: RUN/replay).")
+        Path | None,
+        typer.Option(
+            help="Folder that receives the replay, OUT/<run>-replay (default: next to RUN). "
+            "Nothing in it is touched; an existing <run>-replay is refused."
+        ),
     ] = None,
 ) -> None:
-    """Re-run RUN from its recorded model answers (no model calls) and compare trajectories."""
+    """Re-run RUN from its recorded model answers (no model calls) into a new run folder,
+    <run>-replay, and compare trajectories."""
     with user_errors():
         import asyncio
 

@@ -29,17 +29,21 @@ def models_table(rs: Any) -> Any:
     )[["model", "judge"]]
 
 
-def experiment_report(folder: str | Path, directions: str | Path | None = None) -> Report:
-    """Tables and figures (PNG, written into ``folder``) for the runs under ``folder``."""
+def experiment_report(
+    folder: str | Path, directions: str | Path | None = None, runs: list[Path] | None = None
+) -> Report:
+    """Tables and figures (PNG, written into ``folder``) for the runs under ``folder`` (or for
+    ``runs``, trajectory files, when given)."""
     folder = Path(folder)
-    rs = load_runs(folder)
+    source: Path | list[Path] = runs if runs is not None else folder
+    rs = load_runs(source)
     scenarios = set(rs.runs["scenario"])
     tables: dict[str, Any] = {"Models": models_table(rs)}
     figures: list[Path] = []
     if "trust" in scenarios:
         from sandbox.analysis.trust import trust_report
 
-        t = trust_report(folder)
+        t = trust_report(source, figures_dir=folder)
         tables.update(t.tables)
         figures.extend(t.figures)
     if "debate" in scenarios:

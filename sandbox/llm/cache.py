@@ -51,8 +51,15 @@ class ResponseCache:
     what it had already paid for when it resumes.
     """
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, readonly: bool = False) -> None:
+        """``readonly`` opens an existing cache as an answer source only (replay): the file is
+        never created, changed or upgraded."""
         self.path = Path(path)
+        if readonly:
+            self._conn = sqlite3.connect(
+                f"file:{self.path}?mode=ro", uri=True, check_same_thread=False
+            )
+            return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # Several processes (a sweep's workers) open one cache at once: wait for each other's locks
         # rather than fail a run on a busy database.

@@ -20,7 +20,7 @@ from pydantic import BaseModel
 
 from sandbox.errors import CacheMissError, ModelAnswerError, ModelError, ModelUnavailableError
 from sandbox.llm.backend import Backend, EmbeddingBackend
-from sandbox.llm.cache import AnswerSource, CachedAnswer, ResponseCache
+from sandbox.llm.cache import AnswerSource, CachedAnswer, RecordedCalls, ResponseCache
 from sandbox.llm.permits import PermitSource, held
 from sandbox.llm.ratelimit import RateLimiter
 from sandbox.llm.redact import redact
@@ -88,6 +88,12 @@ class ModelClient:
     def model_id(self) -> str:
         return self.backend.model_id
 
+    @property
+    def api_base(self) -> str | None:
+        """The server the backend sends requests to, when not the provider's own (part of the
+        cache key: the same model id at another server may answer differently)."""
+        return getattr(self.backend, "api_base", None)
+
     def record_external(self, record: LLMCallRecord) -> None:
         """Log a call made outside ``complete`` (an embedding request), in issue order."""
         record.seq = self.call_log.next_seq()
@@ -106,11 +112,15 @@ class ModelClient:
             sem = self._semaphores[loop] = asyncio.Semaphore(self.concurrency)
         return sem
 
-    def _lookup(self, key: str) -> CachedAnswer | None:
+    def _lookup(self, key: str, legacy_key: str) -> CachedAnswer | None:
+        """The shared cache and answer sources by ``key``; a run's own record (replay) also by
+        the key of versions that left the server out (``legacy_key``), so their runs replay."""
         for source in (self.cache, *self.answer_sources):
             if source is None:
                 continue
             hit = source.get(key)
+            if hit is None and legacy_key != key and isinstance(source, RecordedCalls):
+                hit = source.get(legacy_key)
             if hit is not None:
                 return hit
         return None
@@ -126,7 +136,7 @@ class ModelClient:
         """
         seq = self.call_log.next_seq()  # before any await: the order of issue, not completion
         model = response_model or request.response_model
-        key = request.cache_key(self.model_id)
+        key = request.cache_key(self.model_id, self.api_base)
         record = LLMCallRecord(
             tick=request.tick,
             seq=seq,
@@ -141,7 +151,8 @@ class ModelClient:
         )
         started = time.perf_counter()
         try:
-            hit = self._lookup(key)
+            legacy = request.cache_key(self.model_id) if self.api_base else key
+            hit = self._lookup(key, legacy)
             if hit is not None:
                 record.cache_hit = True
                 return self._from_cache(hit, request, model, record)

@@ -58,7 +58,7 @@ def make_client(
     if replay:
         from sandbox.llm.replay import ReplayBackend
 
-        backend: Backend = ReplayBackend(model)
+        backend: Backend = ReplayBackend(model, api_base)
     else:
         backend = make_backend(
             model,

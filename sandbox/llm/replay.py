@@ -16,12 +16,13 @@ class ReplayBackend:
     name = "replay"
     cacheable = False
 
-    def __init__(self, model_id: str) -> None:
+    def __init__(self, model_id: str, api_base: str | None = None) -> None:
         self.model_id = model_id
+        self.api_base = api_base  # the recorded server, part of every cache key
 
     async def complete(self, request: LLMRequest, messages: tuple[Message, ...]) -> Completion:
         raise CacheMissError(
             f"replay has no recorded answer for {request.purpose} (agent {request.agent}, tick "
-            f"{request.tick}, key {request.cache_key(self.model_id)[:12]}). The run or its prompts "
+            f"{request.tick}, key {request.cache_key(self.model_id, self.api_base)[:12]}). The run or its prompts "
             "changed since it was recorded; run it again with a model to record the new calls."
         )

@@ -42,9 +42,14 @@ class LLMRequest(BaseModel):
     def schema(self) -> dict[str, Any]:
         return json_schema_of(self.response_model)
 
-    def cache_key(self, model: str) -> str:
-        """Content address of the request: model, messages, schema, parameters and seed."""
-        payload = {
+    def cache_key(self, model: str, api_base: str | None = None) -> str:
+        """Content address of the request: model, the server it is sent to (``api_base``, when
+        not the provider's own), messages, schema, sampling parameters and seed.
+
+        Without an ``api_base`` the key is the one earlier versions computed, so their cached
+        answers for providers' own endpoints still hit; answers cached for a server before its
+        address was part of the key miss (they may have come from another server)."""
+        payload: dict[str, Any] = {
             "model": model,
             "messages": [m.model_dump() for m in self.messages],
             "schema": self.schema,
@@ -52,6 +57,8 @@ class LLMRequest(BaseModel):
             "max_tokens": self.max_tokens,
             "seed": self.seed,
         }
+        if api_base:
+            payload["api_base"] = api_base.rstrip("/")
         blob = json.dumps(payload, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(blob.encode()).hexdigest()
 

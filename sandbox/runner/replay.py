@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 from pydantic import BaseModel
 
-from sandbox.errors import CacheMissError
+from sandbox.errors import CacheMissError, ConfigError
 from sandbox.llm.cache import RecordedCalls, ResponseCache
 from sandbox.llm.factory import make_client
 from sandbox.runner.run import Run, world_config_of
@@ -26,8 +25,27 @@ class ReplayReport(BaseModel):
     problem: str | None = None
 
 
+def replay_target(path: Path, out: str | Path | None) -> Path:
+    """The new folder a replay of the run at ``path`` (its trajectory file) is written to:
+    ``<run>-replay`` next to the run, or under ``out``. Never a path that exists, and never inside
+    the run itself: a replay creates its folder and touches nothing else."""
+    run_dir = path.parent.resolve()
+    target = (Path(out) if out else run_dir.parent) / f"{run_dir.name}-replay"
+    if target.resolve() == run_dir or run_dir in target.resolve().parents:
+        raise ConfigError(
+            f"--out {out} is inside the run being replayed ({run_dir}); choose a folder outside it"
+        )
+    if target.exists():
+        raise ConfigError(
+            f"replay target {target} already exists; remove it or choose another --out folder"
+        )
+    return target
+
+
 async def areplay(run: str | Path, out: str | Path | None = None) -> ReplayReport:
+    """Replay ``run`` into a new run folder, ``<run>-replay`` next to it (or under ``out``)."""
     path = resolve_run_path(run)
+    replay_dir = replay_target(path, out)
     with RunReader(path) as reader:
         meta = reader.run()
         ticks = reader.last_tick()
@@ -37,11 +55,17 @@ async def areplay(run: str | Path, out: str | Path | None = None) -> ReplayRepor
     sources: list = [RecordedCalls(path)]
     cache_path = recorded.cache_path()
     if cache_path is not None and Path(cache_path).exists():
-        sources.append(ResponseCache(cache_path))
-    client = make_client(meta["model"], replay=True, answer_sources=sources)
-    replay_dir = Path(out) if out else path.parent / "replay"
-    if replay_dir.exists():
-        shutil.rmtree(replay_dir)
+        sources.append(ResponseCache(cache_path, readonly=True))
+    client = make_client(
+        meta["model"], api_base=meta["api_base"], replay=True, answer_sources=sources
+    )
+    replay_dir.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        replay_dir.mkdir()
+    except FileExistsError:
+        raise ConfigError(
+            f"replay target {replay_dir} already exists; choose another --out"
+        ) from None
     settings = RunSettings(
         model=meta["model"],
         judge_model=recorded.judge_model,
@@ -58,6 +82,9 @@ async def areplay(run: str | Path, out: str | Path | None = None) -> ReplayRepor
         problem = str(exc)
     finally:
         replay_run.close()
+        for source in sources:
+            if isinstance(source, ResponseCache):
+                source.close()
     with RunReader(replay_run.path) as reader:
         replayed = reader.tick_fingerprints()
         hits = reader.conn.execute("SELECT count(*) FROM llm_calls WHERE cache_hit = 1").fetchone()[

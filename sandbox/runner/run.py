@@ -40,11 +40,12 @@ def new_run_dir(out: Path, name: str, seed: int) -> Path:
 class _Recorder:
     """Commits ticks to the writer together with the hashes of the prompts used so far."""
 
-    def __init__(self, writer: TrajectoryWriter) -> None:
+    def __init__(self, writer: TrajectoryWriter | None = None) -> None:
         self.writer = writer
         self.world: World | None = None
 
     def commit_tick(self, record: TickRecord) -> None:
+        assert self.writer is not None, "a tick was committed before the run was created"
         hashes = self.world.prompts.hashes() if self.world is not None else None
         try:
             self.writer.commit_tick(record, prompt_hashes=hashes)
@@ -58,7 +59,20 @@ class _Recorder:
             raise
 
     def record_calls(self, calls: list[LLMCallRecord]) -> None:
+        assert self.writer is not None, "calls were recorded before the run was created"
         self.writer.record_calls(calls)
+
+
+def _remove_created(trajectory: Path, created: list[Path]) -> None:
+    """Undo a run's creation that failed before its run record was written: its trajectory file
+    (and SQLite's side files) and the folders this run created, if they are empty. Nothing else."""
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        trajectory.with_name(trajectory.name + suffix).unlink(missing_ok=True)
+    for folder in created:  # innermost first
+        try:
+            folder.rmdir()
+        except OSError:
+            break  # not empty: something else lives there now
 
 
 def _limits(settings: RunSettings) -> dict[str, Any]:
@@ -179,21 +193,32 @@ class Run:
         )
         if (run_dir / TRAJECTORY_FILE).exists():
             raise ConfigError(f"{run_dir} already holds a run; resume it with --resume {run_dir}")
+        # Everything that can fail on the config (seed, rules, agents) fails before any file exists.
+        recorder = _Recorder()
         rules = make_rules(config.scenario, judge=judge_for(settings, client))
-        writer = TrajectoryWriter(run_dir / TRAJECTORY_FILE)
-        recorder = _Recorder(writer)
         world = World(config, client, recorder=recorder, rules=rules)
         recorder.world = world
-        writer.start_run(
-            run_id=run_dir.name,
-            config=config.model_dump(mode="json"),
-            world_file=str(world_file) if world_file else None,
-            model=client.model_id,
-            api_base=settings.api_base,
-            ticks_planned=ticks,
-            settings=settings.model_dump(mode="json"),
-            personas=[(a.persona, a.place) for a in world.persona_agents],
-        )
+        created = [p for p in (run_dir, *run_dir.parents) if not p.exists()]
+        writer: TrajectoryWriter | None = None
+        try:
+            writer = TrajectoryWriter(run_dir / TRAJECTORY_FILE)
+            writer.start_run(
+                run_id=run_dir.name,
+                config=config.model_dump(mode="json"),
+                world_file=str(world_file) if world_file else None,
+                model=client.model_id,
+                api_base=settings.api_base,
+                ticks_planned=ticks,
+                settings=settings.model_dump(mode="json"),
+                personas=[(a.persona, a.place) for a in world.persona_agents],
+            )
+        except BaseException:
+            if writer is not None:
+                writer.close()
+            _remove_created(run_dir / TRAJECTORY_FILE, created)
+            world.close()
+            raise
+        recorder.writer = writer
         return cls(run_dir, world, writer, ticks)
 
     @classmethod

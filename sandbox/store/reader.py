@@ -66,7 +66,10 @@ class RunReader:
     def run(self) -> dict[str, Any]:
         row = self.conn.execute("SELECT * FROM runs").fetchone()
         if row is None:
-            raise StoreError(f"{self.path} holds no run record")
+            raise StoreError(
+                f"{self.path} holds no run record: the run failed before it started; delete "
+                "its folder and run again"
+            )
         out = dict(row)
         for key in ("config", "versions", "prompt_hashes", "settings"):
             out[key] = json.loads(out[key]) if out[key] else {}

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sandbox.errors import StoreError
+from sandbox.errors import ConfigError, StoreError
 from sandbox.runner.replay import areplay
 from sandbox.runner.run import Run
 from sandbox.runner.settings import RunSettings
@@ -168,3 +168,88 @@ def test_kill_9_mid_run_then_resume_equals_uninterrupted(cafe, fake_server, tmp_
         tmp_path / "reference",
     )
     assert fingerprint(run_file.parent) == fingerprint(reference)
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def test_replay_out_creates_a_new_folder_and_touches_nothing_else(cafe, tmp_path):
+    runs = tmp_path / "runs"
+    original = complete(cafe, RunSettings(ticks=3, out=runs), runs / "orig")
+    complete(cafe, RunSettings(ticks=2, out=runs), runs / "other")
+    (runs / "notes.txt").write_text("my notes")
+    before = _snapshot(runs)
+
+    report = asyncio.run(areplay(original, out=runs))
+    assert report.identical and report.replay == runs / "orig-replay" / "trajectory.sqlite"
+    after = _snapshot(runs)
+    assert {k: after.get(k) for k in before} == before  # every file as it was
+    new = {k for k in after if k not in before and not k.startswith("orig-replay/")}
+    # Only SQLite's side files of read-only readers (shared memory, an empty log) may appear.
+    assert all(k.endswith(("-shm", "-wal")) for k in new), new
+
+    with pytest.raises(ConfigError, match="already exists"):
+        asyncio.run(areplay(original, out=runs))
+    with pytest.raises(ConfigError, match="inside the run being replayed"):
+        asyncio.run(areplay(original, out=original))
+    assert {k: v for k, v in _snapshot(runs).items() if not k.endswith("-shm")} == {
+        k: v for k, v in after.items() if not k.endswith("-shm")
+    }
+
+
+def test_replay_defaults_to_a_sibling_folder(cafe, tmp_path):
+    run_dir = complete(cafe, RunSettings(ticks=2, out=tmp_path), tmp_path / "run")
+    report = asyncio.run(areplay(run_dir))
+    assert report.replay.parent == tmp_path / "run-replay"
+    assert [p.name for p in run_dir.iterdir() if p.is_dir()] == []  # nothing written inside
+
+
+def test_sigterm_ends_a_run_as_interrupted(tmp_path):
+    out = tmp_path / "runs"
+    cmd = [sys.executable, "-m", "sandbox", "run", str(CAFE), "--ticks", "100000"]
+    cmd += ["--out", str(out), "--no-feed"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        committed = 0
+        while committed < 1 and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+            for f in out.glob("*/trajectory.sqlite"):
+                try:
+                    with RunReader(f) as reader:
+                        committed = reader.last_tick()
+                except Exception:
+                    committed = 0  # not written yet
+        assert committed >= 1, "the run never committed a tick"
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    stderr = proc.stderr.read().decode()
+    assert code == 143, stderr
+    [run_file] = out.glob("*/trajectory.sqlite")
+    with RunReader(run_file) as reader:
+        meta = reader.run()
+        assert meta["status"] == "interrupted" and meta["last_tick"] == reader.last_tick() >= 1
+
+
+@pytest.mark.parametrize("seed", [-1, 2**64])
+def test_a_run_that_cannot_start_leaves_no_folder(cafe, tmp_path, seed):
+    out = tmp_path / "runs"
+    bad = cafe.model_copy(update={"seed": seed})  # as if validation had let it through
+    with pytest.raises((ValueError, OverflowError)):
+        Run.create(bad, RunSettings(out=out, use_cache=False), directory=out / "deep" / "run")
+    assert not out.exists()
+
+
+def test_a_failed_start_keeps_what_it_did_not_create(cafe, tmp_path):
+    out = tmp_path / "runs"
+    (out / "run").mkdir(parents=True)
+    (out / "run" / "notes.txt").write_text("mine")
+    bad = cafe.model_copy(update={"seed": 2**64})
+    with pytest.raises(OverflowError):
+        Run.create(bad, RunSettings(out=out, use_cache=False), directory=out / "run")
+    assert sorted(p.name for p in (out / "run").iterdir()) == ["notes.txt"]

@@ -1,0 +1,50 @@
+"""The response cache key covers everything that can change an answer, the server included."""
+
+import asyncio
+
+import pytest
+from typer.testing import CliRunner
+
+from sandbox.cli import app
+from sandbox.runner.replay import areplay
+from sandbox.testing.fake_openai_server import FakeOpenAIServer
+from tests.conftest import CAFE
+from tests.llm.test_client import req
+
+
+def test_the_key_changes_with_everything_that_changes_an_answer():
+    base = req()
+    key = base.cache_key("openai/fake")
+    assert key == base.cache_key("openai/fake", None)  # no server: the key earlier versions made
+    others = {
+        base.cache_key("openai/other"),
+        base.cache_key("openai/fake", "http://127.0.0.1:1/v1"),
+        base.cache_key("openai/fake", "http://127.0.0.1:2/v1"),
+        base.model_copy(update={"temperature": 0.1}).cache_key("openai/fake"),
+        base.model_copy(update={"max_tokens": 5}).cache_key("openai/fake"),
+        base.model_copy(update={"seed": base.seed + 1}).cache_key("openai/fake"),
+    }
+    assert key not in others and len(others) == 6
+    slash = base.cache_key("openai/fake", "http://127.0.0.1:1/v1/")
+    assert slash == base.cache_key("openai/fake", "http://127.0.0.1:1/v1")
+
+
+@pytest.mark.network
+def test_the_same_model_id_at_another_server_is_asked(tmp_path):
+    runs = tmp_path / "runs"
+    args = ["run", str(CAFE), "--ticks", "1", "--model", "openai/fake", "--out", str(runs)]
+    with (
+        FakeOpenAIServer(max_lifetime=120) as first,
+        FakeOpenAIServer(max_lifetime=120) as second,
+    ):
+        for server in (first, second, first):
+            result = CliRunner().invoke(app, [*args, "--api-base", server.base_url, "--no-feed"])
+            assert result.exit_code == 0, result.output
+        calls = 6  # one tick: one decision per agent
+        assert second.request_count == calls  # not answered from the first server's cache
+        assert first.request_count == calls  # its third run was answered from the cache
+    run_dirs = sorted(p for p in runs.iterdir() if p.is_dir())
+    assert len(run_dirs) == 3
+    # the second server's run replays from its own record, keyed by its server
+    report = asyncio.run(areplay(run_dirs[1], out=tmp_path / "replays"))
+    assert report.identical and report.backend_calls == 0
