@@ -159,11 +159,12 @@ class SandboxApp(App[None]):
             record = await self.run_.astep()
         except SandboxError as exc:
             self.running = False
+            self.stepping = False
             self.notify(f"The tick failed and was rolled back: {exc}", severity="error", timeout=10)
+            self.refresh_views()  # input handed to the failed tick is kept for the next one
             return False
         finally:
             self.stepping = False
-            self.refresh_views()
         self.pending.committed()
         self.usage.add(record.llm_calls)
         self._log_tick(record)

@@ -358,3 +358,36 @@ def test_extending_the_run_records_a_new_planned_end(tmp_path):
     resumed = Run.resume(run.directory)
     assert resumed.ticks_target == 5 and resumed.at_planned_end
     resumed.close()
+
+
+def test_input_handed_to_a_failed_tick_is_applied_once_when_it_is_tried_again(tmp_path):
+    class FailsOnceOnTick2(HeuristicBackend):
+        failed = False
+
+        async def complete(self, request, messages):
+            if request.tick == 2 and not self.failed:
+                self.failed = True
+                raise ModelUnavailableError("the model server went away")
+            return await super().complete(request, messages)
+
+    run = new_run(tmp_path, client=ModelClient(FailsOnceOnTick2()))
+
+    async def go():
+        app = RecordingApp(run)
+        async with app.run_test(size=SIZE) as pilot:
+            await step(app, pilot)
+            await pilot.press("e")
+            await pilot.press(*"The lights flicker", "enter", "enter")
+            await step(app, pilot)  # fails and is rolled back
+            assert app.world.tick == 1
+            assert "The lights flicker" in str(app.query_one("#queued").render())
+            await step(app, pilot)
+            assert app.world.tick == 2
+            assert "The lights flicker" not in str(app.query_one("#queued").render())
+            await pilot.press("q")
+
+    asyncio.run(go())
+    run.close()
+    with RunReader(run.path) as reader:
+        rows = reader.rows("events", "text = 'The lights flicker'")
+    assert [r["tick"] for r in rows] == [2]
