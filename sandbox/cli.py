@@ -257,7 +257,8 @@ def tui(
     seed: Annotated[int | None, typer.Option(help="Seed (default: the world's).")] = None,
 ) -> None:
     """Step a world interactively: s step, space run/pause, +/- speed, e event, i interview,
-    t talk, p private thoughts, w save, q quit. Writes the same trajectory as 'sandbox run'."""
+    t talk, p private thoughts, x extend, w save, q quit. Writes the same trajectory as 'sandbox
+    run' and stops at its planned end unless extended."""
     with user_errors():
         from sandbox.tui.app import SandboxApp
 

@@ -236,9 +236,10 @@ class Run:
         recorder = _Recorder(writer)
         world, settings, meta = reopen_world(path, overrides, client=client, recorder=recorder)
         recorder.world = world
-        ticks = settings.ticks or meta["ticks_planned"]
-        if settings.ticks and settings.ticks != meta["ticks_planned"]:
-            writer.set_ticks_planned(settings.ticks)
+        asked = (overrides or {}).get("ticks")  # else the planned end as recorded (or extended)
+        ticks = settings.ticks if asked else meta["ticks_planned"]
+        if asked and ticks != meta["ticks_planned"]:
+            writer.set_ticks_planned(ticks)
         return cls(path.parent, world, writer, ticks)
 
     async def arun(self, on_tick: OnTick | None = None) -> None:
@@ -263,6 +264,34 @@ class Run:
     def run(self, on_tick: OnTick | None = None) -> None:
         """Blocking form of ``arun`` for scripts (not for use inside a running event loop)."""
         asyncio.run(self.arun(on_tick))
+
+    @property
+    def at_planned_end(self) -> bool:
+        return self.world.tick >= self.ticks_target
+
+    async def astep(self) -> TickRecord:
+        """One tick, for front ends that step by hand (the TUI): committed before it returns, and
+        the run marked ``completed`` when it reaches its planned end. Past that end it refuses to
+        step; ``extend`` the run first."""
+        if self.at_planned_end:
+            raise ConfigError(
+                f"the run reached its planned end (tick {self.ticks_target}); extend it to go on"
+            )
+        record = await self.world.astep()
+        if self.at_planned_end:
+            self.writer.set_status("completed")
+        return record
+
+    def extend(self, ticks: int) -> int:
+        """Plan ``ticks`` more ticks after the planned end (or the current tick, if later). The new
+        end is recorded as the run's ``ticks_planned`` and the run is running again. Returns it."""
+        if ticks < 1:
+            raise ConfigError(f"a run is extended by at least 1 tick, not {ticks}")
+        self.ticks_target = max(self.ticks_target, self.world.tick) + ticks
+        with self.writer.db.conn:
+            self.writer.db.execute("UPDATE runs SET ticks_planned = ?", [self.ticks_target])
+        self.writer.set_status("running")
+        return self.ticks_target
 
     def close(self) -> None:
         self.world.close()
