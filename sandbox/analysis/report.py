@@ -35,6 +35,11 @@ def experiment_report(folder: str | Path, directions: str | Path | None = None) 
     rs = load_runs(folder)
     scenarios = set(rs.runs["scenario"])
     tables: dict[str, Any] = {"Models": models_table(rs)}
+    from sandbox.analysis.failures import failures
+
+    tables["Failed answers (left out of every statistic below)"] = failures(rs).set_index(
+        ["run", "what"]
+    )[["failed", "total"]]
     figures: list[Path] = []
     if "trust" in scenarios:
         from sandbox.analysis.trust import trust_report
