@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 7
 # Version history: 1 = runs, agents, ticks, events, actions, thoughts, llm_calls;
 # 2 = adds surveys and survey_scores; 3 = adds beliefs, and actions.value / actions.data;
-# 4 = adds memories and interviews.
+# 4 = adds memories and interviews; 7 = adds memories.importance_error, emotions_source and
+# emotions_error (a failed score is NULL with its error; where emotions came from).
 # An older file is upgraded in place when it is reopened for writing.
 
 # table -> (columns, primary key, indexes). Columns map to sqlite-utils column types.
@@ -134,7 +135,8 @@ TABLES_ADDED_IN: dict[int, list[str]] = {
     4: ["memories", "interviews"],
 }
 COLUMNS_ADDED_IN: dict[int, dict[str, dict[str, Any]]] = {
-    3: {"actions": {"value": float, "data": str}}
+    3: {"actions": {"value": float, "data": str}},
+    7: {"memories": {"importance_error": str, "emotions_source": str, "emotions_error": str}},
 }
 
 TABLES["beliefs"] = (
@@ -199,6 +201,9 @@ TABLES["memories"] = (
         "importance": float,
         "emotions": str,
         "evidence": str,
+        "importance_error": str,
+        "emotions_source": str,
+        "emotions_error": str,
         "embedding": bytes,
     },
     "id",
