@@ -58,3 +58,7 @@ class CacheMissError(ModelError):
 
 class StoreError(SandboxError):
     """A trajectory file is missing, unreadable or of an unknown schema version."""
+
+
+class ErrorRateError(ModelError):
+    """Too large a share of a run's model calls failed (``--max-error-rate``): the run stops."""

@@ -12,6 +12,7 @@ from typing import Any
 from sandbox.errors import ConfigError, SandboxError
 from sandbox.llm.client import ModelClient
 from sandbox.llm.factory import make_client, make_judge_client
+from sandbox.runner.error_policy import CallTally
 from sandbox.runner.settings import RunSettings
 from sandbox.scenarios import make_rules
 from sandbox.store.reader import TRAJECTORY_FILE, RunReader, resolve_run_path
@@ -139,12 +140,18 @@ class Run:
     """A run directory with its trajectory file and the world that writes to it."""
 
     def __init__(
-        self, directory: Path, world: World, writer: TrajectoryWriter, ticks_target: int
+        self,
+        directory: Path,
+        world: World,
+        writer: TrajectoryWriter,
+        ticks_target: int,
+        max_error_rate: float = RunSettings().max_error_rate,
     ) -> None:
         self.directory = directory
         self.world = world
         self.writer = writer
         self.ticks_target = ticks_target
+        self.max_error_rate = max_error_rate
 
     @property
     def path(self) -> Path:
@@ -185,7 +192,7 @@ class Run:
             settings=settings.model_dump(mode="json"),
             personas=[(a.persona, a.place) for a in world.persona_agents],
         )
-        return cls(run_dir, world, writer, ticks)
+        return cls(run_dir, world, writer, ticks, settings.max_error_rate)
 
     @classmethod
     def resume(
@@ -206,16 +213,20 @@ class Run:
         if settings.ticks and settings.ticks != meta["ticks_planned"]:
             with writer.db.conn:
                 writer.db.execute("UPDATE runs SET ticks_planned = ?", [settings.ticks])
-        return cls(path.parent, world, writer, ticks)
+        return cls(path.parent, world, writer, ticks, settings.max_error_rate)
 
     async def arun(self, on_tick: OnTick | None = None) -> None:
         """Step until ``ticks_target``; every tick is committed before the next one starts."""
         self.writer.set_status("running")
+        tally = CallTally.from_store(self.writer.db.conn, self.max_error_rate)
         try:
             while self.world.tick < self.ticks_target:
                 record = await self.world.astep()
                 if on_tick is not None:
                     on_tick(record)
+                tally.add(record.llm_calls)
+                tally.check()  # too many failed calls: stop as failed (--max-error-rate)
+            tally.check(final=True)
         except SandboxError as exc:
             self.writer.set_status("failed", str(exc))
             raise
