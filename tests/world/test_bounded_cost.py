@@ -114,3 +114,26 @@ def test_replans_are_capped_per_agent_and_simulated_hour():
     assert len(replans) <= 3 * 3 * 2
     calls, _, _ = run({"agent.decide": always_replan}, max_replans_per_hour=0, ticks=3)
     assert not [c for c in calls if c.purpose == "agent.replan"]
+
+
+def test_failed_scores_stay_out_of_the_queue_after_resume(tmp_path):
+    from sandbox.runner.run import Run
+    from sandbox.runner.settings import RunSettings
+    from sandbox.store.reader import RunReader
+
+    def client():
+        backend = HeuristicBackend(policies={"memory.importance": wrong_count})
+        return ModelClient(backend, max_repairs=0)
+
+    settings = RunSettings(out=tmp_path, ticks=3, max_error_rate=1.0)
+    run = Run.create(config(), settings, client=client(), directory=tmp_path / "r")
+    run.run()
+    run.close()
+    with RunReader(run.path) as reader:
+        failed = reader.rows("memories", "importance_error IS NOT NULL")
+    assert failed and all(m["importance"] is None for m in failed)
+    resumed = Run.resume(run.directory, {"ticks": 3}, client=client())
+    for agent in resumed.world.persona_agents:
+        queue = {m.id for m in agent.mind.stream.unscored()}
+        assert not queue & {m["mem_id"] for m in failed if m["agent"] == agent.name}
+    resumed.close()
