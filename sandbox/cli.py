@@ -67,6 +67,14 @@ def run(
         bool, typer.Option("--no-cache", help="Do not read or write the cache.")
     ] = False,
     feed: Annotated[bool, typer.Option(help="Print what agents say and do as it happens.")] = True,
+    max_error_rate: Annotated[
+        float,
+        typer.Option(
+            help="Stop the run as failed once more than this share of its model calls failed "
+            "(0 to 1; judged after 20 calls and at the end; 1 never stops). A run that completes "
+            "with failed calls exits with code 3."
+        ),
+    ] = 0.2,
 ) -> None:
     """Run a world (or an experiment file) and write its trajectory under OUT.
 
@@ -93,6 +101,7 @@ def run(
             "max_retries": max_retries,
             "cache": cache,
             "no_cache": no_cache,
+            "max_error_rate": max_error_rate,
         }
         if world is not None and resume is None:
             from sandbox.runner.experiment import is_experiment_file
@@ -120,6 +129,9 @@ def _run_experiment(path, console, **opts):  # type: ignore[no-untyped-def]
             )
         )
     print_report(console, experiment_report(folder, directions_for(path)), folder)
+    from sandbox.runner.summary import failed_calls
+
+    _exit_if_calls_failed(console, *failed_calls(folder))
 
 
 def directions_for(path):  # type: ignore[no-untyped-def]
@@ -153,6 +165,7 @@ def _open_run(world, resume, **opts):  # type: ignore[no-untyped-def]
             "timeout": opts["timeout"],
             "max_retries": opts["max_retries"],
             "cache": opts["cache"],
+            "max_error_rate": opts["max_error_rate"],
         }
         if opts["no_cache"]:
             overrides["use_cache"] = False
@@ -185,6 +198,7 @@ def _settings(opts):  # type: ignore[no-untyped-def]
         rpm=opts["rpm"],
         timeout=opts["timeout"],
         max_retries=opts["max_retries"],
+        max_error_rate=opts["max_error_rate"],
     )
 
 
@@ -238,6 +252,17 @@ def _drive(runner, console, feed: bool) -> None:  # type: ignore[no-untyped-def]
     summary = summarize(runner.directory)
     console.print(summary_table(summary))
     console.print(calls_table(summary))
+    _exit_if_calls_failed(console, summary.call_errors, summary.calls)
+
+
+def _exit_if_calls_failed(console, failed: int, calls: int) -> None:  # type: ignore[no-untyped-def]
+    """A run that completed with failed model calls says so and exits with code 3."""
+    if failed:
+        console.print(
+            f"[yellow]Completed with {failed} failed model calls of {calls}[/yellow] (recorded in "
+            "llm_calls.error; left out of the analysis)."
+        )
+        raise typer.Exit(3)
 
 
 @app.command()

@@ -62,3 +62,7 @@ class StoreError(SandboxError):
 
 class PartialTickError(StoreError):
     """A trajectory file holds a tick whose commit did not finish (an older sandbox, killed)."""
+
+
+class ErrorRateError(ModelError):
+    """Too large a share of a run's model calls failed (``--max-error-rate``): the run stops."""

@@ -12,6 +12,7 @@ from typing import Any
 from sandbox.errors import ConfigError, SandboxError
 from sandbox.llm.client import ModelClient
 from sandbox.llm.factory import make_client, make_judge_client
+from sandbox.runner.error_policy import CallTally
 from sandbox.runner.settings import RunSettings
 from sandbox.scenarios import make_rules
 from sandbox.store.reader import TRAJECTORY_FILE, RunReader, resolve_run_path
@@ -162,12 +163,18 @@ class Run:
     """A run directory with its trajectory file and the world that writes to it."""
 
     def __init__(
-        self, directory: Path, world: World, writer: TrajectoryWriter, ticks_target: int
+        self,
+        directory: Path,
+        world: World,
+        writer: TrajectoryWriter,
+        ticks_target: int,
+        max_error_rate: float = RunSettings().max_error_rate,
     ) -> None:
         self.directory = directory
         self.world = world
         self.writer = writer
         self.ticks_target = ticks_target
+        self.max_error_rate = max_error_rate
 
     @property
     def path(self) -> Path:
@@ -219,7 +226,7 @@ class Run:
             world.close()
             raise
         recorder.writer = writer
-        return cls(run_dir, world, writer, ticks)
+        return cls(run_dir, world, writer, ticks, settings.max_error_rate)
 
     @classmethod
     def resume(
@@ -240,16 +247,20 @@ class Run:
         ticks = settings.ticks if asked else meta["ticks_planned"]
         if asked and ticks != meta["ticks_planned"]:
             writer.set_ticks_planned(ticks)
-        return cls(path.parent, world, writer, ticks)
+        return cls(path.parent, world, writer, ticks, settings.max_error_rate)
 
     async def arun(self, on_tick: OnTick | None = None) -> None:
         """Step until ``ticks_target``; every tick is committed before the next one starts."""
         self.writer.set_status("running")
+        tally = CallTally.from_store(self.writer.db.conn, self.max_error_rate)
         try:
             while self.world.tick < self.ticks_target:
                 record = await self.world.astep()
                 if on_tick is not None:
                     on_tick(record)
+                tally.add(record.llm_calls)
+                tally.check()  # too many failed calls: stop as failed (--max-error-rate)
+            tally.check(final=True)
         except SandboxError as exc:
             self.writer.set_status("failed", str(exc))
             raise
@@ -288,8 +299,7 @@ class Run:
         if ticks < 1:
             raise ConfigError(f"a run is extended by at least 1 tick, not {ticks}")
         self.ticks_target = max(self.ticks_target, self.world.tick) + ticks
-        with self.writer.db.conn:
-            self.writer.db.execute("UPDATE runs SET ticks_planned = ?", [self.ticks_target])
+        self.writer.set_ticks_planned(self.ticks_target)
         self.writer.set_status("running")
         return self.ticks_target
 

@@ -30,6 +30,11 @@ class RunSettings(BaseModel):
     max_retries: Annotated[int, Field(ge=0)] = 4
     max_repairs: Annotated[int, Field(ge=0)] = 2
     structured_output: Literal["auto", "json_schema", "json_object", "prompt"] = "auto"
+    max_error_rate: Annotated[float, Field(ge=0, le=1)] = Field(
+        0.2,
+        description="stop the run as failed once more than this share of its model calls failed "
+        "(judged after 20 calls, and at the end); 1 never stops",
+    )
 
     def cache_path(self) -> Path | None:
         if not self.use_cache:

@@ -36,6 +36,10 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
+def _dumps_or_null(value: Any) -> str | None:
+    return None if value is None else _dumps(value)
+
+
 def package_versions() -> dict[str, str]:
     out = {"python": platform.python_version()}
     for dist in ("sandbox", "mesa", "litellm", "pydantic", "numpy", "networkx"):
@@ -129,7 +133,8 @@ class TrajectoryWriter:
             for v in range(version + 1, SCHEMA_VERSION + 1):
                 for table_name, columns in COLUMNS_ADDED_IN.get(v, {}).items():
                     for column, kind in columns.items():
-                        self.db[table_name].add_column(column, kind)
+                        if column not in self.db[table_name].columns_dict:  # a table made later
+                            self.db[table_name].add_column(column, kind)
                 for name in TABLES_ADDED_IN.get(v, []):
                     columns, pk, indexes = TABLES[name]
                     self.db[name].create(columns, pk=pk, if_not_exists=True)
@@ -209,14 +214,23 @@ class TrajectoryWriter:
             db["thoughts"].insert_all(t.model_dump() for t in record.thoughts)
             self._step(tick, "thoughts")
             db["memories"].insert_all(
-                {**m, "emotions": _dumps(m["emotions"]), "evidence": _dumps(m["evidence"])}
+                {**m, "emotions": _dumps_or_null(m["emotions"]), "evidence": _dumps(m["evidence"])}
                 for m in record.memories
             )
             self._step(tick, "memories")
             for m in record.memory_scores:
                 db.execute(
-                    "UPDATE memories SET importance = ?, emotions = ? WHERE agent = ? AND mem_id = ?",
-                    [m["importance"], _dumps(m["emotions"]), m["agent"], m["mem_id"]],
+                    "UPDATE memories SET importance = ?, importance_error = ?, emotions = ?,"
+                    " emotions_source = ?, emotions_error = ? WHERE agent = ? AND mem_id = ?",
+                    [
+                        m["importance"],
+                        m.get("importance_error"),
+                        _dumps_or_null(m["emotions"]),
+                        m.get("emotions_source"),
+                        m.get("emotions_error"),
+                        m["agent"],
+                        m["mem_id"],
+                    ],
                 )
             self._step(tick, "memory_scores")
             self._insert_calls(record.llm_calls)

@@ -85,6 +85,19 @@ class CognitionConfig(BaseModel):
     reflection_window: Annotated[int, Field(ge=1)] = 30
     narrator: bool = True
     conversation_turns: Annotated[int, Field(ge=1)] = 8
+    importance_batch: Annotated[int, Field(ge=1)] = Field(
+        20, description="at most this many memories per importance call; the rest wait a tick"
+    )
+    max_replans_per_hour: Annotated[int, Field(ge=0)] = Field(
+        2,
+        description="replans an agent may make per simulated hour; further plan_change is refused",
+    )
+    emotions_fallback: Literal["none", "lexicon"] = Field(
+        "none",
+        description="when the model gives no emotions for memories (or for reflections, which it "
+        "is not asked to rate): 'none' stores none, with the reason; 'lexicon' rates them with the "
+        "word lexicon. Each memory row records its emotions_source",
+    )
 
 
 class WorldConfig(BaseModel):

@@ -281,8 +281,7 @@ class World(mesa.Model):
                         {
                             "agent": agent.name,
                             "mem_id": mem_id,
-                            "importance": mind.stream.importance(mem_id),
-                            "emotions": mind.stream.emotions(mem_id),
+                            **mind.stream.score_row(mem_id),
                         }
                     )
             mind.persisted = len(mind.stream)
