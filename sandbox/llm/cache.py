@@ -9,6 +9,8 @@ from typing import Protocol
 
 from pydantic import BaseModel
 
+from sandbox.errors import StoreError
+
 
 class CachedAnswer(BaseModel):
     """A final answer (validated text) or a final answer error, as first produced."""
@@ -34,17 +36,25 @@ class ResponseCache:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=NORMAL")
-        self._conn.execute(
-            "CREATE TABLE IF NOT EXISTS responses ("
-            " key TEXT PRIMARY KEY, model TEXT NOT NULL, purpose TEXT NOT NULL,"
-            " text TEXT, error_type TEXT, error TEXT,"
-            " prompt_tokens INTEGER NOT NULL DEFAULT 0, completion_tokens INTEGER NOT NULL DEFAULT 0,"
-            " cost_usd REAL, created REAL NOT NULL)"
-        )
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA synchronous=NORMAL")
+            self._conn.execute(
+                "CREATE TABLE IF NOT EXISTS responses ("
+                " key TEXT PRIMARY KEY, model TEXT NOT NULL, purpose TEXT NOT NULL,"
+                " text TEXT, error_type TEXT, error TEXT,"
+                " prompt_tokens INTEGER NOT NULL DEFAULT 0,"
+                " completion_tokens INTEGER NOT NULL DEFAULT 0,"
+                " cost_usd REAL, created REAL NOT NULL)"
+            )
+        except (OSError, sqlite3.OperationalError, sqlite3.DatabaseError) as exc:
+            detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+            raise StoreError(
+                f"cannot open the response cache {self.path}: {detail}; give a writable --out "
+                "or --cache, or run with --no-cache"
+            ) from None
 
     def get(self, key: str) -> CachedAnswer | None:
         row = self._conn.execute(

@@ -198,6 +198,8 @@ class Run:
         """Reopen a run at its last committed tick. ``overrides`` may change model, api_base,
         ticks and limits; the world and its seed are those recorded."""
         path = resolve_run_path(run)
+        with RunReader(path) as reader:  # a readable trajectory, checked before writing to it
+            reader.run()
         writer = TrajectoryWriter(path)
         recorder = _Recorder(writer)
         world, settings, meta = reopen_world(path, overrides, client=client, recorder=recorder)

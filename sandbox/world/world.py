@@ -10,7 +10,7 @@ import mesa
 import networkx as nx
 
 from sandbox.agents.agent import PersonaAgent
-from sandbox.errors import ConfigError
+from sandbox.errors import ConfigError, UnknownAgentError, UnknownPlaceError
 from sandbox.llm.client import ModelClient
 from sandbox.llm.templates import PromptLibrary
 from sandbox.seeds import derive_rng
@@ -136,7 +136,7 @@ class World(mesa.Model):
             return self._agents_by_name[name]
         except KeyError:
             known = ", ".join(self._agents_by_name)
-            raise KeyError(f"no agent named {name!r} (agents: {known})") from None
+            raise UnknownAgentError(f"no agent named {name!r} (agents: {known})") from None
 
     def names_at(self, place: str) -> list[str]:
         return [a.name for a in self._agents_by_name.values() if a.place == place]
@@ -235,7 +235,7 @@ class World(mesa.Model):
         tick: seen by those at ``place``, by everyone when ``place`` is None, or by agent ``to``
         alone. It is emitted, perceived and committed with that tick."""
         if place is not None and place not in self.places:
-            raise KeyError(f"no place named {place!r} (places: {', '.join(self.places)})")
+            raise UnknownPlaceError(f"no place named {place!r} (places: {', '.join(self.places)})")
         if to is not None:
             self.agent(to)
             event = {
