@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
-from typing import Any, Protocol
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, Protocol, TypeVar
 
 import mesa
 import networkx as nx
@@ -23,6 +23,7 @@ from sandbox.world.open_world import OpenWorldRules
 from sandbox.world.rules import Rules
 
 TickHook = Callable[["World", int], Awaitable[None]]
+T = TypeVar("T")
 
 
 class TickRecorder(Protocol):
@@ -161,9 +162,14 @@ class World(mesa.Model):
     # --- the tick ----------------------------------------------------------------------------
     def step(self) -> None:
         """Run one tick and wait for it (works in scripts and in Jupyter). See ``last_record``."""
+        self.last_record = self.run_blocking(self.astep())
+
+    def run_blocking(self, coro: Coroutine[Any, Any, T]) -> T:
+        """Run ``coro`` on the world's own loop thread and wait for it: works where an event loop
+        is already running (Jupyter), where ``asyncio.run`` cannot."""
         if self._loop is None:
             self._loop = LoopThread()
-        self.last_record = self._loop.run(self.astep())
+        return self._loop.run(coro)
 
     async def astep(self) -> TickRecord:
         """Run one tick on the running event loop and return what it committed."""
