@@ -151,7 +151,7 @@ def _open_run(world, resume, **opts):  # type: ignore[no-untyped-def]
     if resume is not None:
         if world is not None:
             raise ConfigError("give either a WORLD file or --resume RUN, not both")
-        if opts["judge_model"] or opts["judge_api_base"]:
+        if opts.get("judge_model") or opts.get("judge_api_base"):
             raise ConfigError(
                 "--judge-model and --judge-api-base apply to new runs; a resumed run keeps the "
                 "judge it was started with"

@@ -239,6 +239,8 @@ class Run:
         """Reopen a run at its last committed tick. ``overrides`` may change model, api_base,
         ticks and limits; the world and its seed are those recorded."""
         path = resolve_run_path(run)
+        with RunReader(path) as reader:  # a readable trajectory, checked before writing to it
+            reader.run()
         writer = TrajectoryWriter(path)
         recorder = _Recorder(writer)
         world, settings, meta = reopen_world(path, overrides, client=client, recorder=recorder)
@@ -273,8 +275,15 @@ class Run:
         self.writer.set_status("completed")
 
     def run(self, on_tick: OnTick | None = None) -> None:
-        """Blocking form of ``arun`` for scripts (not for use inside a running event loop)."""
-        asyncio.run(self.arun(on_tick))
+        """Blocking form of ``arun``. In a script it runs on a fresh event loop; where a loop is
+        already running (Jupyter) it runs on the world's own loop thread and waits, so it works in
+        a notebook too (there ``await run.arun()`` works as well)."""
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:  # no running loop: a plain script
+            asyncio.run(self.arun(on_tick))
+            return
+        self.world.run_blocking(self.arun(on_tick))
 
     @property
     def at_planned_end(self) -> bool:

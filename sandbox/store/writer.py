@@ -98,10 +98,22 @@ class TrajectoryWriter:
 
     def __init__(self, path: str | Path, *, commit_hook: CommitHook | None = None) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self.commit_hook = commit_hook
-        self.db = open_database(self.path)
-        self._ensure_schema()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = open_database(self.path)
+            self._ensure_schema()
+        except OSError as exc:
+            raise StoreError(
+                f"cannot write {self.path}: {exc.strerror or exc}; choose a writable --out"
+            ) from None
+        except sqlite3.DatabaseError as exc:
+            if isinstance(exc, sqlite3.IntegrityError | sqlite3.ProgrammingError):
+                raise
+            raise StoreError(
+                f"cannot write {self.path}: {exc} (a read-only place, or a file that is not a "
+                "sandbox trajectory); choose a writable --out or another run"
+            ) from None
 
     def _step(self, tick: int, step: str) -> None:
         if self.commit_hook is not None:

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from sandbox.agents.memory import RetrievalConfig
 from sandbox.errors import ConfigError, PersonaError
 from sandbox.personas.persona import Persona, load_persona_file
+from sandbox.seeds import Seed
 from sandbox.validation import describe_validation_error, read_structured_file
 
 
@@ -105,7 +106,7 @@ class WorldConfig(BaseModel):
 
     name: Annotated[str, Field(min_length=1)]
     description: str = ""
-    seed: int = 0
+    seed: Seed = 0
     ticks: Annotated[int, Field(ge=1)] = 12
     minutes_per_tick: Annotated[int, Field(ge=1, le=24 * 60)] = 10
     start_time: datetime = datetime(2026, 1, 5, 8, 0)
