@@ -165,7 +165,7 @@ def _open_run(world, resume, **opts):  # type: ignore[no-untyped-def]
             "timeout": opts["timeout"],
             "max_retries": opts["max_retries"],
             "cache": opts["cache"],
-            "max_error_rate": opts["max_error_rate"],
+            "max_error_rate": opts.get("max_error_rate"),
         }
         if opts["no_cache"]:
             overrides["use_cache"] = False
@@ -198,7 +198,11 @@ def _settings(opts):  # type: ignore[no-untyped-def]
         rpm=opts["rpm"],
         timeout=opts["timeout"],
         max_retries=opts["max_retries"],
-        max_error_rate=opts["max_error_rate"],
+        **(
+            {"max_error_rate": opts["max_error_rate"]}
+            if opts.get("max_error_rate") is not None
+            else {}
+        ),
     )
 
 
@@ -399,6 +403,9 @@ def _inspect_folder(console, folder: Path) -> None:  # type: ignore[no-untyped-d
     scan = scan_folder(folder)
     if not scan.groups and not scan.skipped:
         raise StoreError(f"no runs under {folder}")
+    if not scan.groups:
+        problems = "; ".join(item.problem for item in scan.skipped)
+        raise StoreError(f"no readable run under {folder}: {problems}")
     console.print(f"{scan.runs} runs under {folder}, in {len(scan.groups)} folders")
     failed = list(scan.skipped)
     for group, runs in scan.groups.items():

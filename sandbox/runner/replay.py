@@ -68,7 +68,9 @@ async def areplay(run: str | Path, out: str | Path | None = None) -> ReplayRepor
         ) from None
     settings = RunSettings(
         model=meta["model"],
+        api_base=meta["api_base"],
         judge_model=recorded.judge_model,
+        judge_api_base=recorded.judge_api_base,  # the cache key holds the server asked
         ticks=ticks,
         use_cache=False,
         out=replay_dir.parent,
