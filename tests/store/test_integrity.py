@@ -192,3 +192,22 @@ def test_a_whole_file_needs_no_repair(reference, tmp_path):
     code, output = inspect(run_dir, "--repair")
     assert code == 0 and "every tick is whole" in output
     assert table_rows(run_dir) == table_rows(reference)
+
+
+def test_a_version_4_file_is_checked_then_upgraded_on_resume(reference, tmp_path):
+    run_dir = tmp_path / "run"
+    shutil.copytree(reference, run_dir)
+    with sqlite3.connect(run_dir / "trajectory.sqlite") as conn:
+        conn.execute("ALTER TABLE ticks DROP COLUMN n_thoughts")
+        conn.execute("ALTER TABLE ticks DROP COLUMN n_beliefs")
+        conn.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
+    conn.close()
+    assert check_file(run_dir).ok
+    resumed = Run.resume(run_dir, {"ticks": TICKS + 1})
+    resumed.run()
+    resumed.close()
+    with RunReader(run_dir) as reader:
+        assert reader.last_tick() == TICKS + 1
+        ticks = reader.rows("ticks")
+    assert [t["n_thoughts"] is None for t in ticks] == [True] * TICKS + [False]
+    assert check_file(run_dir).ok
