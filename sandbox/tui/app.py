@@ -122,8 +122,10 @@ class SandboxApp(App[None]):
             + (f" | {len(queued)} queued" if queued else "")
         )
         queued_label = self.query_one("#queued", Label)
-        queued_label.update(
-            "queued for the next tick: " + "; ".join(q.label for q in queued) if queued else ""
+        queued_label.update(  # Text: the user's words are not markup
+            Text("queued for the next tick: " + "; ".join(q.label for q in queued))
+            if queued
+            else ""
         )
         queued_label.set_class(not queued, "-empty")
         self.query_one("#places", Static).update(places_view(w))
@@ -160,7 +162,12 @@ class SandboxApp(App[None]):
         except SandboxError as exc:
             self.running = False
             self.stepping = False
-            self.notify(f"The tick failed and was rolled back: {exc}", severity="error", timeout=10)
+            self.notify(
+                f"The tick failed and was rolled back: {exc}",
+                severity="error",
+                timeout=10,
+                markup=False,
+            )
             self.refresh_views()  # input handed to the failed tick is kept for the next one
             return False
         finally:
@@ -230,11 +237,13 @@ class SandboxApp(App[None]):
             text, place = values[0].strip(), values[1].strip() or None
             if place is not None and place not in self.world.places:
                 places = ", ".join(self.world.places)
-                self.notify(f"No place named {place!r} (places: {places}).", severity="error")
+                self.notify(
+                    f"No place named {place!r} (places: {places}).", severity="error", markup=False
+                )
                 return
             label = text + (f" (at the {place})" if place else "")
             self.pending.add(Pending(text=text, label=label, place=place))
-            self.notify(f"Queued for the next tick: {label}")
+            self.notify(f"Queued for the next tick: {label}", markup=False)
             self.refresh_views()
 
         places = ", ".join(self.world.places)
@@ -292,7 +301,7 @@ class SandboxApp(App[None]):
         try:
             answer, used = await self.world.interview(name, question)
         except SandboxError as exc:
-            self.notify(f"The interview failed: {exc}", severity="error", timeout=10)
+            self.notify(f"The interview failed: {exc}", severity="error", timeout=10, markup=False)
             return
         finally:
             calls = self.world.client.drain_calls()
@@ -310,7 +319,7 @@ class SandboxApp(App[None]):
         self.query_one("#events", RichLog).write(
             Text.assemble(("[interview] ", "bold blue"), (f"{name}: {answer}", "blue"))
         )
-        self.notify(f"{name}: {answer}", timeout=8)
+        self.notify(f"{name}: {answer}", timeout=8, markup=False)
         self.refresh_views()
 
     def action_extend(self) -> None:
@@ -321,10 +330,12 @@ class SandboxApp(App[None]):
                 ticks = int(values[0].strip())
                 end = self.run_.extend(ticks)
             except ValueError:
-                self.notify(f"Not a number of ticks: {values[0].strip()!r}.", severity="error")
+                self.notify(
+                    f"Not a number of ticks: {values[0].strip()!r}.", severity="error", markup=False
+                )
                 return
             except SandboxError as exc:
-                self.notify(str(exc), severity="error")
+                self.notify(str(exc), severity="error", markup=False)
                 return
             self.notify(f"Extended by {ticks} ticks: the run now ends at tick {end}.")
             self.refresh_views()

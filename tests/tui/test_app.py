@@ -273,10 +273,10 @@ def test_input_given_during_a_tick_is_queued_and_applied_at_the_next_tick(tmp_pa
             await pilot.press("e")
             await pilot.press(*"A fire alarm rings", "enter", "enter")
             await pilot.press("t")
-            await pilot.press(*"Is anyone here", "enter")
+            await pilot.press(*"Is anyone here [/]", "enter")  # not markup
             await pilot.pause()
             queued = str(app.query_one("#queued").render())
-            assert "A fire alarm rings" in queued and "Is anyone here" in queued
+            assert "A fire alarm rings" in queued and "Is anyone here [/]" in queued
             backend.release.set()
             await app.workers.wait_for_complete()
             await pilot.pause()
@@ -295,7 +295,7 @@ def test_input_given_during_a_tick_is_queued_and_applied_at_the_next_tick(tmp_pa
         said = reader.rows("events", "text LIKE '%Is anyone here%'")
     assert [r["tick"] for r in alarm] == [3]
     assert [(r["tick"], r["kind"]) for r in said] == [(3, "say")]
-    assert name in said[0]["text"]
+    assert name in said[0]["text"] and "Is anyone here [/]" in said[0]["text"]
 
 
 async def run_to_the_end(app, pilot):
