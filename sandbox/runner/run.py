@@ -13,7 +13,7 @@ from sandbox.errors import ConfigError, SandboxError
 from sandbox.llm.client import ModelClient
 from sandbox.llm.factory import make_client, make_judge_client
 from sandbox.runner.error_policy import CallTally
-from sandbox.runner.settings import RunSettings
+from sandbox.runner.settings import DEFAULT_MAX_ERROR_RATE, RunSettings
 from sandbox.scenarios import make_rules
 from sandbox.store.reader import TRAJECTORY_FILE, RunReader, resolve_run_path
 from sandbox.store.records import LLMCallRecord, TickRecord
@@ -168,7 +168,7 @@ class Run:
         world: World,
         writer: TrajectoryWriter,
         ticks_target: int,
-        max_error_rate: float = RunSettings().max_error_rate,
+        max_error_rate: float = DEFAULT_MAX_ERROR_RATE,
     ) -> None:
         self.directory = directory
         self.world = world

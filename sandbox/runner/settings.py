@@ -9,6 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from sandbox.seeds import Seed
 
+DEFAULT_MAX_ERROR_RATE = 0.2
+
 
 class RunSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -33,7 +35,7 @@ class RunSettings(BaseModel):
     max_repairs: Annotated[int, Field(ge=0)] = 2
     structured_output: Literal["auto", "json_schema", "json_object", "prompt"] = "auto"
     max_error_rate: Annotated[float, Field(ge=0, le=1)] = Field(
-        0.2,
+        DEFAULT_MAX_ERROR_RATE,
         description="stop the run as failed once more than this share of its model calls failed "
         "(judged after 20 calls, and at the end); 1 never stops",
     )

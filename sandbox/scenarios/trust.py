@@ -195,10 +195,11 @@ class TrustRules:
             template = world.prompts.get("trust_send")
             model = send_answer_model(self.s.endowment)
             past = "".join(
-                f"Round {i + 1}: you sent ${h['sent']}, the trustee returned ${h['returned']}.\n"
+                f"Round {h.get('round', i + 1)}: you sent ${h['sent']}, the trustee returned "
+                f"${h['returned']}.\n"
                 for i, h in enumerate(history)
             )
-            round_no = len(history) + 1
+            round_no = tick - 1  # play starts at tick 2; a failed round keeps its number
             fields = {
                 **base,
                 "priors": self._prior_text() if self.s.condition != "unconditioned" else "",
@@ -282,15 +283,23 @@ class TrustRules:
         self, world: World, tick: int, position: int, name: str, outcome: Any
     ) -> ActionRecord:
         base = {"tick": tick, "agent": name, "resolution_order": position}
+        round_no = tick - 1  # from the schedule, not from the rounds played: failures skip none
         if isinstance(outcome, ModelAnswerError):
-            return ActionRecord(**base, kind="error", status="error", detail=str(outcome))
+            return ActionRecord(
+                **base,
+                kind="error",
+                status="error",
+                detail=str(outcome),
+                data={"round": round_no, "error_type": type(outcome).__name__},
+            )
         sent = outcome.value.amount
         k = self.s.archetype
         returned = archetype_return(k, sent)
         mine, theirs = payoffs(self.s.endowment, sent, returned)
-        round_no = len(self.history.get(name, [])) + 1
         if self.s.study == "forecast":
-            self.history.setdefault(name, []).append({"sent": sent, "returned": returned})
+            self.history.setdefault(name, []).append(
+                {"sent": sent, "returned": returned, "round": round_no}
+            )
         world.bus.emit(
             "outcome",
             "world",

@@ -126,3 +126,34 @@ def test_failed_trust_sends_and_debate_answers_are_error_actions(tmp_path):
     posts = rs.actions[rs.actions["kind"].isin(["post", "error"])]
     assert (posts["kind"] == "error").all() and (posts["status"] == "error").all()
     assert "4 of" in " ".join(failure_lines(rs))
+
+
+def test_a_failed_trust_round_keeps_the_numbers_of_the_rounds_after_it(tmp_path):
+    from sandbox.llm.heuristic.trust import send
+    from sandbox.scenarios.trust_study import load_study, study_worlds
+
+    study = load_study(EXP / "trust_forecast.yaml").model_copy(update={"personas": 6, "rounds": 3})
+    config = study_worlds(study)[0][1]
+    asked: dict[str, int] = {}
+
+    def second_round_fails(facts, rng):
+        asked[facts["agent"]] = asked.get(facts["agent"], 0) + 1
+        if asked[facts["agent"]] == 2:
+            return {"thought": "everything", "amount": 99}
+        return send(facts, rng)
+
+    client = ModelClient(
+        HeuristicBackend(policies={"trust.send": second_round_fails}), max_repairs=0
+    )
+    settings = RunSettings(out=tmp_path, max_error_rate=1.0)
+    run = Run.create(config, settings, client=client, directory=tmp_path / "t")
+    run.run()
+    run.close()
+    rs = load_runs(run.directory)
+    acts = rs.actions.assign(round=rs.actions["data"].map(lambda d: json.loads(d)["round"]))
+    assert set(acts.loc[acts["status"] == "error", "round"]) == {2}
+    assert set(acts.loc[acts["status"] == "ok", "round"]) == {1, 3}
+    with RunReader(run.path) as reader:
+        last = reader.rows("llm_calls", "purpose = 'trust.send' AND tick = 4")[0]
+    prompt = json.loads(last["messages"])[-1]["content"]
+    assert "round 3 of 3" in prompt and "Round 1: you sent" in prompt and "Round 2:" not in prompt
