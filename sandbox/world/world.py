@@ -187,7 +187,8 @@ class World(mesa.Model):
         self.bus.begin_tick(tick)
         # 1-2. Clock and scene (and what was injected from outside since the last tick).
         self.rules.scene(self, tick)
-        for event in self._injected:
+        taken = len(self._injected)  # what is injected during this tick waits for the next one
+        for event in self._injected[:taken]:
             self.bus.emit(**event)
         # 3. Perceive.
         inbox = self.bus.deliver()
@@ -224,7 +225,7 @@ class World(mesa.Model):
         if self.recorder is not None:
             self.recorder.commit_tick(record)
         self._committed_state = state
-        self._injected = []
+        del self._injected[:taken]
         self.last_record = record
         return record
 

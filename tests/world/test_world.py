@@ -163,3 +163,19 @@ def test_resolution_order_is_a_seeded_shuffle_per_tick(cafe):
         assert order == expected
     assert any(order != names for order in orders)  # not merely alphabetical
     assert len({tuple(o) for o in orders}) > 1  # drawn anew each tick
+
+
+def test_an_event_injected_during_a_tick_is_emitted_at_the_next_one():
+    with World(small_world()) as world:
+
+        async def visitor(w, tick):  # runs inside tick 1, as a TUI key or a notebook cell could
+            if tick == 1:
+                w.inject("A visitor knocks.")
+
+        world.reflect_hooks.append(visitor)
+        world.step()
+        assert "A visitor knocks." not in [e.text for e in world.last_record.events]
+        world.step()
+        assert [e.tick for e in world.last_record.events if e.text == "A visitor knocks."] == [2]
+        world.step()
+        assert "A visitor knocks." not in [e.text for e in world.last_record.events]
