@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sandbox.errors import ConfigError
 from sandbox.personas.banks import load_bank
+from sandbox.personas.names import with_neutral_names
 from sandbox.personas.sampling import sample
 from sandbox.scenarios.debate import DebateScenario, Topic
 from sandbox.scenarios.game_theory import GameSettings, round_robin, split_groups
@@ -25,6 +26,9 @@ class _Study(BaseModel):
     seed: int = 0
     bank: str = "../personas/gss_bank.jsonl"
     personas: int = Field(16, ge=2)
+    names: Literal["neutral", "bank"] = Field(
+        "neutral", description="neutral: agents shown under seeded neutral first names"
+    )
     models: list[str] = Field(default_factory=lambda: ["heuristic"])
     judge: JudgeSpec | None = Field(None, description="the judge role (default: the agents' model)")
 
@@ -74,7 +78,8 @@ def _people(study: _Study):  # type: ignore[no-untyped-def]
     bank = load_bank(study.bank)
     if study.personas > len(bank):
         raise ConfigError(f"the study asks for {study.personas} personas; the bank has {len(bank)}")
-    return sample(bank, study.personas, study.seed)
+    people = sample(bank, study.personas, study.seed)
+    return with_neutral_names(people, study.seed) if study.names == "neutral" else people
 
 
 def _world(study: _Study, people, scenario: dict, label: str, ticks: int) -> WorldConfig:  # type: ignore[no-untyped-def]

@@ -25,9 +25,15 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from sandbox.errors import ModelAnswerError
 from sandbox.llm.request import LLMRequest, json_schema_of
-from sandbox.personas.attributes import attribute_level, describe_level
+from sandbox.personas.attributes import (
+    attribute_label,
+    attribute_level,
+    describe_level,
+    sentence_case,
+)
 from sandbox.personas.wording import render
 from sandbox.quoting import PromptText
+from sandbox.scenarios.framing import Framing, priors_heading, role_framing
 from sandbox.scenarios.trust_answers import (
     dollar_answer_model,
     forecast_answer_model,
@@ -71,6 +77,9 @@ class TrustScenario(BaseModel):
     archetype: int = Field(3, ge=0, description="k of the scripted trustee M_k = min(k, 3s)")
     rounds: int = Field(6, ge=1)
     persona_style: Literal["nine_level", "binary", "biography"] = "biography"
+    framing: Framing = Field(
+        "neutral", description="neutral | everyday | study | authority (see scenarios.framing)"
+    )
     label: str = Field("", description="the run's condition in its study (population, self, M3...)")
 
     def ticks(self) -> int:
@@ -104,7 +113,7 @@ class TrustRules:
             model = dollar_answer_model(levels, self.s.endowment)
             fields = {
                 "context": context,
-                "attribute": attribute.replace("_", " "),
+                "attribute": attribute_label(attribute),
                 "groups": groups,
             }
             purpose = "trust.belief.dollars"
@@ -116,7 +125,7 @@ class TrustRules:
             )
             fields = {
                 "context": context,
-                "attribute": attribute.replace("_", " "),
+                "attribute": attribute_label(attribute),
                 "groups": groups,
                 "target": target,
                 "measure": target,
@@ -154,10 +163,10 @@ class TrustRules:
         for attribute, ranking in self.priors.items():
             for a, b in itertools.pairwise(ranking):
                 lines.append(
-                    f"{describe_level(attribute, a).capitalize()} are more interpersonally trusting "
-                    f"than {describe_level(attribute, b)}."
+                    f"{sentence_case(describe_level(attribute, a))} are more interpersonally "
+                    f"trusting than {describe_level(attribute, b)}."
                 )
-        return PromptText("What researchers have found:\n" + "\n".join(lines) + "\n")
+        return PromptText(priors_heading(self.s.framing) + "\n".join(lines) + "\n")
 
     def _agent_request(self, world: World, tick: int, agent: Any, purpose: str) -> LLMRequest:
         persona = agent.persona
@@ -182,6 +191,7 @@ class TrustRules:
         }
         base = {
             "persona": render(persona, self.s.persona_style),
+            "framing": role_framing(self.s.framing),
             "rules": self._rules_text(world),
             "trustee": trustee,
             "endowment": self.s.endowment,

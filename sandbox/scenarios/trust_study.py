@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sandbox.errors import ConfigError
 from sandbox.personas.attributes import attribute_level
 from sandbox.personas.banks import load_bank
+from sandbox.personas.names import with_neutral_names
 from sandbox.personas.sampling import sample
 from sandbox.scenarios.judge import JudgeSpec
 from sandbox.scenarios.trust import Condition, Strategy, TrustScenario
@@ -47,6 +48,9 @@ class TrustStudy(BaseModel):
     archetypes: list[int] = Field(default_factory=lambda: [1, 3, 5])
     rounds: int = Field(6, ge=1)
     persona_style: Literal["nine_level", "binary", "biography"] = "biography"
+    names: Literal["neutral", "bank"] = Field(
+        "neutral", description="neutral: agents shown under seeded neutral first names"
+    )
     models: list[str] = Field(default_factory=lambda: ["heuristic"])
     judge: JudgeSpec | None = Field(None, description="the judge role (default: the agents' model)")
 
@@ -74,6 +78,8 @@ def study_worlds(study: TrustStudy) -> list[tuple[str, WorldConfig]]:
     if study.personas > len(bank):
         raise ConfigError(f"the study asks for {study.personas} personas; the bank has {len(bank)}")
     people = sample(bank, study.personas, study.seed)
+    if study.names == "neutral":
+        people = with_neutral_names(people, study.seed)
     levels: dict[str, list[str]] = {}
     for attribute in study.attributes:
         counts: dict[str, int] = {}
