@@ -9,9 +9,10 @@ Three studies, each a world of persona trustors in one room:
 - ``conditioning``: tick 1 elicits rankings (``prior_strategy``); the condition decides what is stated
   to the trustors before they play at tick 2: nothing (``unconditioned``), the elicited rankings
   (``self``), or rankings perturbed to Spearman .8 (``weak``) or .2 (``strong``) with them.
-- ``forecast``: tick 1 each trustor forecasts its sends over ``rounds`` rounds against the scripted
-  trustee M_k; ticks 2.. play the rounds (fresh endowment each round; each round's outcome is told to
-  the trustor privately).
+- ``forecast``: ``rounds`` rounds against the scripted trustee M_k, two ticks each: first every
+  trustor forecasts what it will send in this round ("You are currently in round t", with the
+  history so far: one call per round, as in the paper), then it plays the round (fresh endowment
+  each round; the outcome is told to the trustor privately and shown in later prompts).
 
 Population beliefs are asked of the model without a persona (``agent`` is NULL in ``beliefs``).
 """
@@ -41,10 +42,11 @@ from sandbox.scenarios.trust_answers import (
     send_answer_model,
 )
 from sandbox.scenarios.trust_game import (
+    PerturbationRefused,
     archetype_description,
     archetype_return,
     payoffs,
-    perturb_ranking,
+    perturb_to,
 )
 from sandbox.seeds import derive_seed
 from sandbox.store.records import ActionRecord, BeliefRecord, ThoughtRecord
@@ -77,13 +79,16 @@ class TrustScenario(BaseModel):
     archetype: int = Field(3, ge=0, description="k of the scripted trustee M_k = min(k, 3s)")
     rounds: int = Field(6, ge=1)
     persona_style: Literal["nine_level", "binary", "biography"] = "biography"
+    perturbation_tolerance: float = Field(
+        0.1, ge=0, le=2, description="how far from .8 / .2 a perturbed prior's rho may be"
+    )
     framing: Framing = Field(
         "neutral", description="neutral | everyday | study | authority (see scenarios.framing)"
     )
     label: str = Field("", description="the run's condition in its study (population, self, M3...)")
 
     def ticks(self) -> int:
-        return 1 + (self.rounds if self.study == "forecast" else 1)
+        return 2 * self.rounds if self.study == "forecast" else 2
 
 
 class TrustRules:
@@ -120,9 +125,7 @@ class TrustRules:
         else:
             template = world.prompts.get("trust_belief_rank")
             model = rank_answer_model(levels)
-            target = (
-                "interpersonal trust" if strategy == "noctx_rank" else "dollars sent as trustor"
-            )
+            target = "interpersonal trust"  # CTX+TR differs from NOCTX+TR only by the rules
             fields = {
                 "context": context,
                 "attribute": attribute_label(attribute),
@@ -197,22 +200,25 @@ class TrustRules:
             "endowment": self.s.endowment,
             "rounds": self.s.rounds,
         }
+        past = "".join(
+            f"Round {h.get('round', i + 1)}: you sent ${h['sent']}, the trustee returned "
+            f"${h['returned']}.\n"
+            for i, h in enumerate(history)
+        )
+        round_no = self._round(tick)
+        facts["round"] = round_no
+        history_text = PromptText(f"What happened so far:\n{past}" if past else "")
         if purpose == "trust.forecast":
             template = world.prompts.get("trust_forecast")
-            model = forecast_answer_model(self.s.endowment, self.s.rounds)
-            fields = base
+            model = forecast_answer_model(self.s.endowment)
+            fields = {**base, "history": history_text, "round": round_no}
         else:
             template = world.prompts.get("trust_send")
             model = send_answer_model(self.s.endowment)
-            past = "".join(
-                f"Round {i + 1}: you sent ${h['sent']}, the trustee returned ${h['returned']}.\n"
-                for i, h in enumerate(history)
-            )
-            round_no = len(history) + 1
             fields = {
                 **base,
                 "priors": self._prior_text() if self.s.condition != "unconditioned" else "",
-                "history": PromptText(f"What happened so far:\n{past}" if past else ""),
+                "history": history_text,
                 "round_text": f" in round {round_no} of {self.s.rounds}" if repeated else "",
             }
         return LLMRequest(
@@ -228,10 +234,14 @@ class TrustRules:
         )
 
     # --- the Rules protocol ----------------------------------------------------------------------
+    def _round(self, tick: int) -> int:
+        """The round a tick belongs to: forecast studies spend two ticks a round, others one."""
+        return (tick + 1) // 2 if self.s.study == "forecast" else 1
+
     def _phase(self, tick: int) -> str:
-        if tick == 1:
-            return "forecast" if self.s.study == "forecast" else "elicit"
-        return "play"
+        if self.s.study == "forecast":
+            return "forecast" if tick % 2 == 1 else "play"
+        return "elicit" if tick == 1 else "play"
 
     def scene(self, world: World, tick: int) -> None:
         if tick == 2 and self.s.study == "conditioning" and self.s.condition != "unconditioned":
@@ -273,9 +283,11 @@ class TrustRules:
                     _belief(tick, None, attribute, "population", strategy, question, outcome)
                 )
             elif phase == "forecast":
-                out.beliefs.append(
-                    _belief(tick, key, key, "individual", "forecast", question, outcome)
-                )
+                belief = _belief(tick, key, key, "individual", "forecast", question, outcome)
+                if belief.answer is not None:
+                    answer = {**belief.answer, "round": self._round(tick)}
+                    belief = belief.model_copy(update={"answer": answer})
+                out.beliefs.append(belief)
             else:
                 out.actions.append(self._play(world, tick, position, key, outcome))
                 if not isinstance(outcome, ModelAnswerError):
@@ -298,9 +310,11 @@ class TrustRules:
         k = self.s.archetype
         returned = archetype_return(k, sent)
         mine, theirs = payoffs(self.s.endowment, sent, returned)
-        round_no = len(self.history.get(name, [])) + 1
+        round_no = self._round(tick)
         if self.s.study == "forecast":
-            self.history.setdefault(name, []).append({"sent": sent, "returned": returned})
+            self.history.setdefault(name, []).append(
+                {"sent": sent, "returned": returned, "round": round_no}
+            )
         world.bus.emit(
             "outcome",
             "world",
@@ -334,10 +348,21 @@ class TrustRules:
             if belief.answer is None:
                 continue
             ranking = list(belief.answer["ranking"])
+            answer: dict[str, Any] = {}
+            shown = self.s.condition != "unconditioned"
             if self.s.condition in PERTURBATION_TARGETS:
+                target = PERTURBATION_TARGETS[self.s.condition]
                 seed = derive_seed(world.config.seed, "perturb", belief.about)
-                ranking = perturb_ranking(ranking, PERTURBATION_TARGETS[self.s.condition], seed)
-            if self.s.condition != "unconditioned":
+                answer["target_rho"] = target
+                try:
+                    ranking, achieved = perturb_to(
+                        ranking, target, seed, self.s.perturbation_tolerance
+                    )
+                    answer["achieved_rho"] = achieved
+                except PerturbationRefused as exc:
+                    shown = False
+                    answer["refused"] = str(exc)
+            if shown:
                 self.priors[belief.about] = ranking
             out.append(
                 BeliefRecord(
@@ -347,7 +372,7 @@ class TrustRules:
                     level="population",
                     strategy=f"prior:{self.s.condition}",
                     question="ranking stated before play",
-                    answer={"ranking": ranking, "shown": self.s.condition != "unconditioned"},
+                    answer={"ranking": ranking, "shown": shown, **answer},
                 )
             )
         return out
