@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
 
+from sandbox.analysis.framing import framing_shift, with_framing
 from sandbox.analysis.plotting import pyplot, save
 from sandbox.analysis.runs import RunSet, load_runs
 from sandbox.analysis.stats import (
@@ -72,6 +73,18 @@ def sends(rs: RunSet) -> pd.DataFrame:
             )
     groups = pd.DataFrame(rows).drop_duplicates(["run", "agent"])
     return acts.merge(groups, on=["run", "agent"], how="left")
+
+
+def send_values(rs: RunSet) -> pd.DataFrame:
+    """Long form for ``framing.framing_shift``: each trustor's share of the endowment sent, by run
+    (and so by framing), averaged over rounds."""
+    played = sends(rs)
+    if played.empty:
+        return played.assign(framing=[], measure=[])
+    endowment = played["data"].map(lambda d: json.loads(d)["endowment"]).astype(float)
+    out = played.assign(value=played["amount"] / endowment, measure="share sent")
+    out = with_framing(rs, out)
+    return out[["model", "agent", "framing", "measure", "value"]]
 
 
 def _behaviour(
@@ -356,6 +369,11 @@ def trust_report(path: str | Path, figures_dir: str | Path | None = None) -> Tru
             if not p.empty:
                 tables["Perturbed priors: target and achieved Spearman rho with the elicited"] = p
             figures.append(plot_conditioning(m, out_dir / "conditioning.png"))
+    framings = set(rs.runs.get("framing", ["neutral"]))
+    if len(framings) > 1:
+        tables["Evaluation awareness: shift in share of E sent by framing (paired by trustor)"] = (
+            framing_shift(send_values(rs)).round(3)
+        )
     if "forecast" in studies:
         e = forecast_errors(rs)
         if not e.empty:

@@ -45,6 +45,10 @@ class DebateStudy(_Study):
 
 class GamesStudy(_Study):
     experiment: Literal["games", "personality_illusion"] = "games"
+    framings: list[Literal["neutral", "everyday", "study"]] = Field(
+        default_factory=lambda: ["neutral"],
+        description="one run per framing (evaluation awareness: study vs everyday)",
+    )
     group_size: int = Field(4, ge=2, description="public goods group size")
     settings: GameSettings = GameSettings()
     elicit_beliefs: bool = True
@@ -130,7 +134,15 @@ def social_worlds(study: DebateStudy | GamesStudy) -> list[tuple[str, WorldConfi
     groups = split_groups(names, study.group_size, study.seed)
     if len(groups) > 1 and len(groups[-1]) < 2:
         groups[-2].extend(groups.pop())
-    scenario = GamesScenario(
-        settings=study.settings, elicit_beliefs=study.elicit_beliefs, pairs=pairs, groups=groups
-    )
-    return [("games", _world(study, people, scenario.model_dump(), "games", scenario.ticks()))]
+    out = []
+    for framing in study.framings:
+        scenario = GamesScenario(
+            settings=study.settings,
+            elicit_beliefs=study.elicit_beliefs,
+            pairs=pairs,
+            groups=groups,
+            framing=framing,
+        )
+        label = "games" if framing == "neutral" else f"games-{framing}"
+        out.append((label, _world(study, people, scenario.model_dump(), label, scenario.ticks())))
+    return out

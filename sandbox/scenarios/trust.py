@@ -188,6 +188,7 @@ class TrustRules:
             "rounds": self.s.rounds,
             "archetype": self.s.archetype if repeated else None,
             "history": history,
+            "framing": self.s.framing,
             "prior_position": self._prior_position(persona)
             if self.s.condition != "unconditioned"
             else None,
