@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 9
 # Version history: 1 = runs, agents, ticks, events, actions, thoughts, llm_calls;
 # 2 = adds surveys and survey_scores; 3 = adds beliefs, and actions.value / actions.data;
-# 4 = adds memories and interviews.
+# 4 = adds memories and interviews; 9 = adds interviews.judged (end-of-run interviews, judged).
 # An older file is upgraded in place when it is reopened for writing.
 
 # table -> (columns, primary key, indexes). Columns map to sqlite-utils column types.
@@ -134,7 +134,8 @@ TABLES_ADDED_IN: dict[int, list[str]] = {
     4: ["memories", "interviews"],
 }
 COLUMNS_ADDED_IN: dict[int, dict[str, dict[str, Any]]] = {
-    3: {"actions": {"value": float, "data": str}}
+    3: {"actions": {"value": float, "data": str}},
+    9: {"interviews": {"judged": str}},
 }
 
 TABLES["beliefs"] = (
@@ -213,6 +214,7 @@ TABLES["interviews"] = (
         "answer": str,
         "memories": str,
         "asked_at": str,
+        "judged": str,
     },
     "id",
     [["agent"]],
