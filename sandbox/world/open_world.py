@@ -34,6 +34,7 @@ from sandbox.seeds import derive_seed
 from sandbox.store.records import ActionRecord, ThoughtRecord
 from sandbox.world.config import CognitionConfig
 from sandbox.world.conversations import Conversations
+from sandbox.world.emotion_scoring import emotions_of
 from sandbox.world.narrator import Act, Narrator
 from sandbox.world.resolve import apply_action
 from sandbox.world.rules import Resolution, gather_outcomes
@@ -185,10 +186,16 @@ class OpenWorldRules:
         queries = {}
         if self.cog is not None and acting:
             texts = [self._query_text(world, a, occupancy, hour) for a in acting]
-            for agent, vector, text in zip(
-                acting, await world.embedder.embed(texts), texts, strict=True
+            feelings = await emotions_of(
+                world,
+                self.cog.retrieval.scoring_source(),
+                [(a.name, t) for a, t in zip(acting, texts, strict=True)],
+                tick,
+            )
+            for agent, vector, emotions in zip(
+                acting, await world.embedder.embed(texts), feelings, strict=True
             ):
-                queries[agent.name] = (vector, lexicon_emotions(text))
+                queries[agent.name] = (vector, emotions)
         requests, keys = [], []
         for agent in acting:
             retrieved = ()
@@ -244,7 +251,8 @@ class OpenWorldRules:
         result: dict[str, Any] = dict(passive)
         for key, outcome in outcomes.items():
             if key.startswith("importance|"):
-                self._score(world.agent(key.split("|", 1)[1]), outcome)
+                source = self.cog.retrieval.scoring_source()  # type: ignore[union-attr]
+                self._score(world.agent(key.split("|", 1)[1]), outcome, source)
             else:
                 result[key] = outcome if isinstance(outcome, ModelAnswerError) else outcome.value
         return result
@@ -260,14 +268,15 @@ class OpenWorldRules:
         return f"{agent.name} at the {agent.place} with {others}. {plan}. {recent}"
 
     @staticmethod
-    def _score(agent: PersonaAgent, outcome: Any) -> None:
+    def _score(agent: PersonaAgent, outcome: Any, source: str = "model") -> None:
         mind = agent.mind
         assert mind is not None
         if isinstance(outcome, ModelAnswerError):
             return  # stays unscored (recorded in llm_calls); scoring is asked again next tick
         unscored = mind.stream.unscored()
         scores = [float(s) for s in outcome.value.scores]
-        emotions = outcome.value.emotions or [lexicon_emotions(m.text) for m in unscored]
+        model_emotions = outcome.value.emotions if source == "model" else None
+        emotions = model_emotions or [lexicon_emotions(m.text) for m in unscored]
         mind.stream.set_scores([m.id for m in unscored], scores, emotions)
         mind.scored_this_tick.extend(m.id for m in unscored)
         mind.since_reflection += sum(scores)
@@ -423,12 +432,14 @@ class OpenWorldRules:
                 continue
             qs = asked.value.questions
             evidence: dict[int, Any] = {}
-            for vector, q in zip(await world.embedder.embed(qs), qs, strict=True):
+            source = self.cog.retrieval.scoring_source()  # type: ignore[union-attr]
+            feelings = await emotions_of(world, source, [(agent.name, q) for q in qs], tick)
+            for vector, emotions in zip(await world.embedder.embed(qs), feelings, strict=True):
                 for r in agent.mind.stream.retrieve(
                     vector,
                     tick,
                     self.cog.retrieval,  # type: ignore[union-attr]
-                    query_emotions=lexicon_emotions(q),
+                    query_emotions=emotions,
                 ):
                     evidence[r.memory.id] = r.memory
             insight_requests.append(
@@ -452,8 +463,10 @@ class OpenWorldRules:
             if isinstance(outcome, ModelAnswerError):
                 continue
             texts = [i.text for i in outcome.value.insights]
-            for insight, vector in zip(
-                outcome.value.insights, await world.embedder.embed(texts), strict=True
+            source = self.cog.retrieval.scoring_source()  # type: ignore[union-attr]
+            feelings = await emotions_of(world, source, [(name, t) for t in texts], tick)
+            for insight, vector, felt in zip(
+                outcome.value.insights, await world.embedder.embed(texts), feelings, strict=True
             ):
                 valid = tuple(i for i in insight.evidence if 0 <= i < len(mind.stream))
                 memory = mind.stream.add(
@@ -462,7 +475,7 @@ class OpenWorldRules:
                     tick,
                     vector,
                     importance=float(insight.importance),
-                    emotions=lexicon_emotions(insight.text),
+                    emotions=felt if felt is not None else lexicon_emotions(insight.text),
                     evidence=valid,
                 )
                 mind.scored_this_tick.append(memory.id)

@@ -26,6 +26,7 @@ DEFAULT_POLICIES: dict[str, Policy] = {
     "narrator.resolve": cognition.narrate,
     "agent.interview": cognition.interview,
     "interview.judge": interviews.judge_knowledge,
+    "memory.emotions": interviews.score_emotions,
     "debate.opinion": debate.opinion,
     "debate.post": debate.post,
     "debate.chat": debate.chat,
