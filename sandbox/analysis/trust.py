@@ -353,13 +353,18 @@ def trust_report(path: str | Path, figures_dir: str | Path | None = None) -> Tru
             tables["Population beliefs vs behaviour: median |delta eta^2| / median rho"] = (
                 population_table(m)
             )
+            per = m.set_index(["model", "strategy", "attribute"]).sort_index().round(3)
+            tables["Per attribute: rank agreement rho with its 95% bootstrap interval"] = per[
+                ["rho", "rho_ci"]
+            ]
             tables[
-                "Per attribute (eta2_chance = (k-1)/(N-1), the eta^2 of no effect; omega2 is "
-                "chance-corrected; p_perm: permutation p of eta^2; 95% bootstrap intervals)"
-            ] = m[
-                ["model", "strategy", "attribute", "rho", "rho_ci", "eta2_belief",
-                 "eta2_behaviour", "eta2_chance", "omega2_behaviour", "p_perm", "gap", "gap_ci"]
-            ].round(3)  # fmt: skip
+                "Per attribute: behavioural eta^2 against chance (eta2_chance = (k-1)/(N-1), "
+                "omega2 chance-corrected, p_perm a permutation p), belief eta^2 and the gap"
+            ] = per[["eta2_behaviour", "eta2_chance", "omega2_behaviour", "p_perm", "eta2_belief",
+                     "gap", "gap_ci"]].rename(
+                columns={"eta2_behaviour": "eta2", "eta2_chance": "chance",
+                         "omega2_behaviour": "omega2", "eta2_belief": "belief"}
+            )  # fmt: skip
             figures.append(plot_population(m, out_dir / "population_beliefs.png"))
     if "conditioning" in studies:
         m = conditioning_metrics(rs)
