@@ -74,6 +74,12 @@ def experiment_report(folder: str | Path, directions: str | Path | None = None) 
             b.drop(columns=["agent"]).groupby(["run", "model"]).mean().round(3)
         )
         figures.append(games.plot_behaviours(b, folder / "behaviours.png"))
+        effects = games.trait_effects(rs, b)
+        if not effects.empty:
+            tables[
+                "Games: effect of each assigned Big Five band on behaviour, against chance "
+                "(chance = (k-1)/(N-1); omega2 chance-corrected; p_perm a permutation p)"
+            ] = effects.set_index(["run", "behaviour", "domain"]).round(3)
         if rs.runs.get("framing") is not None and rs.runs["framing"].nunique() > 1:
             from sandbox.analysis.framing import framing_shift, with_framing
 

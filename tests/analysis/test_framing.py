@@ -57,7 +57,7 @@ def test_a_study_frame_that_raises_sends_is_reported_as_a_shift(tmp_path):
 
 
 def test_games_run_once_per_framing_and_report_the_shift(tmp_path):
-    path = _config(tmp_path, "games", personas=4, framings=["everyday", "study"])
+    path = _config(tmp_path, "games", personas=4, framings=["everyday", "study"])  # 2+ per band
     folder = asyncio.run(arun_experiment(path, RunSettings(out=tmp_path)))
     runs = sorted(p for p in folder.iterdir() if p.is_dir())
     assert [p.name for p in runs] == ["heuristic-games-everyday", "heuristic-games-study"]
@@ -69,3 +69,7 @@ def test_games_run_once_per_framing_and_report_the_shift(tmp_path):
     [key] = [k for k in report.tables if k.startswith("Evaluation awareness")]
     shift = report.tables[key]
     assert set(shift["framing"]) == {"study"} and (shift["n"] == 4).all()
+    [key] = [k for k in report.tables if k.startswith("Games: effect of each assigned Big Five")]
+    effects = report.tables[key]
+    assert (effects["chance"] == 0.333).all()  # (k-1)/(N-1) with 2 bands of 2 agents each
+    assert effects["p_perm"].between(0, 1).all()
