@@ -380,8 +380,19 @@ def inspect(
         for h in happening_reports(run_dir):
             console.print(
                 f"[bold]{h.what}[/bold] (host {h.host}, at the {h.place}): "
-                f"{len(h.heard)} of {h.agents - 1} other agents heard of it, {len(h.came)} came. "
-                f"Social-graph density {h.density_before:.3f} before, {h.density_after:.3f} after."
+                + (
+                    f"{len(h.heard)} of {h.agents - 1} other agents knew of it when interviewed; "
+                    if h.heard is not None
+                    else "not interviewed yet (sandbox interview-everyone RUN); "
+                )
+                + f"keyword proxy: {len(h.heard_proxy)} have a memory mentioning it; "
+                f"{len(h.came)} came. Encounter-graph density {h.density_before:.3f} before, "
+                f"{h.density_after:.3f} after"
+                + (
+                    f"; acquaintance density by interview {h.density_interviewed:.3f}."
+                    if h.density_interviewed is not None
+                    else "."
+                )
             )
             if h.came:
                 console.print(f"  came: {', '.join(h.came)}", markup=False)
@@ -453,6 +464,37 @@ def _inspect_validation(console, run_dir, meta) -> None:  # type: ignore[no-unty
         table.add_row(v.domain, str(v.n), f"{v.spearman:.3f}", gap)
     console.print(table)
     console.print(calls_table(summarize(run_dir)))
+
+
+@app.command("interview-everyone")
+def interview_everyone(
+    run_dir: Annotated[
+        Path, typer.Argument(metavar="RUN", help="Run directory or trajectory file.")
+    ],
+    model: ModelOpt = None,
+    api_base: ApiBaseOpt = None,
+    judge_model: Annotated[
+        str | None, typer.Option(help="Model that judges the answers (default: the run's judge).")
+    ] = None,
+) -> None:
+    """Interview every agent at the run's last tick, as Generative Agents measured its town.
+
+    Each agent but a happening's host is asked "Did you know there is <happening>?" and every
+    agent "Do you know of <name>?" about every other; the judge reads each answer. Results go to
+    the run's interviews table; 'sandbox inspect RUN' then reports diffusion and acquaintance.
+    """
+    with user_errors():
+        import asyncio
+
+        from sandbox.console import make_console
+        from sandbox.runner.end_interviews import ainterview_everyone
+
+        overrides = {"model": model, "api_base": api_base, "judge_model": judge_model}
+        done = asyncio.run(ainterview_everyone(run_dir, overrides))
+        knew = sum(1 for d in done if d.knows)
+        make_console().print(
+            f"{len(done)} interviews, {knew} judged as knowing; see sandbox inspect"
+        )
 
 
 @app.command()

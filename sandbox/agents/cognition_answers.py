@@ -70,8 +70,12 @@ class Insight(BaseModel):
     importance: Score
 
 
+# The paper asks for 5 insights per focal question (3 questions), so up to 15 from one reflection.
+MAX_INSIGHTS = 15
+
+
 class Insights(BaseModel):
-    insights: list[Insight] = Field(min_length=1, max_length=5)
+    insights: list[Insight] = Field(min_length=1, max_length=MAX_INSIGHTS)
 
 
 class InterviewAnswer(BaseModel):

@@ -13,7 +13,13 @@ Emotion-aware strategies (after Emotional RAG; d_sem = Euclidean distance of emb
 d_emo = 1 - cosine of emotion vectors; smaller is closer):
 ``emotional_ca`` top-k by d_sem + d_emo; ``emotional_cm`` by d_sem * d_emo; ``emotional_sc``
 top-``candidates`` by d_sem, re-ranked by d_emo; ``emotional_ss`` top-``candidates`` by d_emo,
-re-ranked by d_sem.
+re-ranked by d_sem. ``semantic_only`` is the paper's baseline (its "OriginalRAG"): top-k by d_sem
+alone, no recency, importance or emotion.
+
+Query and memory emotions come from one source (``emotion_source``): ``lexicon`` (both from the
+word lexicon, no extra call) or ``model`` (memories scored with their importance, queries by a
+``memory.emotions`` call; see ``sandbox.world.emotion_scoring``). A query without emotions (its
+scoring failed) is retrieved on d_sem alone (d_emo = 0), never against an invented vector.
 """
 
 from __future__ import annotations
@@ -28,8 +34,10 @@ from sandbox.agents.emotions import emotion_distance
 
 MemoryKind = Literal["observation", "conversation", "plan", "reflection"]
 Strategy = Literal[
-    "generative_agents", "emotional_ca", "emotional_cm", "emotional_sc", "emotional_ss"
-]
+    "generative_agents", "semantic_only", "emotional_ca", "emotional_cm", "emotional_sc",
+    "emotional_ss",
+]  # fmt: skip
+EmotionSource = Literal["lexicon", "model"]
 
 
 class RetrievalConfig(BaseModel):
@@ -42,6 +50,14 @@ class RetrievalConfig(BaseModel):
     w_importance: float = 1.0
     w_relevance: float = 1.0
     candidates: Annotated[int, Field(ge=1)] = 20
+    emotion_source: EmotionSource = Field(
+        "lexicon", description="where query AND memory emotions come from: lexicon or model"
+    )
+
+    def scoring_source(self) -> EmotionSource:
+        """Where new emotion vectors come from: ``emotion_source`` when retrieval uses emotions,
+        else the lexicon (no call is spent on vectors nothing reads)."""
+        return self.emotion_source if self.strategy.startswith("emotional_") else "lexicon"
 
 
 @dataclass(frozen=True)
@@ -237,10 +253,15 @@ class MemoryStream:
             ]
         else:
             d_sem = np.linalg.norm(emb - query.astype(np.float32), axis=1)
-            q_emo = np.asarray(query_emotions or [1.0] * 8, dtype=float)
-            # a memory without emotions (the model gave none) counts as emotionally unrelated
-            d_emo = np.nan_to_num(emotion_distance(q_emo, self._emotions[candidates]), nan=1.0)
-            if config.strategy == "emotional_ca":
+            if query_emotions is None or config.strategy == "semantic_only":
+                d_emo = np.zeros(candidates.size)
+            else:
+                q_emo = np.asarray(query_emotions, dtype=float)
+                # a memory without emotions (the model gave none) counts as emotionally unrelated
+                d_emo = np.nan_to_num(emotion_distance(q_emo, self._emotions[candidates]), nan=1.0)
+            if config.strategy == "semantic_only":
+                order = _top(-d_sem, k)
+            elif config.strategy == "emotional_ca":
                 order = _top(-(d_sem + d_emo), k)
             elif config.strategy == "emotional_cm":
                 order = _top(-(d_sem * d_emo), k)

@@ -196,3 +196,33 @@ def plot_self_report_links(rs: RunSet, links: pd.DataFrame, path: str | Path) ->
     axes[0][0].set_ylabel("behaviour (share)")
     fig.tight_layout()
     return save(fig, path)
+
+
+def trait_effects(rs: RunSet, b: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per run, behaviour and assigned Big Five domain: the one-way effect of the domain's band
+    (low / moderate / high thirds) on the behaviour, next to chance: eta^2, its no-effect level
+    (k-1)/(N-1), omega^2 (chance-corrected) and a permutation p of eta^2."""
+    import pandas as pd
+
+    from sandbox.analysis.stats import one_way_effect
+    from sandbox.personas.attributes import trait_band
+
+    b = behaviours(rs) if b is None else b
+    traits = {
+        (r.run, r.name): json.loads(r.persona).get("big_five", {}) for r in rs.agents.itertuples()
+    }
+    rows = []
+    for run, d in b.groupby("run"):
+        for behaviour in BEHAVIOURS:
+            v = d[["agent", behaviour]].dropna()
+            for domain in BIG_FIVE_DOMAINS:
+                bands = [trait_band(traits[(run, a)].get(domain, 0.5)) for a in v["agent"]]
+                keep = [i for i, x in enumerate(bands) if bands.count(x) >= 2]  # 2+ per band
+                if len({bands[i] for i in keep}) < 2:
+                    continue
+                values = v[behaviour].tolist()
+                e = one_way_effect([values[i] for i in keep], [bands[i] for i in keep])
+                rows.append({"run": run, "behaviour": behaviour, "domain": domain, "n": e.n,
+                             "eta2": e.eta2, "chance": e.eta2_chance, "omega2": e.omega2,
+                             "p_perm": e.p_perm})  # fmt: skip
+    return pd.DataFrame(rows)

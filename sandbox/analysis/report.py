@@ -83,6 +83,24 @@ def experiment_report(
             b.drop(columns=["agent"]).groupby(["run", "model"]).mean().round(3)
         )
         figures.append(games.plot_behaviours(b, folder / "behaviours.png"))
+        effects = games.trait_effects(rs, b)
+        if not effects.empty:
+            tables[
+                "Games: effect of each assigned Big Five band on behaviour, against chance "
+                "(chance = (k-1)/(N-1); omega2 chance-corrected; p_perm a permutation p)"
+            ] = effects.set_index(["run", "behaviour", "domain"]).round(3)
+        if rs.runs.get("framing") is not None and rs.runs["framing"].nunique() > 1:
+            from sandbox.analysis.framing import framing_shift, with_framing
+
+            long = with_framing(rs, b).melt(
+                id_vars=["run", "model", "agent", "framing"],
+                value_vars=list(games.BEHAVIOURS),
+                var_name="measure",
+                value_name="value",
+            )
+            tables["Evaluation awareness: behaviour shift by framing (paired by agent)"] = (
+                framing_shift(long.dropna(subset=["value"])).round(3)
+            )
         has_surveys = not rs.surveys.empty
         if has_surveys and directions is not None:
             links = games.personality_links(rs, games.load_directions(directions))

@@ -71,6 +71,15 @@ class RunSet:
         return out
 
 
+def _condition(scenario: dict) -> str:
+    """The run's condition in its study; a framing factor's suffix ("weak-study") is its own column."""
+    label = str(scenario.get("label") or "")
+    framing = scenario.get("framing")
+    if framing and framing != "neutral" and label.endswith(f"-{framing}"):
+        return label.removesuffix(f"-{framing}")
+    return label
+
+
 def _meta(reader: RunReader, path: Path) -> dict:
     meta = reader.run()
     scenario = meta["config"].get("scenario") or {}
@@ -86,7 +95,8 @@ def _meta(reader: RunReader, path: Path) -> dict:
         "seed": meta["seed"],
         "scenario": scenario.get("name", "open-world"),
         "study": scenario.get("study"),
-        "condition": scenario.get("label") or meta["config"].get("kind") or "",
+        "condition": _condition(scenario) or meta["config"].get("kind") or "",
+        "framing": scenario.get("framing", "neutral"),
         "ticks": reader.last_tick(),
     }
 

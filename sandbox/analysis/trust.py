@@ -18,9 +18,18 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
 
+from sandbox.analysis.framing import framing_shift, with_framing
 from sandbox.analysis.plotting import pyplot, save
 from sandbox.analysis.runs import RunSet, load_runs
-from sandbox.analysis.stats import eta_squared, eta_squared_from_summary, spearman
+from sandbox.analysis.stats import (
+    eta_gap_ci,
+    eta_squared,
+    eta_squared_from_summary,
+    interval,
+    one_way_effect,
+    rho_to_means_ci,
+    spearman,
+)
 from sandbox.personas.attributes import attribute_level
 from sandbox.personas.persona import Persona
 
@@ -66,6 +75,18 @@ def sends(rs: RunSet) -> pd.DataFrame:
     return acts.merge(groups, on=["run", "agent"], how="left")
 
 
+def send_values(rs: RunSet) -> pd.DataFrame:
+    """Long form for ``framing.framing_shift``: each trustor's share of the endowment sent, by run
+    (and so by framing), averaged over rounds."""
+    played = sends(rs)
+    if played.empty:
+        return played.assign(framing=[], measure=[])
+    endowment = played["data"].map(lambda d: json.loads(d)["endowment"]).astype(float)
+    out = played.assign(value=played["amount"] / endowment, measure="share sent")
+    out = with_framing(rs, out)
+    return out[["model", "agent", "framing", "measure", "value"]]
+
+
 def _behaviour(
     df: pd.DataFrame, attribute: str, levels: list[str]
 ) -> tuple[dict[str, float], float]:
@@ -109,7 +130,8 @@ def population_metrics(rs: RunSet) -> pd.DataFrame:
         levels = _levels(rs, b.run).get(b.about)
         if not levels:
             continue
-        behaviour, eta_behaviour = _behaviour(played[played["run"] == b.run], b.about, levels)
+        mine = played[played["run"] == b.run]
+        behaviour, eta_behaviour = _behaviour(mine, b.about, levels)
         scores, eta_belief = _belief_scores(b.strategy, json.loads(b.answer))
         rows.append(
             {
@@ -122,9 +144,33 @@ def population_metrics(rs: RunSet) -> pd.DataFrame:
                 "eta2_belief": eta_belief,
                 "eta2_behaviour": eta_behaviour,
                 "gap": abs(eta_belief - eta_behaviour),
+                **_chance(mine, b.about, levels, scores, eta_belief),
             }
         )
     return pd.DataFrame(rows)
+
+
+def _chance(
+    df: pd.DataFrame, attribute: str, levels: list[str], scores: dict[str, float], eta_belief: float
+) -> dict[str, Any]:
+    """What the raw numbers mean against chance: the eta^2 expected with no effect ((k-1)/(N-1)),
+    omega^2 (chance-corrected), a permutation p of eta^2, and bootstrap intervals of rho and of
+    the gap (observations resampled within groups)."""
+    d = df[df[attribute].isin(levels)]
+    shared = [lvl for lvl in levels if lvl in scores and (d[attribute] == lvl).any()]
+    samples = [d.loc[d[attribute] == lvl, "amount"].to_numpy(float) for lvl in shared]
+    nan = float("nan")
+    if len(samples) < 2:
+        return {"eta2_chance": nan, "omega2_behaviour": nan, "p_perm": nan, "rho_ci": "",
+                "gap_ci": ""}  # fmt: skip
+    effect = one_way_effect(d["amount"].tolist(), d[attribute].tolist())
+    return {
+        "eta2_chance": effect.eta2_chance,
+        "omega2_behaviour": effect.omega2,
+        "p_perm": effect.p_perm,
+        "rho_ci": interval(*rho_to_means_ci([scores[x] for x in shared], samples)),
+        "gap_ci": interval(*eta_gap_ci(eta_belief, samples)),
+    }
 
 
 def population_table(metrics: pd.DataFrame) -> pd.DataFrame:
@@ -144,9 +190,12 @@ def conditioning_metrics(rs: RunSet) -> pd.DataFrame:
     priors = rs.beliefs[rs.beliefs["strategy"].str.startswith("prior:")]
     rows = []
     for b in priors.itertuples():
+        answer = json.loads(b.answer)
+        if answer.get("refused"):  # too few groups to reach the target rho: nothing was stated
+            continue
         levels = _levels(rs, b.run).get(b.about, [])
         behaviour, _ = _behaviour(played[played["run"] == b.run], b.about, levels)
-        scores, _ = _belief_scores("prior", json.loads(b.answer))
+        scores, _ = _belief_scores("prior", answer)
         rows.append(
             {
                 "run": b.run,
@@ -154,6 +203,31 @@ def conditioning_metrics(rs: RunSet) -> pd.DataFrame:
                 "condition": b.condition,
                 "attribute": b.about,
                 "rho": _agreement(scores, behaviour),
+                "target_rho": answer.get("target_rho"),
+                "achieved_rho": answer.get("achieved_rho"),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def perturbation_table(rs: RunSet) -> pd.DataFrame:
+    """Per perturbed condition and attribute: the target rho, the rho the stated prior achieved
+    with the elicited ranking, or why the attribute was left unstated."""
+    import pandas as pd
+
+    priors = rs.beliefs[rs.beliefs["strategy"].isin(["prior:weak", "prior:strong"])]
+    rows = []
+    for b in priors.itertuples():
+        answer = json.loads(b.answer)
+        rows.append(
+            {
+                "model": b.model,
+                "condition": b.condition,
+                "attribute": b.about,
+                "levels": len(answer["ranking"]),
+                "target_rho": answer.get("target_rho"),
+                "achieved_rho": answer.get("achieved_rho"),
+                "stated": bool(answer.get("shown")),
             }
         )
     return pd.DataFrame(rows)
@@ -174,11 +248,15 @@ def forecast_errors(rs: RunSet) -> pd.DataFrame:
     forecasts = rs.beliefs[(rs.beliefs["strategy"] == "forecast") & rs.beliefs["error"].isna()]
     rows = []
     for b in forecasts.itertuples():
-        amounts = json.loads(b.answer)["amounts"]
+        answer = json.loads(b.answer)
+        if "amounts" in answer:  # files before per-round forecasting: one list for all rounds
+            amounts = dict(enumerate(answer["amounts"], start=1))
+        else:
+            amounts = {answer["round"]: answer["amount"]}
         mine = played[(played["run"] == b.run) & (played["agent"] == b.agent)]
         for r in mine.itertuples():
-            if r.round is not None and 1 <= r.round <= len(amounts):
-                forecast = amounts[r.round - 1]
+            if r.round in amounts:
+                forecast = amounts[r.round]
                 rows.append(
                     {
                         "run": b.run,
@@ -275,15 +353,32 @@ def trust_report(path: str | Path, figures_dir: str | Path | None = None) -> Tru
             tables["Population beliefs vs behaviour: median |delta eta^2| / median rho"] = (
                 population_table(m)
             )
-            tables["Per attribute"] = m[
-                ["model", "strategy", "attribute", "rho", "eta2_belief", "eta2_behaviour", "gap"]
-            ].round(3)
+            per = m.set_index(["model", "strategy", "attribute"]).sort_index().round(3)
+            tables["Per attribute: rank agreement rho with its 95% bootstrap interval"] = per[
+                ["rho", "rho_ci"]
+            ]
+            tables[
+                "Per attribute: behavioural eta^2 against chance (eta2_chance = (k-1)/(N-1), "
+                "omega2 chance-corrected, p_perm a permutation p), belief eta^2 and the gap"
+            ] = per[["eta2_behaviour", "eta2_chance", "omega2_behaviour", "p_perm", "eta2_belief",
+                     "gap", "gap_ci"]].rename(
+                columns={"eta2_behaviour": "eta2", "eta2_chance": "chance",
+                         "omega2_behaviour": "omega2", "eta2_belief": "belief"}
+            )  # fmt: skip
             figures.append(plot_population(m, out_dir / "population_beliefs.png"))
     if "conditioning" in studies:
         m = conditioning_metrics(rs)
         if not m.empty:
             tables["Conditioning: median Spearman(prior, behaviour)"] = conditioning_table(m)
+            p = perturbation_table(rs)
+            if not p.empty:
+                tables["Perturbed priors: target and achieved Spearman rho with the elicited"] = p
             figures.append(plot_conditioning(m, out_dir / "conditioning.png"))
+    framings = set(rs.runs.get("framing", ["neutral"]))
+    if len(framings) > 1:
+        tables["Evaluation awareness: shift in share of E sent by framing (paired by trustor)"] = (
+            framing_shift(send_values(rs)).round(3)
+        )
     if "forecast" in studies:
         e = forecast_errors(rs)
         if not e.empty:

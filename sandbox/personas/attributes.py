@@ -35,3 +35,16 @@ def describe_level(attribute: str, level: Any) -> str:
     if attribute == "age_band":
         return f"people aged {level}"
     return f"people whose {attribute.replace('_', ' ')} is '{level}'"
+
+
+def attribute_label(attribute: str) -> str:
+    """How an attribute is named in a prompt: 'age' for the analysis band, otherwise its words."""
+    key = attribute.removeprefix("demographics.")
+    return "age" if key == "age_band" else key.replace("_", " ")
+
+
+def sentence_case(text: str) -> str:
+    """``text`` with its first letter upper-cased and the rest left as it is (unlike
+    ``str.capitalize``, which lower-cases the rest: "People with high openness" stays so, and a
+    group label such as "'Liberal'" keeps its case)."""
+    return text[:1].upper() + text[1:]

@@ -20,6 +20,7 @@ from sandbox.errors import ModelAnswerError
 from sandbox.llm.request import LLMRequest, json_schema_of
 from sandbox.personas.wording import render
 from sandbox.quoting import PromptText, quoted_list
+from sandbox.scenarios.framing import Framing, role_framing
 from sandbox.scenarios.game_theory import (
     GameSettings,
     dictator_payoffs,
@@ -74,6 +75,7 @@ class GamesScenario(BaseModel):
     name: Literal["games"] = "games"
     settings: GameSettings = GameSettings()
     elicit_beliefs: bool = True
+    framing: Framing = "neutral"
     pairs: list[list[str]] = Field(description="fixed partners for dictator, ultimatum and PD")
     groups: list[list[str]] = Field(description="public goods groups")
     label: str = ""
@@ -214,6 +216,7 @@ class GamesRules:
             messages=t.render(
                 {
                     "persona": render(agent.persona, "biography"),
+                    "framing": role_framing(self.s.framing),
                     "rules": RULES_TEXT[game].format(**fmt),
                     "history": PromptText(f"What happened so far:\n{history}\n" if history else ""),
                 },

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sandbox.errors import ConfigError
 from sandbox.personas.banks import load_bank
+from sandbox.personas.names import with_neutral_names
 from sandbox.personas.sampling import sample
 from sandbox.scenarios.debate import DebateScenario, Topic
 from sandbox.scenarios.game_theory import GameSettings, round_robin, split_groups
@@ -25,6 +26,9 @@ class _Study(BaseModel):
     seed: int = 0
     bank: str = "../personas/gss_bank.jsonl"
     personas: int = Field(16, ge=2)
+    names: Literal["neutral", "bank"] = Field(
+        "neutral", description="neutral: agents shown under seeded neutral first names"
+    )
     models: list[str] = Field(default_factory=lambda: ["heuristic"])
     judge: JudgeSpec | None = Field(None, description="the judge role (default: the agents' model)")
 
@@ -41,6 +45,10 @@ class DebateStudy(_Study):
 
 class GamesStudy(_Study):
     experiment: Literal["games", "personality_illusion"] = "games"
+    framings: list[Literal["neutral", "everyday", "study"]] = Field(
+        default_factory=lambda: ["neutral"],
+        description="one run per framing (evaluation awareness: study vs everyday)",
+    )
     group_size: int = Field(4, ge=2, description="public goods group size")
     settings: GameSettings = GameSettings()
     elicit_beliefs: bool = True
@@ -74,7 +82,8 @@ def _people(study: _Study):  # type: ignore[no-untyped-def]
     bank = load_bank(study.bank)
     if study.personas > len(bank):
         raise ConfigError(f"the study asks for {study.personas} personas; the bank has {len(bank)}")
-    return sample(bank, study.personas, study.seed)
+    people = sample(bank, study.personas, study.seed)
+    return with_neutral_names(people, study.seed) if study.names == "neutral" else people
 
 
 def _world(study: _Study, people, scenario: dict, label: str, ticks: int) -> WorldConfig:  # type: ignore[no-untyped-def]
@@ -125,7 +134,15 @@ def social_worlds(study: DebateStudy | GamesStudy) -> list[tuple[str, WorldConfi
     groups = split_groups(names, study.group_size, study.seed)
     if len(groups) > 1 and len(groups[-1]) < 2:
         groups[-2].extend(groups.pop())
-    scenario = GamesScenario(
-        settings=study.settings, elicit_beliefs=study.elicit_beliefs, pairs=pairs, groups=groups
-    )
-    return [("games", _world(study, people, scenario.model_dump(), "games", scenario.ticks()))]
+    out = []
+    for framing in study.framings:
+        scenario = GamesScenario(
+            settings=study.settings,
+            elicit_beliefs=study.elicit_beliefs,
+            pairs=pairs,
+            groups=groups,
+            framing=framing,
+        )
+        label = "games" if framing == "neutral" else f"games-{framing}"
+        out.append((label, _world(study, people, scenario.model_dump(), label, scenario.ticks())))
+    return out

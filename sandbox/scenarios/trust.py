@@ -9,9 +9,10 @@ Three studies, each a world of persona trustors in one room:
 - ``conditioning``: tick 1 elicits rankings (``prior_strategy``); the condition decides what is stated
   to the trustors before they play at tick 2: nothing (``unconditioned``), the elicited rankings
   (``self``), or rankings perturbed to Spearman .8 (``weak``) or .2 (``strong``) with them.
-- ``forecast``: tick 1 each trustor forecasts its sends over ``rounds`` rounds against the scripted
-  trustee M_k; ticks 2.. play the rounds (fresh endowment each round; each round's outcome is told to
-  the trustor privately).
+- ``forecast``: ``rounds`` rounds against the scripted trustee M_k, two ticks each: first every
+  trustor forecasts what it will send in this round ("You are currently in round t", with the
+  history so far: one call per round, as in the paper), then it plays the round (fresh endowment
+  each round; the outcome is told to the trustor privately and shown in later prompts).
 
 Population beliefs are asked of the model without a persona (``agent`` is NULL in ``beliefs``).
 """
@@ -25,9 +26,15 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from sandbox.errors import ModelAnswerError
 from sandbox.llm.request import LLMRequest, json_schema_of
-from sandbox.personas.attributes import attribute_level, describe_level
+from sandbox.personas.attributes import (
+    attribute_label,
+    attribute_level,
+    describe_level,
+    sentence_case,
+)
 from sandbox.personas.wording import render
 from sandbox.quoting import PromptText
+from sandbox.scenarios.framing import Framing, priors_heading, role_framing
 from sandbox.scenarios.trust_answers import (
     dollar_answer_model,
     forecast_answer_model,
@@ -35,10 +42,11 @@ from sandbox.scenarios.trust_answers import (
     send_answer_model,
 )
 from sandbox.scenarios.trust_game import (
+    PerturbationRefused,
     archetype_description,
     archetype_return,
     payoffs,
-    perturb_ranking,
+    perturb_to,
 )
 from sandbox.seeds import derive_seed
 from sandbox.store.records import ActionRecord, BeliefRecord, ThoughtRecord
@@ -71,10 +79,16 @@ class TrustScenario(BaseModel):
     archetype: int = Field(3, ge=0, description="k of the scripted trustee M_k = min(k, 3s)")
     rounds: int = Field(6, ge=1)
     persona_style: Literal["nine_level", "binary", "biography"] = "biography"
+    perturbation_tolerance: float = Field(
+        0.1, ge=0, le=2, description="how far from .8 / .2 a perturbed prior's rho may be"
+    )
+    framing: Framing = Field(
+        "neutral", description="neutral | everyday | study | authority (see scenarios.framing)"
+    )
     label: str = Field("", description="the run's condition in its study (population, self, M3...)")
 
     def ticks(self) -> int:
-        return 1 + (self.rounds if self.study == "forecast" else 1)
+        return 2 * self.rounds if self.study == "forecast" else 2
 
 
 class TrustRules:
@@ -104,19 +118,17 @@ class TrustRules:
             model = dollar_answer_model(levels, self.s.endowment)
             fields = {
                 "context": context,
-                "attribute": attribute.replace("_", " "),
+                "attribute": attribute_label(attribute),
                 "groups": groups,
             }
             purpose = "trust.belief.dollars"
         else:
             template = world.prompts.get("trust_belief_rank")
             model = rank_answer_model(levels)
-            target = (
-                "interpersonal trust" if strategy == "noctx_rank" else "dollars sent as trustor"
-            )
+            target = "interpersonal trust"  # CTX+TR differs from NOCTX+TR only by the rules
             fields = {
                 "context": context,
-                "attribute": attribute.replace("_", " "),
+                "attribute": attribute_label(attribute),
                 "groups": groups,
                 "target": target,
                 "measure": target,
@@ -154,10 +166,10 @@ class TrustRules:
         for attribute, ranking in self.priors.items():
             for a, b in itertools.pairwise(ranking):
                 lines.append(
-                    f"{describe_level(attribute, a).capitalize()} are more interpersonally trusting "
-                    f"than {describe_level(attribute, b)}."
+                    f"{sentence_case(describe_level(attribute, a))} are more interpersonally "
+                    f"trusting than {describe_level(attribute, b)}."
                 )
-        return PromptText("What researchers have found:\n" + "\n".join(lines) + "\n")
+        return PromptText(priors_heading(self.s.framing) + "\n".join(lines) + "\n")
 
     def _agent_request(self, world: World, tick: int, agent: Any, purpose: str) -> LLMRequest:
         persona = agent.persona
@@ -176,34 +188,38 @@ class TrustRules:
             "rounds": self.s.rounds,
             "archetype": self.s.archetype if repeated else None,
             "history": history,
+            "framing": self.s.framing,
             "prior_position": self._prior_position(persona)
             if self.s.condition != "unconditioned"
             else None,
         }
         base = {
             "persona": render(persona, self.s.persona_style),
+            "framing": role_framing(self.s.framing),
             "rules": self._rules_text(world),
             "trustee": trustee,
             "endowment": self.s.endowment,
             "rounds": self.s.rounds,
         }
+        past = "".join(
+            f"Round {h.get('round', i + 1)}: you sent ${h['sent']}, the trustee returned "
+            f"${h['returned']}.\n"
+            for i, h in enumerate(history)
+        )
+        round_no = self._round(tick)
+        facts["round"] = round_no
+        history_text = PromptText(f"What happened so far:\n{past}" if past else "")
         if purpose == "trust.forecast":
             template = world.prompts.get("trust_forecast")
-            model = forecast_answer_model(self.s.endowment, self.s.rounds)
-            fields = base
+            model = forecast_answer_model(self.s.endowment)
+            fields = {**base, "history": history_text, "round": round_no}
         else:
             template = world.prompts.get("trust_send")
             model = send_answer_model(self.s.endowment)
-            past = "".join(
-                f"Round {h.get('round', i + 1)}: you sent ${h['sent']}, the trustee returned "
-                f"${h['returned']}.\n"
-                for i, h in enumerate(history)
-            )
-            round_no = tick - 1  # play starts at tick 2; a failed round keeps its number
             fields = {
                 **base,
                 "priors": self._prior_text() if self.s.condition != "unconditioned" else "",
-                "history": PromptText(f"What happened so far:\n{past}" if past else ""),
+                "history": history_text,
                 "round_text": f" in round {round_no} of {self.s.rounds}" if repeated else "",
             }
         return LLMRequest(
@@ -219,10 +235,14 @@ class TrustRules:
         )
 
     # --- the Rules protocol ----------------------------------------------------------------------
+    def _round(self, tick: int) -> int:
+        """The round a tick belongs to: forecast studies spend two ticks a round, others one."""
+        return (tick + 1) // 2 if self.s.study == "forecast" else 1
+
     def _phase(self, tick: int) -> str:
-        if tick == 1:
-            return "forecast" if self.s.study == "forecast" else "elicit"
-        return "play"
+        if self.s.study == "forecast":
+            return "forecast" if tick % 2 == 1 else "play"
+        return "elicit" if tick == 1 else "play"
 
     def scene(self, world: World, tick: int) -> None:
         if tick == 2 and self.s.study == "conditioning" and self.s.condition != "unconditioned":
@@ -264,9 +284,11 @@ class TrustRules:
                     _belief(tick, None, attribute, "population", strategy, question, outcome)
                 )
             elif phase == "forecast":
-                out.beliefs.append(
-                    _belief(tick, key, key, "individual", "forecast", question, outcome)
-                )
+                belief = _belief(tick, key, key, "individual", "forecast", question, outcome)
+                if belief.answer is not None:
+                    answer = {**belief.answer, "round": self._round(tick)}
+                    belief = belief.model_copy(update={"answer": answer})
+                out.beliefs.append(belief)
             else:
                 out.actions.append(self._play(world, tick, position, key, outcome))
                 if not isinstance(outcome, ModelAnswerError):
@@ -296,6 +318,7 @@ class TrustRules:
         k = self.s.archetype
         returned = archetype_return(k, sent)
         mine, theirs = payoffs(self.s.endowment, sent, returned)
+        round_no = self._round(tick)
         if self.s.study == "forecast":
             self.history.setdefault(name, []).append(
                 {"sent": sent, "returned": returned, "round": round_no}
@@ -333,10 +356,21 @@ class TrustRules:
             if belief.answer is None:
                 continue
             ranking = list(belief.answer["ranking"])
+            answer: dict[str, Any] = {}
+            shown = self.s.condition != "unconditioned"
             if self.s.condition in PERTURBATION_TARGETS:
+                target = PERTURBATION_TARGETS[self.s.condition]
                 seed = derive_seed(world.config.seed, "perturb", belief.about)
-                ranking = perturb_ranking(ranking, PERTURBATION_TARGETS[self.s.condition], seed)
-            if self.s.condition != "unconditioned":
+                answer["target_rho"] = target
+                try:
+                    ranking, achieved = perturb_to(
+                        ranking, target, seed, self.s.perturbation_tolerance
+                    )
+                    answer["achieved_rho"] = achieved
+                except PerturbationRefused as exc:
+                    shown = False
+                    answer["refused"] = str(exc)
+            if shown:
                 self.priors[belief.about] = ranking
             out.append(
                 BeliefRecord(
@@ -346,7 +380,7 @@ class TrustRules:
                     level="population",
                     strategy=f"prior:{self.s.condition}",
                     question="ranking stated before play",
-                    answer={"ranking": ranking, "shown": self.s.condition != "unconditioned"},
+                    answer={"ranking": ranking, "shown": shown, **answer},
                 )
             )
         return out

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from typing import Any, ClassVar, Literal
+from typing import ClassVar, Literal
 
 from pydantic import BaseModel, Field, create_model, model_validator
 
@@ -93,26 +93,16 @@ def send_answer_model(endowment: int) -> type[BaseModel]:
 
 
 @functools.cache
-def forecast_answer_model(endowment: int, rounds: int) -> type[BaseModel]:
+def forecast_answer_model(endowment: int) -> type[BaseModel]:
+    """One round's forecast (the paper elicits one per round, "You are currently in round t")."""
     return create_model(
         "Forecast",
-        amounts=(
-            list[int],
+        amount=(
+            int,
             Field(
-                min_length=rounds,
-                max_length=rounds,
-                description=f"dollars you will send in rounds 1 to {rounds}, each 0 to {endowment}",
+                ge=0,
+                le=endowment,
+                description=f"whole dollars you will send in this round, 0 to {endowment}",
             ),
         ),
-        __validators__={"_bounds": model_validator(mode="after")(_bounds_check(endowment))},
     )
-
-
-def _bounds_check(endowment: int) -> Any:
-    def check(self: Any) -> Any:
-        bad = [a for a in self.amounts if not 0 <= a <= endowment]
-        if bad:
-            raise ValueError(f"every amount must be 0 to {endowment}; got {bad}")
-        return self
-
-    return check

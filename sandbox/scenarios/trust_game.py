@@ -52,11 +52,56 @@ def spearman_of_ranks(a: Sequence[str], b: Sequence[str]) -> float:
     return 1 - 6 * d2 / (n * (n * n - 1))
 
 
-def perturb_ranking(ranking: Sequence[str], target: float, seed: int) -> list[str]:
-    """A permutation of ``ranking`` whose Spearman rho with it is as close to ``target`` as any.
+class PerturbationRefused(ValueError):
+    """No ranking of this many groups reaches the target Spearman rho (within the tolerance)."""
 
-    Ties are broken by a seeded choice. For more than 8 levels, a seeded random search.
+
+def reachable_rhos(n: int) -> list[float]:
+    """Every Spearman rho a permutation of ``n`` items can have with the original (n <= 8)."""
+    items = list(range(n))
+    return sorted(
+        {round(spearman_of_ranks(p, items), 4) for p in itertools.permutations(items)},
+        reverse=True,
+    )
+
+
+def perturb_to(
+    ranking: Sequence[str], target: float, seed: int, tolerance: float = 0.1
+) -> tuple[list[str], float]:
+    """A permutation of ``ranking``, never ``ranking`` itself, whose Spearman rho with it is as
+    close to ``target`` as any, and that rho. Ties are broken by a seeded choice; more than 8 levels
+    use a seeded random search.
+
+    Raises ``PerturbationRefused`` when no such permutation is within ``tolerance`` of ``target``:
+    with 2 groups rho is +1 or -1, with 3 it is 1, .5, -.5 or -1, so neither .8 nor .2 is reachable
+    and a "perturbed" prior would be the original ranking (or its reverse).
     """
+    items = list(ranking)
+    rng = random.Random(seed)
+    if len(items) <= 8:
+        candidates = list(itertools.permutations(items))
+    else:
+        candidates = [tuple(rng.sample(items, len(items))) for _ in range(20_000)]
+    candidates = [c for c in candidates if list(c) != items]
+    scored = [(abs(spearman_of_ranks(c, items) - target), c) for c in candidates]
+    best = min((d for d, _ in scored), default=float("inf"))
+    if best > tolerance + 1e-9:
+        reachable = (
+            ", ".join(f"{r:g}" for r in reachable_rhos(len(items))) if len(items) <= 8 else ""
+        )
+        raise PerturbationRefused(
+            f"{len(items)} groups cannot be ranked at Spearman rho {target:g} with the original "
+            f"(within {tolerance:g}; reachable: {reachable or 'none close enough'}); "
+            "this attribute's prior is not stated in this condition"
+        )
+    closest = [c for d, c in scored if d == best]
+    chosen = list(rng.choice(closest))
+    return chosen, round(spearman_of_ranks(chosen, items), 4)
+
+
+def perturb_ranking(ranking: Sequence[str], target: float, seed: int) -> list[str]:
+    """A permutation of ``ranking`` whose Spearman rho with it is as close to ``target`` as any
+    (may be ``ranking`` itself when nothing else is closer; see ``perturb_to``)."""
     items = list(ranking)
     rng = random.Random(seed)
     if len(items) <= 8:

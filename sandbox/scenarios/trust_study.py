@@ -14,9 +14,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from sandbox.errors import ConfigError
 from sandbox.personas.attributes import attribute_level
 from sandbox.personas.banks import load_bank
+from sandbox.personas.names import with_neutral_names
 from sandbox.personas.sampling import sample
+from sandbox.scenarios.framing import Framing
 from sandbox.scenarios.judge import JudgeSpec
-from sandbox.scenarios.trust import Condition, Strategy, TrustScenario
+from sandbox.scenarios.trust import PERTURBATION_TARGETS, Condition, Strategy, TrustScenario
+from sandbox.scenarios.trust_game import PerturbationRefused, perturb_to
 from sandbox.world.config import WorldConfig
 
 DEFAULT_ATTRIBUTES = [
@@ -44,9 +47,19 @@ class TrustStudy(BaseModel):
         default_factory=lambda: ["unconditioned", "self", "weak", "strong"]
     )
     prior_strategy: Literal["noctx_rank", "ctx_rank"] = "noctx_rank"
+    perturbation_tolerance: float = Field(
+        0.1, ge=0, le=2, description="how far from .8 / .2 a perturbed prior's rho may be"
+    )
+    framings: list[Framing] = Field(
+        default_factory=lambda: ["neutral"],
+        description="one run per framing (neutral | everyday | study | authority)",
+    )
     archetypes: list[int] = Field(default_factory=lambda: [1, 3, 5])
     rounds: int = Field(6, ge=1)
     persona_style: Literal["nine_level", "binary", "biography"] = "biography"
+    names: Literal["neutral", "bank"] = Field(
+        "neutral", description="neutral: agents shown under seeded neutral first names"
+    )
     models: list[str] = Field(default_factory=lambda: ["heuristic"])
     judge: JudgeSpec | None = Field(None, description="the judge role (default: the agents' model)")
 
@@ -74,6 +87,8 @@ def study_worlds(study: TrustStudy) -> list[tuple[str, WorldConfig]]:
     if study.personas > len(bank):
         raise ConfigError(f"the study asks for {study.personas} personas; the bank has {len(bank)}")
     people = sample(bank, study.personas, study.seed)
+    if study.names == "neutral":
+        people = with_neutral_names(people, study.seed)
     levels: dict[str, list[str]] = {}
     for attribute in study.attributes:
         counts: dict[str, int] = {}
@@ -88,6 +103,8 @@ def study_worlds(study: TrustStudy) -> list[tuple[str, WorldConfig]]:
                 f"trustors in a sample of {study.personas}; drop it or raise 'personas'"
             )
         levels[attribute] = kept
+    if study.study == "conditioning":
+        _check_perturbations(study, levels)
     base = TrustScenario(
         study=study.study,
         endowment=study.endowment,
@@ -96,6 +113,7 @@ def study_worlds(study: TrustStudy) -> list[tuple[str, WorldConfig]]:
         prior_strategy=study.prior_strategy,
         rounds=study.rounds,
         persona_style=study.persona_style,
+        perturbation_tolerance=study.perturbation_tolerance,
     )
     if study.study == "population":
         variants = [("population", base)]
@@ -103,6 +121,12 @@ def study_worlds(study: TrustStudy) -> list[tuple[str, WorldConfig]]:
         variants = [(c, base.model_copy(update={"condition": c})) for c in study.conditions]
     else:
         variants = [(f"M{k}", base.model_copy(update={"archetype": k})) for k in study.archetypes]
+    if study.framings != ["neutral"]:
+        variants = [
+            (label if f == "neutral" else f"{label}-{f}", sc.model_copy(update={"framing": f}))
+            for label, sc in variants
+            for f in study.framings
+        ]
     worlds = []
     for label, scenario in variants:
         worlds.append(
@@ -125,3 +149,26 @@ def study_worlds(study: TrustStudy) -> list[tuple[str, WorldConfig]]:
             )
         )
     return worlds
+
+
+def _check_perturbations(study: TrustStudy, levels: dict[str, list[str]]) -> None:
+    """Refuse a weak / strong condition that no attribute of the sample can reach (the condition
+    would state the unperturbed prior); attributes that cannot are left unstated at run time."""
+    for condition in study.conditions:
+        target = PERTURBATION_TARGETS.get(condition)
+        if target is None:
+            continue
+        reachable = []
+        for attribute, kept in levels.items():
+            try:
+                perturb_to(kept, target, 0, study.perturbation_tolerance)
+                reachable.append(attribute)
+            except PerturbationRefused:
+                pass
+        if not reachable:
+            raise ConfigError(
+                f"condition {condition!r} needs a prior ranked at Spearman rho {target:g} with the "
+                f"elicited one, and no attribute has enough groups for that (2 or 3 groups reach "
+                f"only 1, .5, -.5, -1): add attributes with 4+ groups, raise "
+                f"'perturbation_tolerance', or drop the condition"
+            )

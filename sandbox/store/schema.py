@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 9
 # Version history: 1 = runs, agents, ticks, events, actions, thoughts, llm_calls;
 # 2 = adds surveys and survey_scores; 3 = adds beliefs, and actions.value / actions.data;
 # 4 = adds memories and interviews; 5 = adds ticks.n_thoughts / ticks.n_beliefs (the ticks row is
 # written last in its transaction and its counts are checked on reopen, see store/integrity.py).
 # 7 = adds memories.importance_error, emotions_source and emotions_error (a failed score is NULL
 # with its error; where emotions came from).
+# 9 = adds interviews.judged (end-of-run interviews, judged).
 # An older file is upgraded in place when it is reopened for writing.
 
 # table -> (columns, primary key, indexes). Columns map to sqlite-utils column types.
@@ -142,6 +143,7 @@ COLUMNS_ADDED_IN: dict[int, dict[str, dict[str, Any]]] = {
     3: {"actions": {"value": float, "data": str}},
     5: {"ticks": {"n_thoughts": int, "n_beliefs": int}},
     7: {"memories": {"importance_error": str, "emotions_source": str, "emotions_error": str}},
+    9: {"interviews": {"judged": str}},
 }
 
 TABLES["beliefs"] = (
@@ -223,6 +225,7 @@ TABLES["interviews"] = (
         "answer": str,
         "memories": str,
         "asked_at": str,
+        "judged": str,
     },
     "id",
     [["agent"]],

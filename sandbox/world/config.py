@@ -83,7 +83,9 @@ class CognitionConfig(BaseModel):
     planning: bool = True
     reflection: bool = True
     reflection_threshold: Annotated[float, Field(gt=0)] = 150.0
-    reflection_window: Annotated[int, Field(ge=1)] = 30
+    reflection_window: Annotated[int, Field(ge=1)] = Field(
+        100, description="recent memories the focal questions come from (the paper: 100)"
+    )
     narrator: bool = True
     conversation_turns: Annotated[int, Field(ge=1)] = 8
     importance_batch: Annotated[int, Field(ge=1)] = Field(

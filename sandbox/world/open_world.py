@@ -34,6 +34,7 @@ from sandbox.seeds import derive_seed
 from sandbox.store.records import ActionRecord, ThoughtRecord
 from sandbox.world.config import CognitionConfig
 from sandbox.world.conversations import Conversations
+from sandbox.world.emotion_scoring import emotions_of
 from sandbox.world.narrator import Act, Narrator
 from sandbox.world.resolve import apply_action
 from sandbox.world.rules import Resolution, gather_outcomes
@@ -190,10 +191,16 @@ class OpenWorldRules:
         queries = {}
         if self.cog is not None and acting:
             texts = [self._query_text(world, a, occupancy, hour) for a in acting]
-            for agent, vector, text in zip(
-                acting, await world.embedder.embed(texts), texts, strict=True
+            feelings = await emotions_of(
+                world,
+                self.cog.retrieval.scoring_source(),
+                [(a.name, t) for a, t in zip(acting, texts, strict=True)],
+                tick,
+            )
+            for agent, vector, emotions in zip(
+                acting, await world.embedder.embed(texts), feelings, strict=True
             ):
-                queries[agent.name] = (vector, lexicon_emotions(text))
+                queries[agent.name] = (vector, emotions)
         requests, keys = [], []
         for agent in acting:
             retrieved = ()
@@ -253,7 +260,8 @@ class OpenWorldRules:
         for key, outcome in outcomes.items():
             if key.startswith("importance|"):
                 name = key.split("|", 1)[1]
-                self._score(world.agent(name), batches[name], outcome)
+                source = self.cog.retrieval.scoring_source()  # type: ignore[union-attr]
+                self._score(world.agent(name), batches[name], outcome, source)
             else:
                 result[key] = outcome if isinstance(outcome, ModelAnswerError) else outcome.value
         return result
@@ -268,10 +276,14 @@ class OpenWorldRules:
         plan = f"{block['activity']} at the {block['place']}" if block else ""
         return f"{agent.name} at the {agent.place} with {others}. {plan}. {recent}"
 
-    def _score(self, agent: PersonaAgent, batch: list[Memory], outcome: Any) -> None:
+    def _score(
+        self, agent: PersonaAgent, batch: list[Memory], outcome: Any, source: str = "model"
+    ) -> None:
         """Importance and emotions of ``batch`` from the answer. A failed answer (after its repair
         turns) leaves importance None with the error, and the batch leaves the queue: it is not
-        sent again, so a model that keeps failing does not make the prompt grow."""
+        sent again, so a model that keeps failing does not make the prompt grow. Emotions come
+        from ``source`` (the world's ``retrieval.emotion_source``); a model that gives none gets
+        the lexicon only where ``cognition.emotions_fallback`` asks for it, recorded per row."""
         mind = agent.mind
         assert mind is not None and self.cog is not None
         ids = [m.id for m in batch]
@@ -280,9 +292,9 @@ class OpenWorldRules:
             mind.stream.fail_scores(ids, f"{type(outcome).__name__}: {outcome}")
             return
         scores = [float(s) for s in outcome.value.scores]
-        if outcome.value.emotions is not None:
+        if source == "model" and outcome.value.emotions is not None:
             mind.stream.set_scores(ids, scores, outcome.value.emotions, source="model")
-        elif self.cog.emotions_fallback == "lexicon":
+        elif source == "lexicon" or self.cog.emotions_fallback == "lexicon":
             emotions = [lexicon_emotions(m.text) for m in batch]
             mind.stream.set_scores(ids, scores, emotions, source="lexicon")
         else:
@@ -453,12 +465,14 @@ class OpenWorldRules:
                 continue
             qs = asked.value.questions
             evidence: dict[int, Any] = {}
-            for vector, q in zip(await world.embedder.embed(qs), qs, strict=True):
+            source = self.cog.retrieval.scoring_source()  # type: ignore[union-attr]
+            feelings = await emotions_of(world, source, [(agent.name, q) for q in qs], tick)
+            for vector, emotions in zip(await world.embedder.embed(qs), feelings, strict=True):
                 for r in agent.mind.stream.retrieve(
                     vector,
                     tick,
                     self.cog.retrieval,  # type: ignore[union-attr]
-                    query_emotions=lexicon_emotions(q),
+                    query_emotions=emotions,
                 ):
                     evidence[r.memory.id] = r.memory
             insight_requests.append(
@@ -483,8 +497,10 @@ class OpenWorldRules:
             if isinstance(outcome, ModelAnswerError):
                 continue
             texts = [i.text for i in outcome.value.insights]
-            for insight, vector in zip(
-                outcome.value.insights, await world.embedder.embed(texts), strict=True
+            source = self.cog.retrieval.scoring_source()  # type: ignore[union-attr]
+            feelings = await emotions_of(world, source, [(name, t) for t in texts], tick)
+            for insight, vector, felt in zip(
+                outcome.value.insights, await world.embedder.embed(texts), feelings, strict=True
             ):
                 valid = tuple(i for i in insight.evidence if 0 <= i < len(mind.stream))
                 memory = mind.stream.add(
@@ -493,8 +509,12 @@ class OpenWorldRules:
                     tick,
                     vector,
                     importance=float(insight.importance),
-                    emotions=lexicon_emotions(insight.text) if lexicon else None,
-                    emotions_source="lexicon" if lexicon else None,
+                    emotions=felt
+                    if felt is not None
+                    else (lexicon_emotions(insight.text) if lexicon else None),
+                    emotions_source=source
+                    if felt is not None
+                    else ("lexicon" if lexicon else None),
                     evidence=valid,
                 )
                 mind.scored_this_tick.append(memory.id)

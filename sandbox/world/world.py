@@ -299,21 +299,24 @@ class World(mesa.Model):
         """Ask an agent a question now. The answer comes from its memories; nothing in the world
         changes (retrieval does not touch last-access times). Returns (answer, memories used)."""
         from sandbox.agents.cognition import interview_request
-        from sandbox.agents.emotions import lexicon_emotions
         from sandbox.seeds import derive_seed
 
         agent = self.agent(name)
         retrieved = []
         if agent.mind is not None and self.embedder is not None:
             from sandbox.agents.memory import RetrievalConfig
+            from sandbox.world.emotion_scoring import emotions_of
 
             config = self.config.cognition.retrieval if self.config.cognition else RetrievalConfig()
             vector = (await self.embedder.embed([question]))[0]
+            [felt] = await emotions_of(
+                self, config.scoring_source(), [(name, question)], max(self.tick, 1)
+            )
             retrieved = agent.mind.stream.retrieve(
                 vector,
                 max(self.tick, 1),
                 config.model_copy(update={"k": k}),
-                query_emotions=lexicon_emotions(question),
+                query_emotions=felt,
                 touch=False,
             )
         else:  # a reactive agent answers from what it perceived recently

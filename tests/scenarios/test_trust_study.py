@@ -158,7 +158,7 @@ def test_a_trust_run_resumes_identically(tmp_path):
     resumed.run()
     resumed.close()
     with RunReader(whole.path) as a, RunReader(part.path) as b:
-        assert a.fingerprint() == b.fingerprint() and b.last_tick() == 7
+        assert a.fingerprint() == b.fingerprint() and b.last_tick() == 12
 
 
 def test_sandbox_run_accepts_an_experiment_file(tmp_path):

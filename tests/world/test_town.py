@@ -32,9 +32,10 @@ def town_run(tmp_path_factory):
 def test_the_party_spreads_and_people_come(town_run):
     [report] = happening_reports(town_run)
     assert report.host == "Isabella Rodriguez" and report.agents == 12
-    assert 3 <= len(report.heard) <= 11
-    assert 1 <= len(report.came) <= len(report.heard)
-    assert set(report.came) <= set(report.heard)  # nobody comes to a party they never heard of
+    assert report.heard is None  # nobody interviewed yet: only the keyword proxy
+    assert 3 <= len(report.heard_proxy) <= 11
+    assert 1 <= len(report.came) <= len(report.heard_proxy)
+    assert set(report.came) <= set(report.heard_proxy)  # nobody comes to what they never heard of
     assert report.density_after > report.density_before
 
 
@@ -58,8 +59,8 @@ def test_inspect_reports_the_party(town_run):
     result = CliRunner().invoke(app, ["inspect", str(town_run), "--events", "0"])
     text = " ".join(result.output.split())
     assert result.exit_code == 0
-    assert re.search(r"\d+ of 11 other agents heard of it, \d+ came", text)
-    assert "Social-graph density" in text
+    assert re.search(r"keyword proxy: \d+ have a memory mentioning it; \d+ came", text)
+    assert "Encounter-graph density" in text and "interview-everyone" in text
 
 
 def test_town_resumes_identically_with_memories(town_run, tmp_path):

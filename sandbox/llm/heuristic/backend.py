@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from sandbox.errors import ModelUnavailableError
-from sandbox.llm.heuristic import cognition, debate, decide, games, survey, trust
+from sandbox.llm.heuristic import cognition, debate, decide, games, interviews, survey, trust
 from sandbox.llm.request import Completion, LLMRequest, Message, Usage
 
 Policy = Callable[[Mapping[str, Any], random.Random], dict[str, Any]]
@@ -25,6 +25,8 @@ DEFAULT_POLICIES: dict[str, Policy] = {
     "agent.reflect.insights": cognition.reflect_insights,
     "narrator.resolve": cognition.narrate,
     "agent.interview": cognition.interview,
+    "interview.judge": interviews.judge_knowledge,
+    "memory.emotions": interviews.score_emotions,
     "debate.opinion": debate.opinion,
     "debate.post": debate.post,
     "debate.chat": debate.chat,

@@ -11,8 +11,9 @@ age, and not at all with the other attributes. With a prior (conditioning), the 
 (0 = most trusting). In repeated play, each round moves the previous amount halfway towards what
 came back: s_r = s_{r-1} + 0.5 (returned_{r-1} - s_{r-1}).
 
-Forecasting (``trust.forecast``): the round-1 amount for every round, each misjudged by N(0, 0.5)
-dollars; it does not anticipate learning, so its error grows with the horizon.
+Forecasting (``trust.forecast``, one call per round with the history so far): anchored on the
+first-round intention, moved a tenth of the way towards the last amount returned, misjudged by
+N(0, 0.5) dollars; it under-anticipates its own learning, so its error grows with the horizon.
 
 Beliefs (``trust.belief.rank``, ``trust.belief.dollars``): stereotypes, not knowledge of the policy
 above. Groups are scored 0..1 by a fixed stereotype (higher Big Five bands, older age bands and
@@ -89,11 +90,13 @@ def send(facts: Mapping[str, Any], rng: random.Random) -> dict[str, Any]:
 
 
 def forecast(facts: Mapping[str, Any], rng: random.Random) -> dict[str, Any]:
+    """This round's send, anchored on the first-round intention: it moves only a tenth of the way
+    towards the last amount returned (the send policy moves half-way), misjudged by N(0, 0.5)."""
     endowment = facts["endowment"]
-    base = baseline_share(facts) * endowment
-    return {
-        "amounts": [_clip(base + rng.gauss(0.0, 0.5), endowment) for _ in range(facts["rounds"])]
-    }
+    anchor = baseline_share(facts) * endowment
+    history = facts.get("history") or []
+    amount = anchor + (0.1 * (history[-1]["returned"] - anchor) if history else 0.0)
+    return {"amount": _clip(amount + rng.gauss(0.0, 0.5), endowment)}
 
 
 def _scored(facts: Mapping[str, Any], rng: random.Random) -> list[tuple[float, str]]:
