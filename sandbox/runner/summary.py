@@ -72,7 +72,7 @@ def summarize(run: str | Path) -> RunSummary:
         return RunSummary(
             run_id=meta["id"],
             name=meta["name"],
-            model=meta["model"],
+            model=models_of(reader.segments()),
             status=meta["status"],
             error=meta["error"],
             path=reader.path,
@@ -91,3 +91,15 @@ def summarize(run: str | Path) -> RunSummary:
             cost_usd=sum(costs) if costs else None,
             wall_s=wall,
         )
+
+
+def models_of(segments: list[dict]) -> str:
+    """The model of a run or, when a resume changed it, of each stretch of ticks."""
+    stretches: list[tuple[str, int]] = []
+    for seg in segments:
+        label = seg["model"] + (f" at {seg['api_base']}" if seg["api_base"] else "")
+        if not stretches or stretches[-1][0] != label:
+            stretches.append((label, seg["from_tick"]))
+    if len(stretches) == 1:
+        return segments[0]["model"]
+    return ", then ".join(f"{label} from tick {tick}" for label, tick in stretches)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 6
 # Version history: 1 = runs, agents, ticks, events, actions, thoughts, llm_calls;
 # 2 = adds surveys and survey_scores; 3 = adds beliefs, and actions.value / actions.data;
-# 4 = adds memories and interviews.
+# 4 = adds memories and interviews; 6 = adds segments (the settings of each stretch of ticks
+# run with one model, server and seed).
 # An older file is upgraded in place when it is reopened for writing.
 
 # table -> (columns, primary key, indexes). Columns map to sqlite-utils column types.
@@ -132,6 +133,7 @@ TABLES_ADDED_IN: dict[int, list[str]] = {
     2: ["surveys", "survey_scores"],
     3: ["beliefs"],
     4: ["memories", "interviews"],
+    6: ["segments"],
 }
 COLUMNS_ADDED_IN: dict[int, dict[str, dict[str, Any]]] = {
     3: {"actions": {"value": float, "data": str}}
@@ -216,6 +218,21 @@ TABLES["interviews"] = (
     },
     "id",
     [["agent"]],
+)
+
+TABLES["segments"] = (
+    {
+        "segment": int,
+        "from_tick": int,
+        "model": str,
+        "api_base": str,
+        "judge_model": str,
+        "judge_api_base": str,
+        "seed": int,
+        "started_at": str,
+    },
+    "segment",
+    [],
 )
 
 # Columns that make up the trajectory for identity checks (no ids, wall-clock or usage fields).
