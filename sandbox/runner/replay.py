@@ -103,6 +103,8 @@ async def areplay(run: str | Path, out: str | Path | None = None) -> ReplayRepor
     finally:
         if replay_run is not None:
             replay_run.close()
+        elif not any(replay_dir.iterdir()):
+            replay_dir.rmdir()  # the replay never started: remove the empty folder it made
         for source in sources:
             if isinstance(source, ResponseCache):
                 source.close()
