@@ -75,6 +75,14 @@ def run(
         bool, typer.Option("--no-cache", help="Do not read or write the cache.")
     ] = False,
     feed: Annotated[bool, typer.Option(help="Print what agents say and do as it happens.")] = True,
+    max_error_rate: Annotated[
+        float,
+        typer.Option(
+            help="Stop the run as failed once more than this share of its model calls failed "
+            "(0 to 1; judged after 20 calls and at the end; 1 never stops). A run that completes "
+            "with failed calls exits with code 3."
+        ),
+    ] = 0.2,
 ) -> None:
     """Run a world (or an experiment file) and write its trajectory under OUT.
 
@@ -101,6 +109,7 @@ def run(
             "max_retries": max_retries,
             "cache": cache,
             "no_cache": no_cache,
+            "max_error_rate": max_error_rate,
             "allow_change": allow_change,
         }
         if world is not None and resume is None:
@@ -129,6 +138,9 @@ def _run_experiment(path, console, **opts):  # type: ignore[no-untyped-def]
             )
         )
     print_report(console, experiment_report(folder, directions_for(path)), folder)
+    from sandbox.runner.summary import failed_calls
+
+    _exit_if_calls_failed(console, *failed_calls(folder))
 
 
 def directions_for(path):  # type: ignore[no-untyped-def]
@@ -148,7 +160,7 @@ def _open_run(world, resume, **opts):  # type: ignore[no-untyped-def]
     if resume is not None:
         if world is not None:
             raise ConfigError("give either a WORLD file or --resume RUN, not both")
-        if opts["judge_model"] or opts["judge_api_base"]:
+        if opts.get("judge_model") or opts.get("judge_api_base"):
             raise ConfigError(
                 "--judge-model and --judge-api-base apply to new runs; a resumed run keeps the "
                 "judge it was started with"
@@ -163,6 +175,7 @@ def _open_run(world, resume, **opts):  # type: ignore[no-untyped-def]
             "timeout": opts["timeout"],
             "max_retries": opts["max_retries"],
             "cache": opts["cache"],
+            "max_error_rate": opts["max_error_rate"],
         }
         if opts["no_cache"]:
             overrides["use_cache"] = False
@@ -197,6 +210,7 @@ def _settings(opts):  # type: ignore[no-untyped-def]
         rpm=opts["rpm"],
         timeout=opts["timeout"],
         max_retries=opts["max_retries"],
+        max_error_rate=opts["max_error_rate"],
     )
 
 
@@ -250,6 +264,17 @@ def _drive(runner, console, feed: bool) -> None:  # type: ignore[no-untyped-def]
     summary = summarize(runner.directory)
     console.print(summary_table(summary))
     console.print(calls_table(summary))
+    _exit_if_calls_failed(console, summary.call_errors, summary.calls)
+
+
+def _exit_if_calls_failed(console, failed: int, calls: int) -> None:  # type: ignore[no-untyped-def]
+    """A run that completed with failed model calls says so and exits with code 3."""
+    if failed:
+        console.print(
+            f"[yellow]Completed with {failed} failed model calls of {calls}[/yellow] (recorded in "
+            "llm_calls.error; left out of the analysis)."
+        )
+        raise typer.Exit(3)
 
 
 @app.command()
@@ -269,7 +294,8 @@ def tui(
     seed: Annotated[int | None, typer.Option(help="Seed (default: the world's).")] = None,
 ) -> None:
     """Step a world interactively: s step, space run/pause, +/- speed, e event, i interview,
-    t talk, p private thoughts, w save, q quit. Writes the same trajectory as 'sandbox run'."""
+    t talk, p private thoughts, x extend, w save, q quit. Writes the same trajectory as 'sandbox
+    run' and stops at its planned end unless extended."""
     with user_errors():
         from sandbox.tui.app import SandboxApp
 
@@ -301,10 +327,30 @@ def inspect(
         Path, typer.Argument(metavar="RUN", help="Run directory or trajectory file.")
     ],
     events: Annotated[int, typer.Option(help="How many of the last events to show.")] = 10,
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check", help="Check that every tick is whole; exit 1 if a tick is partial."
+        ),
+    ] = False,
+    repair: Annotated[
+        bool,
+        typer.Option(
+            "--repair",
+            help="Drop the partial tick(s) after the last whole tick (left by an older sandbox "
+            "killed inside a commit); whole ticks are never touched.",
+        ),
+    ] = False,
 ) -> None:
     """Print a run's configuration, summary, model usage and last events (for a folder of runs
     made by an experiment: the experiment's tables and figures)."""
     with user_errors():
+        if check or repair:
+            from sandbox.store.integrity import inspect_integrity
+
+            code, lines = inspect_integrity(run_dir, repair=repair)
+            print("\n".join(lines))
+            raise typer.Exit(code)
         from rich.table import Table
 
         from sandbox.console import calls_table, make_console, segments_table, summary_table

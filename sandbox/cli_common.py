@@ -31,6 +31,8 @@ ApiBaseOpt = Annotated[
 @contextlib.contextmanager
 def user_errors() -> Iterator[None]:
     """Print the sandbox's own errors as one clear line and exit non-zero."""
+    import sqlite3
+
     from pydantic import ValidationError
 
     from sandbox.errors import SandboxError
@@ -39,6 +41,13 @@ def user_errors() -> Iterator[None]:
         yield
     except SandboxError as exc:
         _fail(str(exc))
+    except (sqlite3.IntegrityError, sqlite3.ProgrammingError, sqlite3.InterfaceError):
+        raise  # the sandbox used the database wrongly: a bug, keep the traceback
+    except sqlite3.DatabaseError as exc:  # a damaged, foreign, locked or unwritable SQLite file
+        _fail(
+            f"a SQLite file (trajectory, cache or sweep manifest) cannot be used: {exc} (is it a "
+            "complete sandbox file? a damaged file cannot be repaired here; restore a copy or start again)"
+        )
     except ValidationError as exc:  # an option's value failed the settings' validation
         problems = [
             f"--{str(e['loc'][0]).replace('_', '-')}: {e['msg']} (got {e.get('input')!r})"

@@ -42,7 +42,7 @@ def sample(
         typer.Argument(help="Bank to sample from (YAML or JSONL); omit with --generate."),
     ] = None,
     n: Annotated[int, typer.Option("-n", help="How many personas.")] = 10,
-    seed: Annotated[int, typer.Option(help="Sampling seed.")] = 0,
+    seed: Annotated[int, typer.Option(help="Sampling seed.", min=0, max=2**63 - 1)] = 0,
     stratify: Annotated[
         str | None,
         typer.Option(
@@ -145,7 +145,9 @@ def validate(
     limit: Annotated[
         int | None, typer.Option(help="Validate a random subset of this size.")
     ] = None,
-    seed: Annotated[int, typer.Option(help="Seed for the subset and the requests.")] = 0,
+    seed: Annotated[
+        int, typer.Option(help="Seed for the subset and the requests.", min=0, max=2**63 - 1)
+    ] = 0,
     out: Annotated[Path, typer.Option(help="Directory that receives the run.")] = Path("runs"),
     concurrency: Annotated[int, typer.Option(help="Model calls in flight at once.")] = 64,
 ) -> None:

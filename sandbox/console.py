@@ -46,6 +46,8 @@ def summary_table(summary: RunSummary) -> Table:
             f"{summary.invalid_actions} invalid acts, {summary.action_errors} model answer errors",
         )
     table.add_row("model calls", f"{summary.calls} ({summary.cache_hits} from cache)")
+    if summary.call_errors:
+        table.add_row("failed calls", f"{summary.call_errors} of {summary.calls} (llm_calls.error)")
     table.add_row("tokens", f"{summary.prompt_tokens} in, {summary.completion_tokens} out")
     table.add_row("cost", _money(summary.cost_usd))
     table.add_row("wall time", f"{summary.wall_s:.2f} s")

@@ -58,3 +58,27 @@ class CacheMissError(ModelError):
 
 class StoreError(SandboxError):
     """A trajectory file is missing, unreadable or of an unknown schema version."""
+
+
+class PartialTickError(StoreError):
+    """A trajectory file holds a tick whose commit did not finish (an older sandbox, killed)."""
+
+
+class ErrorRateError(ModelError):
+    """Too large a share of a run's model calls failed (``--max-error-rate``): the run stops."""
+
+
+class UnknownNameError(SandboxError, KeyError):
+    """A name (an agent's, a place's) that the world does not have. Also a ``KeyError``, so code
+    that looks names up with ``except KeyError`` keeps working; the message lists the valid names."""
+
+    def __str__(self) -> str:  # KeyError would quote the message as a repr
+        return str(self.args[0]) if self.args else ""
+
+
+class UnknownAgentError(UnknownNameError):
+    """No agent of that name in the world."""
+
+
+class UnknownPlaceError(UnknownNameError):
+    """No place of that name in the world."""

@@ -17,7 +17,15 @@ def read_structured_file(path: Path, *, what: str) -> Any:
         raise ConfigError(f"{what} not found: {path}")
     if path.is_dir():
         raise ConfigError(f"{what} {path} is a directory; give the path of a .yaml or .json file")
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{path}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start}); "
+            "save the file as UTF-8"
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read {what} {path}: {exc.strerror or exc}") from None
     if path.suffix.lower() == ".json":
         try:
             return json.loads(text)

@@ -79,6 +79,11 @@ class MemoryStream:
     _emotions: np.ndarray = field(init=False, default=None)  # type: ignore[assignment]
     _created: np.ndarray = field(init=False, default=None)  # type: ignore[assignment]
     _access: np.ndarray = field(init=False, default=None)  # type: ignore[assignment]
+    # Per memory, beside the arrays: why its importance or emotions are missing (the memory left
+    # the scoring queue with importance None), and where its emotions came from.
+    score_errors: dict[int, str] = field(default_factory=dict)
+    emotion_errors: dict[int, str] = field(default_factory=dict)
+    emotion_sources: dict[int, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._grow(64)
@@ -116,6 +121,7 @@ class MemoryStream:
         *,
         importance: float | None = None,
         emotions: list[float] | None = None,
+        emotions_source: str | None = None,
         evidence: tuple[int, ...] = (),
     ) -> Memory:
         n = len(self.memories)
@@ -133,29 +139,61 @@ class MemoryStream:
         self.memories.append(memory)
         self._emb[n] = embedding.astype(np.float32)
         self._importance[n] = np.nan if importance is None else importance
-        self._emotions[n] = emotions if emotions is not None else [1.0] * 8
+        self._emotions[n] = emotions if emotions is not None else [np.nan] * 8
+        if emotions is not None and emotions_source is not None:
+            self.emotion_sources[n] = emotions_source
         self._created[n] = tick
         self._access[n] = tick
         return memory
 
     def set_scores(
-        self, ids: list[int], importance: list[float], emotions: list[list[float]]
+        self,
+        ids: list[int],
+        importance: list[float],
+        emotions: list[list[float]] | None,
+        *,
+        source: str | None = "model",
+        emotions_error: str | None = None,
     ) -> None:
+        """Importance of ``ids``; their emotions (from ``source``), or none with the reason."""
         self._importance[ids] = importance
-        self._emotions[ids] = np.asarray(emotions, dtype=float).reshape(len(ids), 8)
+        if emotions is not None:
+            self._emotions[ids] = np.asarray(emotions, dtype=float).reshape(len(ids), 8)
+        for i in ids:
+            self.score_errors.pop(i, None)
+            if emotions is not None and source is not None:
+                self.emotion_sources[i] = source
+                self.emotion_errors.pop(i, None)
+            else:
+                self._emotions[i] = np.nan
+                self.emotion_sources.pop(i, None)
+                if emotions_error:
+                    self.emotion_errors[i] = emotions_error
+
+    def fail_scores(self, ids: list[int], error: str) -> None:
+        """Scoring ``ids`` failed for good: importance stays None, with ``error``, and they leave
+        the queue (``unscored`` no longer lists them, so they are not sent again)."""
+        for i in ids:
+            self.score_errors[i] = error
 
     def importance(self, memory_id: int) -> float | None:
         v = self._importance[memory_id]
         return None if np.isnan(v) else float(v)
 
-    def emotions(self, memory_id: int) -> list[float]:
-        return self._emotions[memory_id].tolist()
+    def emotions(self, memory_id: int) -> list[float] | None:
+        row = self._emotions[memory_id]
+        return None if np.isnan(row).any() else row.tolist()
 
     def embedding(self, memory_id: int) -> np.ndarray:
         return self._emb[memory_id]
 
     def unscored(self) -> list[Memory]:
-        return [m for m in self.memories if np.isnan(self._importance[m.id])]
+        """The scoring queue: memories without importance whose scoring has not failed."""
+        return [
+            m
+            for m in self.memories
+            if np.isnan(self._importance[m.id]) and m.id not in self.score_errors
+        ]
 
     def recent(self, n: int, kinds: tuple[str, ...] | None = None) -> list[Memory]:
         chosen = [m for m in self.memories if kinds is None or m.kind in kinds]
@@ -200,7 +238,8 @@ class MemoryStream:
         else:
             d_sem = np.linalg.norm(emb - query.astype(np.float32), axis=1)
             q_emo = np.asarray(query_emotions or [1.0] * 8, dtype=float)
-            d_emo = emotion_distance(q_emo, self._emotions[candidates])
+            # a memory without emotions (the model gave none) counts as emotionally unrelated
+            d_emo = np.nan_to_num(emotion_distance(q_emo, self._emotions[candidates]), nan=1.0)
             if config.strategy == "emotional_ca":
                 order = _top(-(d_sem + d_emo), k)
             elif config.strategy == "emotional_cm":
@@ -227,15 +266,32 @@ class MemoryStream:
         """Forget memories n.. (rolling back a tick that failed)."""
         del self.memories[n:]
         self._importance[n:] = np.nan
+        for d in (self.score_errors, self.emotion_errors, self.emotion_sources):
+            for i in [i for i in d if i >= n]:
+                del d[i]
 
     def unscore(self, ids: list[int]) -> None:
+        """Put ``ids`` back in the scoring queue (rolling back a tick that failed)."""
         self._importance[ids] = np.nan
+        for i in ids:
+            for d in (self.score_errors, self.emotion_errors, self.emotion_sources):
+                d.pop(i, None)
 
     def access_state(self) -> list[int]:
         return self._access[: len(self.memories)].tolist()
 
     def load_access(self, access: list[int]) -> None:
         self._access[: len(access)] = access
+
+    def score_row(self, memory_id: int) -> dict[str, Any]:
+        """The columns of a ``memories`` row that scoring sets (later than the row's insert)."""
+        return {
+            "importance": self.importance(memory_id),
+            "importance_error": self.score_errors.get(memory_id),
+            "emotions": self.emotions(memory_id),
+            "emotions_source": self.emotion_sources.get(memory_id),
+            "emotions_error": self.emotion_errors.get(memory_id),
+        }
 
     def row(self, memory: Memory) -> dict[str, Any]:
         """The ``memories`` table row of a memory."""
@@ -244,8 +300,7 @@ class MemoryStream:
             "tick": memory.created,
             "kind": memory.kind,
             "text": memory.text,
-            "importance": self.importance(memory.id),
-            "emotions": self.emotions(memory.id),
+            **self.score_row(memory.id),
             "evidence": list(memory.evidence),
             "embedding": self._emb[memory.id].tobytes(),
         }

@@ -22,12 +22,21 @@ class Mind:
     pending: list[tuple[MemoryKind, str, int, tuple[str, ...]]] = field(default_factory=list)
     scored_this_tick: list[int] = field(default_factory=list)
     known_happenings: list[str] = field(default_factory=list)
+    replans: list[int] = field(default_factory=list)  # [day, hour, replans in that hour]
 
     def block_at(self, hour: int) -> dict[str, Any] | None:
         for block in self.plan:
             if block["start_hour"] <= hour < block["end_hour"]:
                 return block
         return None
+
+    def may_replan(self, day: int, hour: int, cap: int) -> bool:
+        """Count a replan in simulated hour (day, hour); False once ``cap`` were made in it."""
+        used = self.replans[2] if self.replans[:2] == [day, hour] else 0
+        if used >= cap:
+            return False
+        self.replans = [day, hour, used + 1]
+        return True
 
     def plan_text(self) -> str:
         return (
@@ -49,6 +58,7 @@ class Mind:
             "known_happenings": list(self.known_happenings),
             "count": len(self.stream),
             "unscored": [m.id for m in self.stream.unscored()],
+            "replans": list(self.replans),
         }
 
     def load_state(self, state: dict[str, Any]) -> None:
@@ -58,6 +68,7 @@ class Mind:
         self.status = state["status"]
         self.pending = [(p[0], p[1], p[2], tuple(p[3])) for p in state.get("pending", [])]
         self.known_happenings = list(state.get("known_happenings", []))
+        self.replans = list(state.get("replans", []))
         count = state.get("count", len(self.stream))
         if len(self.stream) > count:
             self.stream.truncate(count)
@@ -80,8 +91,13 @@ def restore_stream(stream: MemoryStream, rows: list[dict[str, Any]]) -> None:
             embedding,
             importance=row["importance"],
             emotions=emotions,
+            emotions_source=row.get("emotions_source"),
             evidence=tuple(json.loads(row["evidence"]) if row["evidence"] else ()),
         )
+        if row.get("importance_error"):
+            stream.score_errors[memory.id] = row["importance_error"]
+        if row.get("emotions_error"):
+            stream.emotion_errors[memory.id] = row["emotions_error"]
         if memory.id != row["mem_id"]:
             raise ValueError(f"memories of an agent are not contiguous at {row['mem_id']}")
 

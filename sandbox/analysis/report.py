@@ -39,6 +39,11 @@ def experiment_report(
     rs = load_runs(source)
     scenarios = set(rs.runs["scenario"])
     tables: dict[str, Any] = {"Models": models_table(rs)}
+    from sandbox.analysis.failures import failures
+
+    tables["Failed answers (left out of every statistic below)"] = failures(rs).set_index(
+        ["run", "what"]
+    )[["failed", "total"]]
     figures: list[Path] = []
     if "trust" in scenarios:
         from sandbox.analysis.trust import trust_report

@@ -4,10 +4,31 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
 from pydantic import BaseModel
+
+from sandbox.errors import StoreError
+
+BUSY_TIMEOUT_S = 30.0
+SETUP_TRIES = 20
+
+
+def _with_busy_retry(statement: Callable[[], object]) -> None:
+    """Run a set-up statement, retrying while another process holds a lock SQLite's busy handler
+    does not wait for (switching to WAL, recovering a WAL after a kill)."""
+    for attempt in range(SETUP_TRIES):
+        try:
+            statement()
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            if attempt == SETUP_TRIES - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))
 
 
 class CachedAnswer(BaseModel):
@@ -41,17 +62,31 @@ class ResponseCache:
                 f"file:{self.path}?mode=ro", uri=True, check_same_thread=False
             )
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=NORMAL")
-        self._conn.execute(
-            "CREATE TABLE IF NOT EXISTS responses ("
-            " key TEXT PRIMARY KEY, model TEXT NOT NULL, purpose TEXT NOT NULL,"
-            " text TEXT, error_type TEXT, error TEXT,"
-            " prompt_tokens INTEGER NOT NULL DEFAULT 0, completion_tokens INTEGER NOT NULL DEFAULT 0,"
-            " cost_usd REAL, created REAL NOT NULL)"
-        )
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # Several processes (a sweep's workers) open one cache at once: wait for each other's
+            # locks rather than fail a run on a busy database.
+            self._conn = sqlite3.connect(
+                self.path, check_same_thread=False, isolation_level=None, timeout=BUSY_TIMEOUT_S
+            )
+            _with_busy_retry(lambda: self._conn.execute("PRAGMA journal_mode=WAL"))
+            self._conn.execute("PRAGMA synchronous=NORMAL")
+            _with_busy_retry(
+                lambda: self._conn.execute(
+                    "CREATE TABLE IF NOT EXISTS responses ("
+                    " key TEXT PRIMARY KEY, model TEXT NOT NULL, purpose TEXT NOT NULL,"
+                    " text TEXT, error_type TEXT, error TEXT,"
+                    " prompt_tokens INTEGER NOT NULL DEFAULT 0,"
+                    " completion_tokens INTEGER NOT NULL DEFAULT 0,"
+                    " cost_usd REAL, created REAL NOT NULL)"
+                )
+            )
+        except (OSError, sqlite3.OperationalError, sqlite3.DatabaseError) as exc:
+            detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+            raise StoreError(
+                f"cannot open the response cache {self.path}: {detail}; give a writable --out "
+                "or --cache, or run with --no-cache"
+            ) from None
 
     def get(self, key: str) -> CachedAnswer | None:
         row = self._conn.execute(

@@ -12,6 +12,7 @@ from typing import Any
 from sandbox.errors import ConfigError, SandboxError
 from sandbox.llm.client import ModelClient
 from sandbox.llm.factory import make_client, make_judge_client
+from sandbox.runner.error_policy import CallTally
 from sandbox.runner.settings import RunSettings
 from sandbox.scenarios import make_rules
 from sandbox.store.reader import TRAJECTORY_FILE, RunReader, resolve_run_path
@@ -48,7 +49,16 @@ class _Recorder:
     def commit_tick(self, record: TickRecord) -> None:
         assert self.writer is not None, "a tick was committed before the run was created"
         hashes = self.world.prompts.hashes() if self.world is not None else None
-        self.writer.commit_tick(record, prompt_hashes=hashes)
+        try:
+            self.writer.commit_tick(record, prompt_hashes=hashes)
+        except BaseException as exc:
+            # The tick was rolled back whole; its model calls were still made (and maybe paid
+            # for), so they are logged as a failed tick's calls are.
+            try:
+                self.writer.record_calls(record.llm_calls)
+            except Exception as second:
+                exc.add_note(f"its {len(record.llm_calls)} model calls were not logged: {second}")
+            raise
 
     def record_calls(self, calls: list[LLMCallRecord]) -> None:
         assert self.writer is not None, "calls were recorded before the run was created"
@@ -188,12 +198,18 @@ class Run:
     """A run directory with its trajectory file and the world that writes to it."""
 
     def __init__(
-        self, directory: Path, world: World, writer: TrajectoryWriter, ticks_target: int
+        self,
+        directory: Path,
+        world: World,
+        writer: TrajectoryWriter,
+        ticks_target: int,
+        max_error_rate: float = RunSettings().max_error_rate,
     ) -> None:
         self.directory = directory
         self.world = world
         self.writer = writer
         self.ticks_target = ticks_target
+        self.max_error_rate = max_error_rate
 
     @property
     def path(self) -> Path:
@@ -253,7 +269,7 @@ class Run:
             world.close()
             raise
         recorder.writer = writer
-        return cls(run_dir, world, writer, ticks)
+        return cls(run_dir, world, writer, ticks, settings.max_error_rate)
 
     @classmethod
     def resume(
@@ -270,6 +286,7 @@ class Run:
         path = resolve_run_path(run)
         overrides = overrides or {}
         with RunReader(path) as reader:
+            reader.run()  # a readable trajectory, checked before writing to it
             segments = reader.segments()
         current = segments[-1]
         wanted = [overrides.get("model"), overrides.get("api_base"), overrides.get("seed")]
@@ -312,20 +329,24 @@ class Run:
                 judge_api_base=settings.judge_api_base,
                 seed=world.config.seed,
             )
-        ticks = settings.ticks or meta["ticks_planned"]
-        if settings.ticks and settings.ticks != meta["ticks_planned"]:
-            with writer.db.conn:
-                writer.db.execute("UPDATE runs SET ticks_planned = ?", [settings.ticks])
-        return cls(path.parent, world, writer, ticks)
+        asked = (overrides or {}).get("ticks")  # else the planned end as recorded (or extended)
+        ticks = settings.ticks if asked else meta["ticks_planned"]
+        if asked and ticks != meta["ticks_planned"]:
+            writer.set_ticks_planned(ticks)
+        return cls(path.parent, world, writer, ticks, settings.max_error_rate)
 
     async def arun(self, on_tick: OnTick | None = None) -> None:
         """Step until ``ticks_target``; every tick is committed before the next one starts."""
         self.writer.set_status("running")
+        tally = CallTally.from_store(self.writer.db.conn, self.max_error_rate)
         try:
             while self.world.tick < self.ticks_target:
                 record = await self.world.astep()
                 if on_tick is not None:
                     on_tick(record)
+                tally.add(record.llm_calls)
+                tally.check()  # too many failed calls: stop as failed (--max-error-rate)
+            tally.check(final=True)
         except SandboxError as exc:
             self.writer.set_status("failed", str(exc))
             raise
@@ -338,8 +359,42 @@ class Run:
         self.writer.set_status("completed")
 
     def run(self, on_tick: OnTick | None = None) -> None:
-        """Blocking form of ``arun`` for scripts (not for use inside a running event loop)."""
-        asyncio.run(self.arun(on_tick))
+        """Blocking form of ``arun``. In a script it runs on a fresh event loop; where a loop is
+        already running (Jupyter) it runs on the world's own loop thread and waits, so it works in
+        a notebook too (there ``await run.arun()`` works as well)."""
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:  # no running loop: a plain script
+            asyncio.run(self.arun(on_tick))
+            return
+        self.world.run_blocking(self.arun(on_tick))
+
+    @property
+    def at_planned_end(self) -> bool:
+        return self.world.tick >= self.ticks_target
+
+    async def astep(self) -> TickRecord:
+        """One tick, for front ends that step by hand (the TUI): committed before it returns, and
+        the run marked ``completed`` when it reaches its planned end. Past that end it refuses to
+        step; ``extend`` the run first."""
+        if self.at_planned_end:
+            raise ConfigError(
+                f"the run reached its planned end (tick {self.ticks_target}); extend it to go on"
+            )
+        record = await self.world.astep()
+        if self.at_planned_end:
+            self.writer.set_status("completed")
+        return record
+
+    def extend(self, ticks: int) -> int:
+        """Plan ``ticks`` more ticks after the planned end (or the current tick, if later). The new
+        end is recorded as the run's ``ticks_planned`` and the run is running again. Returns it."""
+        if ticks < 1:
+            raise ConfigError(f"a run is extended by at least 1 tick, not {ticks}")
+        self.ticks_target = max(self.ticks_target, self.world.tick) + ticks
+        self.writer.set_ticks_planned(self.ticks_target)
+        self.writer.set_status("running")
+        return self.ticks_target
 
     def close(self) -> None:
         self.world.close()

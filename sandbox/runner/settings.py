@@ -7,6 +7,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from sandbox.seeds import Seed
+
 
 class RunSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -20,7 +22,7 @@ class RunSettings(BaseModel):
         None, description="server of the judge model (default: the provider's own endpoint)"
     )
     ticks: Annotated[int, Field(ge=1)] | None = Field(None, description="overrides the world's")
-    seed: int | None = Field(None, description="overrides the world's seed")
+    seed: Seed | None = Field(None, description="overrides the world's seed (0 to 2**63 - 1)")
     out: Path = Field(Path("runs"), description="where run directories are created")
     cache: Path | None = Field(None, description="response cache file; default OUT/cache.sqlite")
     use_cache: bool = True
@@ -30,6 +32,11 @@ class RunSettings(BaseModel):
     max_retries: Annotated[int, Field(ge=0)] = 4
     max_repairs: Annotated[int, Field(ge=0)] = 2
     structured_output: Literal["auto", "json_schema", "json_object", "prompt"] = "auto"
+    max_error_rate: Annotated[float, Field(ge=0, le=1)] = Field(
+        0.2,
+        description="stop the run as failed once more than this share of its model calls failed "
+        "(judged after 20 calls, and at the end); 1 never stops",
+    )
 
     def cache_path(self) -> Path | None:
         if not self.use_cache:

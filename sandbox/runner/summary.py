@@ -35,6 +35,7 @@ class RunSummary(BaseModel):
     invalid_actions: int
     calls_by_purpose: dict[str, PurposeUsage]
     calls: int
+    call_errors: int
     cache_hits: int
     prompt_tokens: int
     completion_tokens: int
@@ -85,12 +86,27 @@ def summarize(run: str | Path) -> RunSummary:
             invalid_actions=invalid,
             calls_by_purpose=by_purpose,
             calls=sum(u.calls for u in by_purpose.values()),
+            call_errors=sum(u.errors for u in by_purpose.values()),
             cache_hits=sum(u.cache_hits for u in by_purpose.values()),
             prompt_tokens=sum(u.prompt_tokens for u in by_purpose.values()),
             completion_tokens=sum(u.completion_tokens for u in by_purpose.values()),
             cost_usd=sum(costs) if costs else None,
             wall_s=wall,
         )
+
+
+def failed_calls(path: str | Path) -> tuple[int, int]:
+    """(failed, all) model calls of a run or of every run under a folder."""
+    from sandbox.analysis.runs import find_runs
+
+    failed = total = 0
+    for f in find_runs(path):
+        with RunReader(f) as reader:
+            row = reader.conn.execute(
+                "SELECT count(*), coalesce(sum(error_type IS NOT NULL), 0) FROM llm_calls"
+            ).fetchone()
+        total, failed = total + row[0], failed + row[1]
+    return failed, total
 
 
 def models_of(segments: list[dict]) -> str:

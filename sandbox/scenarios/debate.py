@@ -120,7 +120,7 @@ def history_text(entries: list[dict[str, Any]]) -> PromptText:
         if head != heading:
             lines.append(head)
             heading = head
-        lines.append(f'- {"You" if e["mine"] else one_line(e["author"])}: {quote(e["text"])}')
+        lines.append(f"- {'You' if e['mine'] else one_line(e['author'])}: {quote(e['text'])}")
     return PromptText("\n".join(lines))
 
 

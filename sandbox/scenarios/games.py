@@ -108,6 +108,40 @@ RULES_TEXT = {
 }
 
 
+MOVE_KINDS = {
+    "dictator": "dictator.give",
+    "ultimatum.offer": "ultimatum.offer",
+    "ultimatum.respond": "ultimatum.respond",
+    "public_goods": "public_goods.contribute",
+    "pd": "pd.choose",
+}
+NOT_PLAYED = "not played"  # the outcome of a responder whose proposer's offer failed
+
+
+def failed_move(base: dict[str, Any], game: str, round_no: int, error: Exception) -> ActionRecord:
+    """A move whose answer failed: an ``error`` row of the move's kind, with no value (never a
+    substitute such as a $0 offer), carrying the typed error."""
+    return ActionRecord(
+        **base,
+        kind=MOVE_KINDS[game],
+        status="error",
+        detail=str(error),
+        data={"round": round_no, "error_type": type(error).__name__},
+    )
+
+
+def not_played(base: dict[str, Any], proposer: str) -> ActionRecord:
+    """An ultimatum responder with no offer to answer (the proposer's answer failed): not asked."""
+    return ActionRecord(
+        **base,
+        kind="ultimatum.respond",
+        target=proposer,
+        status="error",
+        detail=f"not played: {proposer}'s offer failed, so there was no offer to answer",
+        data={"error_type": "NoOffer"},
+    )
+
+
 class GamesRules:
     name = "games"
 
@@ -159,7 +193,7 @@ class GamesRules:
             facts["pie"] = fmt["pie"] = st.ultimatum_pie
         elif game == "ultimatum.respond":
             model, purpose = Respond, "games.ultimatum.respond"
-            offer = self.offers.get(agent.name, 0)
+            offer = self.offers[agent.name]
             facts.update(pie=st.ultimatum_pie, offer=offer)
             fmt.update(pie=st.ultimatum_pie, offer=offer)
         elif game == "public_goods":
@@ -201,8 +235,13 @@ class GamesRules:
             for a in world.persona_agents
             if (a.name in self.group if game == "public_goods" else a.name in self.partner)
         ]
+        skipped = []
+        if game == "ultimatum.respond":  # no offer to answer when the proposer's answer failed
+            skipped = [a.name for a in agents if a.name not in self.offers]
+            agents = [a for a in agents if a.name in self.offers]
         requests = [self._request(world, tick, a, game, round_no) for a in agents]
-        outcomes = await gather_outcomes(world, requests, [a.name for a in agents])
+        outcomes: dict[str, Any] = await gather_outcomes(world, requests, [a.name for a in agents])
+        outcomes.update({name: NOT_PLAYED for name in skipped})
         return {k: (v, game, round_no) for k, v in outcomes.items()}
 
     def _tell(self, world: World, agent: str, text: str) -> None:
@@ -235,9 +274,10 @@ class GamesRules:
                 )
                 continue
             if isinstance(outcome, ModelAnswerError):
-                out.actions.append(
-                    ActionRecord(**base, kind=f"{game}", status="error", detail=str(outcome))
-                )
+                out.actions.append(failed_move(base, game, round_no, outcome))
+                continue
+            if outcome is NOT_PLAYED:
+                out.actions.append(not_played(base, self.partner[name]))
                 continue
             out.thoughts.append(
                 ThoughtRecord(
@@ -281,7 +321,7 @@ class GamesRules:
                 )
         elif game == "ultimatum.respond":
             for name, (v, base, _) in moves.items():
-                offer = self.offers.get(name, 0)
+                offer = self.offers[name]
                 proposer, responder = ultimatum_payoffs(st.ultimatum_pie, offer, v.accept)
                 self._tell(world, name, f"You {'accepted' if v.accept else 'refused'} ${offer}.")
                 self._tell(

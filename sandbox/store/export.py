@@ -22,7 +22,13 @@ from urllib.parse import quote
 from pydantic import BaseModel
 
 from sandbox.errors import StoreError
-from sandbox.store.reader import TRAJECTORY_FILE, RunReader, resolve_run_path
+from sandbox.store.reader import (
+    TRAJECTORY_FILE,
+    RunReader,
+    connect_read_only,
+    damaged_file,
+    resolve_run_path,
+)
 from sandbox.store.sweep_manifest import Manifest, is_sweep
 
 KEYS = ("condition", "model", "seed")
@@ -62,31 +68,34 @@ def run_keys(path: Path) -> dict[str, Any]:
 
 def _tables(path: Path) -> dict[str, Any]:
     """Each table of one trajectory file as an Arrow table (typed by its declared columns)."""
+    with damaged_file(path):
+        conn = connect_read_only(path)
+        try:
+            return _read_tables(conn)
+        finally:
+            conn.close()
+
+
+def _read_tables(conn: sqlite3.Connection) -> dict[str, Any]:
     import pyarrow as pa
 
     out = {}
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
-        names = [
-            r[0]
-            for r in conn.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
-            )
+    names = [
+        r[0]
+        for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+    ]
+    for name in names:
+        if name in SKIP_TABLES or name.startswith("sqlite_"):
+            continue
+        info = conn.execute(f"PRAGMA table_info({name})").fetchall()
+        columns = [r[1] for r in info]
+        rows = conn.execute(f"SELECT * FROM {name} ORDER BY rowid").fetchall()
+        arrays = [
+            pa.array([row[i] for row in rows], type=_arrow_type(info[i][2]))
+            for i in range(len(columns))
         ]
-        for name in names:
-            if name in SKIP_TABLES or name.startswith("sqlite_"):
-                continue
-            info = conn.execute(f"PRAGMA table_info({name})").fetchall()
-            columns = [r[1] for r in info]
-            rows = conn.execute(f"SELECT * FROM {name} ORDER BY rowid").fetchall()
-            arrays = [
-                pa.array([row[i] for row in rows], type=_arrow_type(info[i][2]))
-                for i in range(len(columns))
-            ]
-            renamed = [f"row_{c}" if c in (*KEYS, "run") else c for c in columns]
-            out[name] = pa.table(arrays, names=renamed)
-    finally:
-        conn.close()
+        renamed = [f"row_{c}" if c in (*KEYS, "run") else c for c in columns]
+        out[name] = pa.table(arrays, names=renamed)
     return out
 
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from sandbox.errors import StoreError
+from sandbox.store.integrity import require_whole
 from sandbox.store.schema import FINGERPRINT_COLUMNS, SCHEMA_VERSION
 
 TRAJECTORY_FILE = "trajectory.sqlite"
@@ -27,20 +30,70 @@ def resolve_run_path(run: str | Path) -> Path:
     return p
 
 
+def connect_read_only(path: Path) -> sqlite3.Connection:
+    """A read-only connection. A WAL file in a directory the reader cannot write (a copied or
+    archived run) cannot be opened with ``mode=ro`` alone (SQLite wants its ``-shm`` file); such a
+    file is opened ``immutable`` unless a ``-wal`` file holds commits not yet in the database."""
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return conn
+    except sqlite3.OperationalError as exc:
+        conn.close()
+        if "readonly" not in str(exc) and "unable to open" not in str(exc):
+            raise
+        wal = path.with_name(path.name + "-wal")
+        if wal.exists() and wal.stat().st_size > 0:
+            raise StoreError(
+                f"{path} is read-only and its {wal.name} holds commits not yet in it; copy the "
+                "run directory somewhere writable to read it"
+            ) from None
+    return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
+
+
+@contextlib.contextmanager
+def damaged_file(path: Path) -> Iterator[None]:
+    """Turn SQLite's complaint about a damaged or foreign file into a StoreError naming it."""
+    try:
+        yield
+    except sqlite3.DatabaseError as exc:
+        if isinstance(exc, sqlite3.IntegrityError | sqlite3.ProgrammingError):
+            raise
+        raise StoreError(
+            f"{path} is not a readable trajectory file ({exc}); it is damaged or not a sandbox "
+            "run: restore a copy or start the run again"
+        ) from None
+
+
 class RunReader:
+    """A trajectory file opened read-only. Opening it checks that its last tick is whole
+    (``PartialTickError`` otherwise, naming ``sandbox inspect --check`` / ``--repair``)."""
+
     def __init__(self, run: str | Path) -> None:
         self.path = resolve_run_path(run)
-        try:
-            self.conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+        with damaged_file(self.path):
+            self.conn = connect_read_only(self.path)
             self.conn.row_factory = sqlite3.Row
+            tables = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master")}
+            if not {"meta", "runs"} <= tables:
+                raise StoreError(
+                    f"{self.path} is not a trajectory file (no 'meta' and 'runs' tables): give a "
+                    "run directory made by 'sandbox run', or its trajectory.sqlite"
+                )
             row = self.conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{self.path} is not a readable trajectory file: {exc}") from None
         if row is None or int(row[0]) > SCHEMA_VERSION or int(row[0]) < 1:
             raise StoreError(
                 f"{self.path} has trajectory schema version {row[0] if row else 'unknown'}; this "
                 f"sandbox reads versions 1 to {SCHEMA_VERSION}"
             )
+        try:
+            require_whole(self.conn, self.path)
+        except sqlite3.DatabaseError as exc:
+            self.conn.close()
+            raise StoreError(f"{self.path} is not a readable trajectory file: {exc}") from None
+        except BaseException:
+            self.conn.close()
+            raise
 
     def close(self) -> None:
         self.conn.close()
@@ -52,7 +105,8 @@ class RunReader:
         self.close()
 
     def run(self) -> dict[str, Any]:
-        row = self.conn.execute("SELECT * FROM runs").fetchone()
+        with damaged_file(self.path):
+            row = self.conn.execute("SELECT * FROM runs").fetchone()
         if row is None:
             raise StoreError(
                 f"{self.path} holds no run record: the run failed before it started; delete "
@@ -87,7 +141,8 @@ class RunReader:
         return rows
 
     def last_tick(self) -> int:
-        row = self.conn.execute("SELECT max(tick) FROM ticks").fetchone()
+        with damaged_file(self.path):
+            row = self.conn.execute("SELECT max(tick) FROM ticks").fetchone()
         return int(row[0] or 0)
 
     def state_at(self, tick: int) -> dict[str, Any]:
@@ -98,10 +153,12 @@ class RunReader:
 
     def rows(self, table: str, where: str = "", params: tuple = ()) -> list[dict[str, Any]]:
         sql = f"SELECT * FROM {table}" + (f" WHERE {where}" if where else "") + " ORDER BY rowid"
-        return [dict(r) for r in self.conn.execute(sql, params)]
+        with damaged_file(self.path):
+            return [dict(r) for r in self.conn.execute(sql, params)]
 
     def count(self, table: str) -> int:
-        return int(self.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+        with damaged_file(self.path):
+            return int(self.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
 
     def tick_fingerprints(self) -> dict[int, str]:
         """SHA-256 per tick over its events, actions and thoughts (no ids, times or usage)."""

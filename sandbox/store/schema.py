@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 # Version history: 1 = runs, agents, ticks, events, actions, thoughts, llm_calls;
 # 2 = adds surveys and survey_scores; 3 = adds beliefs, and actions.value / actions.data;
-# 4 = adds memories and interviews; 6 = adds segments (the settings of each stretch of ticks
-# run with one model, server and seed).
+# 4 = adds memories and interviews; 5 = adds ticks.n_thoughts / ticks.n_beliefs (the ticks row is
+# written last in its transaction and its counts are checked on reopen, see store/integrity.py).
+# 6 = adds segments (the settings of each stretch of ticks run with one model, server and seed).
+# 7 = adds memories.importance_error, emotions_source and emotions_error (a failed score is NULL
+# with its error; where emotions came from).
 # An older file is upgraded in place when it is reopened for writing.
 
 # table -> (columns, primary key, indexes). Columns map to sqlite-utils column types.
@@ -58,6 +61,8 @@ TABLES: dict[str, tuple[dict[str, Any], str | None, list[list[str]]]] = {
             "n_events": int,
             "n_actions": int,
             "n_calls": int,
+            "n_thoughts": int,
+            "n_beliefs": int,
             "state": str,
             "committed_at": str,
         },
@@ -136,7 +141,9 @@ TABLES_ADDED_IN: dict[int, list[str]] = {
     6: ["segments"],
 }
 COLUMNS_ADDED_IN: dict[int, dict[str, dict[str, Any]]] = {
-    3: {"actions": {"value": float, "data": str}}
+    3: {"actions": {"value": float, "data": str}},
+    5: {"ticks": {"n_thoughts": int, "n_beliefs": int}},
+    7: {"memories": {"importance_error": str, "emotions_source": str, "emotions_error": str}},
 }
 
 TABLES["beliefs"] = (
@@ -201,6 +208,9 @@ TABLES["memories"] = (
         "importance": float,
         "emotions": str,
         "evidence": str,
+        "importance_error": str,
+        "emotions_source": str,
+        "emotions_error": str,
         "embedding": bytes,
     },
     "id",

@@ -1,10 +1,19 @@
-"""Writing a run's trajectory: one SQLite file (WAL), one transaction per tick."""
+"""Writing a run's trajectory: one SQLite file (WAL), one transaction per tick.
+
+Every write that spans more than one row (a tick, the run record, a survey, an interview, a schema
+upgrade) is one ``BEGIN IMMEDIATE`` ... ``COMMIT`` transaction, rolled back on any exception, so the
+file only ever holds whole ticks. A tick's ``ticks`` row is written last: it is the tick's commit
+mark. ``synchronous=NORMAL`` in WAL mode makes a commit survive the process being killed (SIGKILL);
+only a power loss or OS crash can lose the last commits, and then whole ticks, never part of one.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import platform
 import sqlite3
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -14,6 +23,7 @@ import sqlite_utils
 
 from sandbox.errors import StoreError
 from sandbox.personas.persona import BIG_FIVE_DOMAINS, Persona
+from sandbox.store.integrity import require_whole
 from sandbox.store.records import LLMCallRecord, SurveyRecord, TickRecord
 from sandbox.store.schema import COLUMNS_ADDED_IN, SCHEMA_VERSION, TABLES, TABLES_ADDED_IN
 
@@ -24,6 +34,10 @@ def _now() -> str:
 
 def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def _dumps_or_null(value: Any) -> str | None:
+    return None if value is None else _dumps(value)
 
 
 def package_versions() -> dict[str, str]:
@@ -37,6 +51,7 @@ def package_versions() -> dict[str, str]:
 
 
 def open_database(path: Path) -> sqlite_utils.Database:
+    """A connection in autocommit mode: transactions are opened explicitly (``transaction``)."""
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     db = sqlite_utils.Database(conn)
     db.execute("PRAGMA journal_mode=WAL")
@@ -44,29 +59,80 @@ def open_database(path: Path) -> sqlite_utils.Database:
     return db
 
 
-class TrajectoryWriter:
-    """Creates (or reopens, for resume) a trajectory file and commits ticks to it."""
+@contextlib.contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[None]:
+    """``BEGIN IMMEDIATE`` ... ``COMMIT``; ``ROLLBACK`` on any exception (also KeyboardInterrupt).
+    sqlite-utils' own writes nest inside it as savepoints."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
 
-    def __init__(self, path: str | Path) -> None:
+
+# Called inside a tick's transaction with (tick, step): "begin", then after each insert
+# ("events", "actions", "beliefs", "thoughts", "memories", "memory_scores", "llm_calls", "runs",
+# "ticks"). A fault-injection point for tests; raising from it rolls the tick back.
+CommitHook = Callable[[int, str], None]
+COMMIT_STEPS = (
+    "begin",
+    "events",
+    "actions",
+    "beliefs",
+    "thoughts",
+    "memories",
+    "memory_scores",
+    "llm_calls",
+    "runs",
+    "ticks",
+)
+
+
+class TrajectoryWriter:
+    """Creates (or reopens, for resume) a trajectory file and commits ticks to it.
+
+    Reopening a file checks that its last tick is whole (``PartialTickError`` otherwise)."""
+
+    def __init__(self, path: str | Path, *, commit_hook: CommitHook | None = None) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = open_database(self.path)
-        self._ensure_schema()
+        self.commit_hook = commit_hook
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = open_database(self.path)
+            self._ensure_schema()
+        except OSError as exc:
+            raise StoreError(
+                f"cannot write {self.path}: {exc.strerror or exc}; choose a writable --out"
+            ) from None
+        except sqlite3.DatabaseError as exc:
+            if isinstance(exc, sqlite3.IntegrityError | sqlite3.ProgrammingError):
+                raise
+            raise StoreError(
+                f"cannot write {self.path}: {exc} (a read-only place, or a file that is not a "
+                "sandbox trajectory); choose a writable --out or another run"
+            ) from None
+
+    def _step(self, tick: int, step: str) -> None:
+        if self.commit_hook is not None:
+            self.commit_hook(tick, step)
 
     def _ensure_schema(self) -> None:
         if "meta" in self.db.table_names():
             row = self.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
             version = int(row[0]) if row else None
-            if version is not None and version < SCHEMA_VERSION:
-                self._upgrade(version)
-                return
-            if version != SCHEMA_VERSION:
+            if version is None or version > SCHEMA_VERSION:
                 raise StoreError(
                     f"{self.path} has trajectory schema version {version}; this sandbox writes "
                     f"version {SCHEMA_VERSION}. Use a matching sandbox version to continue it."
                 )
+            require_whole(self.db.conn, self.path)
+            if version < SCHEMA_VERSION:
+                self._upgrade(version)
             return
-        with self.db.conn:
+        with transaction(self.db.conn):
             for name, (columns, pk, indexes) in TABLES.items():
                 self.db[name].create(columns, pk=pk, not_null=None, if_not_exists=True)
                 for index in indexes:
@@ -75,11 +141,12 @@ class TrajectoryWriter:
 
     def _upgrade(self, version: int) -> None:
         """Add what later schema versions added; existing rows are untouched."""
-        with self.db.conn:
+        with transaction(self.db.conn):
             for v in range(version + 1, SCHEMA_VERSION + 1):
                 for table_name, columns in COLUMNS_ADDED_IN.get(v, {}).items():
                     for column, kind in columns.items():
-                        self.db[table_name].add_column(column, kind)
+                        if column not in self.db[table_name].columns_dict:  # a table made later
+                            self.db[table_name].add_column(column, kind)
                 for name in TABLES_ADDED_IN.get(v, []):
                     columns, pk, indexes = TABLES[name]
                     self.db[name].create(columns, pk=pk, if_not_exists=True)
@@ -101,7 +168,7 @@ class TrajectoryWriter:
         settings: dict[str, Any],
         personas: list[tuple[Persona, str]],
     ) -> None:
-        with self.db.conn:
+        with transaction(self.db.conn):
             self.db["runs"].insert(
                 {
                     "id": run_id,
@@ -162,21 +229,11 @@ class TrajectoryWriter:
         return index
 
     def commit_tick(self, record: TickRecord, prompt_hashes: dict[str, str] | None = None) -> None:
-        """Write everything the tick produced in one transaction: all of it or nothing."""
-        db = self.db
-        with db.conn:
-            db["ticks"].insert(
-                {
-                    "tick": record.tick,
-                    "sim_time": record.sim_time,
-                    "wall_s": record.wall_s,
-                    "n_events": len(record.events),
-                    "n_actions": len(record.actions),
-                    "n_calls": len(record.llm_calls),
-                    "state": _dumps(record.state),
-                    "committed_at": _now(),
-                }
-            )
+        """Write everything the tick produced in one transaction: all of it or nothing. The
+        ``ticks`` row goes last, so a tick without it was never committed."""
+        db, tick = self.db, record.tick
+        with transaction(db.conn):
+            self._step(tick, "begin")
             db["events"].insert_all(
                 {
                     **e.model_dump(exclude={"audience", "data"}),
@@ -185,35 +242,70 @@ class TrajectoryWriter:
                 }
                 for e in record.events
             )
+            self._step(tick, "events")
             db["actions"].insert_all(
                 {**a.model_dump(exclude={"data"}), "data": _dumps(a.data)} for a in record.actions
             )
+            self._step(tick, "actions")
             db["beliefs"].insert_all(
                 {**b.model_dump(exclude={"answer"}), "answer": _dumps(b.answer)}
                 for b in record.beliefs
             )
+            self._step(tick, "beliefs")
             db["thoughts"].insert_all(t.model_dump() for t in record.thoughts)
+            self._step(tick, "thoughts")
             db["memories"].insert_all(
-                {**m, "emotions": _dumps(m["emotions"]), "evidence": _dumps(m["evidence"])}
+                {**m, "emotions": _dumps_or_null(m["emotions"]), "evidence": _dumps(m["evidence"])}
                 for m in record.memories
             )
+            self._step(tick, "memories")
             for m in record.memory_scores:
                 db.execute(
-                    "UPDATE memories SET importance = ?, emotions = ? WHERE agent = ? AND mem_id = ?",
-                    [m["importance"], _dumps(m["emotions"]), m["agent"], m["mem_id"]],
+                    "UPDATE memories SET importance = ?, importance_error = ?, emotions = ?,"
+                    " emotions_source = ?, emotions_error = ? WHERE agent = ? AND mem_id = ?",
+                    [
+                        m["importance"],
+                        m.get("importance_error"),
+                        _dumps_or_null(m["emotions"]),
+                        m.get("emotions_source"),
+                        m.get("emotions_error"),
+                        m["agent"],
+                        m["mem_id"],
+                    ],
                 )
+            self._step(tick, "memory_scores")
             self._insert_calls(record.llm_calls)
-            update: dict[str, Any] = {"last_tick": record.tick}
+            self._step(tick, "llm_calls")
+            update: dict[str, Any] = {"last_tick": tick}
             if prompt_hashes:
-                update["prompt_hashes"] = _dumps(prompt_hashes)
+                # Merged with those recorded: a resumed world knows only the prompts it used since.
+                row = db.execute("SELECT prompt_hashes FROM runs").fetchone()
+                recorded = json.loads(row[0]) if row and row[0] else {}
+                update["prompt_hashes"] = _dumps({**recorded, **prompt_hashes})
             db.execute(
                 "UPDATE runs SET " + ", ".join(f"{k} = ?" for k in update),
                 list(update.values()),
             )
+            self._step(tick, "runs")
+            db["ticks"].insert(
+                {
+                    "tick": tick,
+                    "sim_time": record.sim_time,
+                    "wall_s": record.wall_s,
+                    "n_events": len(record.events),
+                    "n_actions": len(record.actions),
+                    "n_calls": len(record.llm_calls),
+                    "n_thoughts": len(record.thoughts),
+                    "n_beliefs": len(record.beliefs),
+                    "state": _dumps(record.state),
+                    "committed_at": _now(),
+                }
+            )
+            self._step(tick, "ticks")
 
     def record_calls(self, calls: list[LLMCallRecord]) -> None:
         """Calls made outside a committed tick (a failed tick, an interview)."""
-        with self.db.conn:
+        with transaction(self.db.conn):
             self._insert_calls(calls)
 
     def _insert_calls(self, calls: list[LLMCallRecord]) -> None:
@@ -228,7 +320,7 @@ class TrajectoryWriter:
 
     def record_survey(self, result: SurveyRecord, tick: int | None = None) -> None:
         """A questionnaire's item answers and its scores (facets and domains), in one transaction."""
-        with self.db.conn:
+        with transaction(self.db.conn):
             self.db["surveys"].insert_all(
                 {
                     "tick": tick,
@@ -269,18 +361,22 @@ class TrajectoryWriter:
 
     def record_interview(self, row: dict[str, Any], calls: list[LLMCallRecord]) -> None:
         """An interview (it does not change the world: no tick, no state)."""
-        with self.db.conn:
+        with transaction(self.db.conn):
             self.db["interviews"].insert(
                 {**row, "memories": _dumps(row["memories"]), "asked_at": _now()}
             )
             self._insert_calls(calls)
 
     def set_status(self, status: str, error: str | None = None) -> None:
-        with self.db.conn:
+        with transaction(self.db.conn):
             self.db.execute(
                 "UPDATE runs SET status = ?, error = ?, finished_at = ?",
                 [status, error, _now() if status != "running" else None],
             )
+
+    def set_ticks_planned(self, ticks: int) -> None:
+        with transaction(self.db.conn):
+            self.db.execute("UPDATE runs SET ticks_planned = ?", [ticks])
 
     def close(self) -> None:
         self.db.conn.close()

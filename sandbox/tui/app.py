@@ -1,9 +1,11 @@
 """SandboxApp: step a world, watch its places, events and narrator, inspect and talk to agents.
 
-The app drives a ``Run`` (created from a world file or resumed), so it writes the same trajectory
-as ``sandbox run``: every tick is committed when it ends. Ticks and interviews run in Textual
-workers, so model calls never freeze the interface; a failed tick is rolled back by the world and
-reported as a notification.
+The app drives a ``Run`` (created from a world file or resumed) one tick at a time with
+``Run.astep``, so it writes the same trajectory as ``sandbox run``: every tick is committed when it
+ends, and the run stops (``completed``) at its planned end unless the user extends it. Ticks and
+interviews run in Textual workers, so model calls never freeze the interface; a failed tick is
+rolled back by the world and reported as a notification. Input for the world given at any time,
+during a tick too, is queued and handed to the world as the next tick starts.
 """
 
 from __future__ import annotations
@@ -21,9 +23,11 @@ from textual.widgets.option_list import Option
 from sandbox.errors import SandboxError
 from sandbox.runner.run import Run
 from sandbox.tui.dialogs import Ask
+from sandbox.tui.pending import InputQueue, Pending
 from sandbox.tui.views import Usage, event_text, inspector_view, places_view
 
 SPEEDS = (4.0, 2.0, 1.0, 0.5, 0.25, 0.1, 0.0)
+EXTEND_BY = 10  # ticks the extend dialog offers
 
 
 class SandboxApp(App[None]):
@@ -37,6 +41,8 @@ class SandboxApp(App[None]):
     #events { border: round $panel; height: 2fr; }
     #narrator { border: round $panel; height: 1fr; }
     #inspector { width: 52; border: round $panel; padding: 0 1; }
+    #queued { height: auto; max-height: 3; color: $warning; padding: 0 1; }
+    #queued.-empty { display: none; }
     #usage { height: 1; color: $text-muted; padding: 0 1; }
     """
     BINDINGS = [
@@ -48,6 +54,7 @@ class SandboxApp(App[None]):
         Binding("i", "interview", "Interview"),
         Binding("t", "talk", "Talk"),
         Binding("p", "toggle_private", "Thoughts"),
+        Binding("x", "extend", "Extend"),
         Binding("w", "save", "Save"),
         Binding("q", "quit_app", "Quit"),
     ]
@@ -62,6 +69,7 @@ class SandboxApp(App[None]):
         self.speed = 3  # index in SPEEDS: seconds between ticks
         self.show_private = False
         self.stepping = False
+        self.pending = InputQueue()
 
     # --- layout ----------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -74,6 +82,7 @@ class SandboxApp(App[None]):
                 yield RichLog(id="events", wrap=True, markup=False, min_width=20)
                 yield RichLog(id="narrator", wrap=True, markup=False, min_width=20)
             yield Static(id="inspector")
+        yield Label(id="queued")
         yield Label(id="usage")
         yield Footer()
 
@@ -85,18 +94,38 @@ class SandboxApp(App[None]):
         self.query_one("#inspector").border_title = "Inspector"
         agents = self.query_one("#agents", OptionList)
         agents.add_options([Option(a.name, id=a.name) for a in self.world.persona_agents])
-        self.run_.writer.set_status("running")
+        if self.run_.at_planned_end:
+            self.notify(self._end_message(), timeout=10)
+        else:
+            self.run_.writer.set_status("running")
         self.refresh_views()
+
+    def _end_message(self) -> str:
+        return (
+            f"The run reached its planned end (tick {self.run_.ticks_target}) and is completed; "
+            "press x to extend it."
+        )
 
     def refresh_views(self) -> None:
         w = self.world
         clock = w.clock.describe(max(w.tick, 1)) if w.tick else "not started"
-        state = "running" if self.running else "paused"
+        if self.run_.at_planned_end and not self.stepping:
+            state = "completed (x: extend)"
+        else:
+            state = "running" if self.running else "paused"
         speed = SPEEDS[self.speed]
+        queued = self.pending.shown(self.stepping)
         self.query_one("#status", Static).update(
-            f"{w.config.name} | {clock} | tick {w.tick} | model {w.client.model_id} | {state}, "
-            f"{speed:g}s per tick" + (" | stepping..." if self.stepping else "")
+            f"{w.config.name} | {clock} | tick {w.tick} of {self.run_.ticks_target} | "
+            f"model {w.client.model_id} | {state}, {speed:g}s per tick"
+            + (" | stepping..." if self.stepping else "")
+            + (f" | {len(queued)} queued" if queued else "")
         )
+        queued_label = self.query_one("#queued", Label)
+        queued_label.update(
+            "queued for the next tick: " + "; ".join(q.label for q in queued) if queued else ""
+        )
+        queued_label.set_class(not queued, "-empty")
         self.query_one("#places", Static).update(places_view(w))
         self.query_one("#inspector", Static).update(inspector_view(w, self.selected, w.last_record))
         self.query_one("#usage", Label).update(self.usage.line())
@@ -117,18 +146,31 @@ class SandboxApp(App[None]):
         await self._tick()
 
     async def _tick(self) -> bool:
+        """One tick with the queued input; False when none ran (planned end, failure)."""
+        if self.run_.at_planned_end:
+            self.running = False
+            self.notify(self._end_message(), severity="warning", timeout=10)
+            self.refresh_views()
+            return False
         self.stepping = True
+        self.pending.hand_over(self.world)
         self.refresh_views()
         try:
-            record = await self.world.astep()
+            record = await self.run_.astep()
         except SandboxError as exc:
             self.running = False
+            self.stepping = False
             self.notify(f"The tick failed and was rolled back: {exc}", severity="error", timeout=10)
+            self.refresh_views()  # input handed to the failed tick is kept for the next one
             return False
         finally:
             self.stepping = False
+        self.pending.committed()
         self.usage.add(record.llm_calls)
         self._log_tick(record)
+        if self.run_.at_planned_end:
+            self.running = False
+            self.notify(self._end_message(), timeout=10)
         self.refresh_views()
         return True
 
@@ -161,6 +203,8 @@ class SandboxApp(App[None]):
         while self.running:
             if not self.stepping and not await self._tick():
                 break
+            if not self.running:
+                break
             await asyncio.sleep(SPEEDS[self.speed])
         self.refresh_views()
 
@@ -184,14 +228,14 @@ class SandboxApp(App[None]):
             if not values or not values[0].strip():
                 return
             text, place = values[0].strip(), values[1].strip() or None
-            try:
-                self.world.inject(text, place=place)
-            except KeyError as exc:
-                self.notify(str(exc.args[0]), severity="error")
+            if place is not None and place not in self.world.places:
+                places = ", ".join(self.world.places)
+                self.notify(f"No place named {place!r} (places: {places}).", severity="error")
                 return
-            self.notify(
-                f"Queued for the next tick: {text}" + (f" (at the {place})" if place else "")
-            )
+            label = text + (f" (at the {place})" if place else "")
+            self.pending.add(Pending(text=text, label=label, place=place))
+            self.notify(f"Queued for the next tick: {label}")
+            self.refresh_views()
 
         places = ", ".join(self.world.places)
         self.push_screen(
@@ -211,13 +255,18 @@ class SandboxApp(App[None]):
         def done(values: list[str] | None) -> None:
             if not values or not values[0].strip():
                 return
-            self.world.inject(
-                f'A visitor (to {name}): "{values[0].strip()}"',
-                kind="say",
-                source="visitor",
-                to=name,
+            words = values[0].strip()
+            self.pending.add(
+                Pending(
+                    text=f'A visitor (to {name}): "{words}"',
+                    label=f'to {name}: "{words}"',
+                    kind="say",
+                    source="visitor",
+                    to=name,
+                )
             )
-            self.notify(f"{name} will hear you next tick (it enters their memory).")
+            self.notify(f"Queued: {name} will hear you next tick (it enters their memory).")
+            self.refresh_views()
 
         self.push_screen(Ask(f"Say something to {name} as a visitor", [("your words", "")]), done)
 
@@ -264,6 +313,30 @@ class SandboxApp(App[None]):
         self.notify(f"{name}: {answer}", timeout=8)
         self.refresh_views()
 
+    def action_extend(self) -> None:
+        def done(values: list[str] | None) -> None:
+            if not values or not values[0].strip():
+                return
+            try:
+                ticks = int(values[0].strip())
+                end = self.run_.extend(ticks)
+            except ValueError:
+                self.notify(f"Not a number of ticks: {values[0].strip()!r}.", severity="error")
+                return
+            except SandboxError as exc:
+                self.notify(str(exc), severity="error")
+                return
+            self.notify(f"Extended by {ticks} ticks: the run now ends at tick {end}.")
+            self.refresh_views()
+
+        self.push_screen(
+            Ask(
+                f"Extend the run (planned end: tick {self.run_.ticks_target}) by how many ticks?",
+                [("ticks", str(EXTEND_BY))],
+            ),
+            done,
+        )
+
     # --- saving and quitting ---------------------------------------------------------------------
     def action_save(self) -> None:
         self.run_.writer.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -273,9 +346,10 @@ class SandboxApp(App[None]):
         self.running = False
         self.workers.cancel_all()  # a tick in flight is rolled back; committed ticks stay
         await asyncio.sleep(0)
-        self.run_.writer.set_status(
-            "interrupted",
-            f"paused in the TUI at tick {self.world.tick}; resume with "
-            f"sandbox tui --resume {self.run_.directory}",
-        )
+        if not self.run_.at_planned_end:  # a run at its planned end stays completed
+            self.run_.writer.set_status(
+                "interrupted",
+                f"paused in the TUI at tick {self.world.tick}; resume with "
+                f"sandbox tui --resume {self.run_.directory}",
+            )
         self.exit()

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from sandbox.agents.memory import RetrievalConfig
 from sandbox.errors import ConfigError, PersonaError
 from sandbox.personas.persona import Persona, load_persona_file
+from sandbox.seeds import Seed
 from sandbox.validation import describe_validation_error, read_structured_file
 
 
@@ -85,6 +86,19 @@ class CognitionConfig(BaseModel):
     reflection_window: Annotated[int, Field(ge=1)] = 30
     narrator: bool = True
     conversation_turns: Annotated[int, Field(ge=1)] = 8
+    importance_batch: Annotated[int, Field(ge=1)] = Field(
+        20, description="at most this many memories per importance call; the rest wait a tick"
+    )
+    max_replans_per_hour: Annotated[int, Field(ge=0)] = Field(
+        2,
+        description="replans an agent may make per simulated hour; further plan_change is refused",
+    )
+    emotions_fallback: Literal["none", "lexicon"] = Field(
+        "none",
+        description="when the model gives no emotions for memories (or for reflections, which it "
+        "is not asked to rate): 'none' stores none, with the reason; 'lexicon' rates them with the "
+        "word lexicon. Each memory row records its emotions_source",
+    )
 
 
 class WorldConfig(BaseModel):
@@ -92,7 +106,7 @@ class WorldConfig(BaseModel):
 
     name: Annotated[str, Field(min_length=1)]
     description: str = ""
-    seed: int = 0
+    seed: Seed = 0
     ticks: Annotated[int, Field(ge=1)] = 12
     minutes_per_tick: Annotated[int, Field(ge=1, le=24 * 60)] = 10
     start_time: datetime = datetime(2026, 1, 5, 8, 0)

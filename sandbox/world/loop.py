@@ -31,7 +31,16 @@ class LoopThread:
         if threading.current_thread() is self._thread:
             coro.close()
             raise RuntimeError("world.step() called from inside the world's loop; use astep()")
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result()
+        future = asyncio.run_coroutine_threadsafe(coro, self.loop)
+        try:
+            return future.result()
+        except KeyboardInterrupt:  # Ctrl-C (a notebook's interrupt): stop the work, let it clean up
+            future.cancel()
+            try:
+                asyncio.run_coroutine_threadsafe(_settle(), self.loop).result(timeout=10)
+            except TimeoutError:
+                log.warning("work on the world's loop did not stop within 10 s after an interrupt")
+            raise
 
     def close(self) -> None:
         """Cancel what still runs on the loop (a library's background task), then stop it."""
@@ -45,6 +54,14 @@ class LoopThread:
             self.loop.call_soon_threadsafe(self.loop.stop)
             self._thread.join(timeout=5)
         self.loop.close()
+
+
+async def _settle() -> None:
+    """Wait until the other tasks on this loop have finished (after a cancel: their clean-up)."""
+    current = asyncio.current_task()
+    await asyncio.gather(
+        *(t for t in asyncio.all_tasks() if t is not current), return_exceptions=True
+    )
 
 
 async def _cancel_pending() -> None:

@@ -40,9 +40,14 @@ from sandbox.world.rules import Resolution, gather_outcomes
 
 if TYPE_CHECKING:
     from sandbox.agents.agent import PersonaAgent
+    from sandbox.agents.memory import Memory
     from sandbox.world.world import World
 
 SLEEP, LISTEN = "sleep", "listen"
+NO_EMOTIONS = (
+    "the model gave no emotions; set cognition.emotions_fallback: lexicon to rate them with the "
+    "word lexicon"
+)
 
 
 class OpenWorldRules:
@@ -224,11 +229,14 @@ class OpenWorldRules:
             requests.append(agent.decision_request(situation, world.prompts, seed))
             keys.append(agent.name)
         keywords = [h.keyword for h in world.config.happenings]
+        batches: dict[str, list[Memory]] = {}
         for agent in world.persona_agents:
             if agent.mind is None:
                 continue
-            unscored = agent.mind.stream.unscored()
+            assert self.cog is not None
+            unscored = agent.mind.stream.unscored()[: self.cog.importance_batch]
             if unscored:
+                batches[agent.name] = unscored
                 requests.append(
                     importance_request(
                         agent,
@@ -244,7 +252,8 @@ class OpenWorldRules:
         result: dict[str, Any] = dict(passive)
         for key, outcome in outcomes.items():
             if key.startswith("importance|"):
-                self._score(world.agent(key.split("|", 1)[1]), outcome)
+                name = key.split("|", 1)[1]
+                self._score(world.agent(name), batches[name], outcome)
             else:
                 result[key] = outcome if isinstance(outcome, ModelAnswerError) else outcome.value
         return result
@@ -259,17 +268,25 @@ class OpenWorldRules:
         plan = f"{block['activity']} at the {block['place']}" if block else ""
         return f"{agent.name} at the {agent.place} with {others}. {plan}. {recent}"
 
-    @staticmethod
-    def _score(agent: PersonaAgent, outcome: Any) -> None:
+    def _score(self, agent: PersonaAgent, batch: list[Memory], outcome: Any) -> None:
+        """Importance and emotions of ``batch`` from the answer. A failed answer (after its repair
+        turns) leaves importance None with the error, and the batch leaves the queue: it is not
+        sent again, so a model that keeps failing does not make the prompt grow."""
         mind = agent.mind
-        assert mind is not None
+        assert mind is not None and self.cog is not None
+        ids = [m.id for m in batch]
+        mind.scored_this_tick.extend(ids)
         if isinstance(outcome, ModelAnswerError):
-            return  # stays unscored (recorded in llm_calls); scoring is asked again next tick
-        unscored = mind.stream.unscored()
+            mind.stream.fail_scores(ids, f"{type(outcome).__name__}: {outcome}")
+            return
         scores = [float(s) for s in outcome.value.scores]
-        emotions = outcome.value.emotions or [lexicon_emotions(m.text) for m in unscored]
-        mind.stream.set_scores([m.id for m in unscored], scores, emotions)
-        mind.scored_this_tick.extend(m.id for m in unscored)
+        if outcome.value.emotions is not None:
+            mind.stream.set_scores(ids, scores, outcome.value.emotions, source="model")
+        elif self.cog.emotions_fallback == "lexicon":
+            emotions = [lexicon_emotions(m.text) for m in batch]
+            mind.stream.set_scores(ids, scores, emotions, source="lexicon")
+        else:
+            mind.stream.set_scores(ids, scores, None, emotions_error=NO_EMOTIONS)
         mind.since_reflection += sum(scores)
 
     # --- resolve --------------------------------------------------------------------------------
@@ -298,7 +315,20 @@ class OpenWorldRules:
             )
             action = outcome.to_action()
             if outcome.plan_change and agent.mind is not None and self.cog and self.cog.planning:
-                replans.append((agent, outcome.plan_change))
+                hour = world.clock.time_at(tick).hour
+                if agent.mind.may_replan(world.day_of(tick), hour, self.cog.max_replans_per_hour):
+                    replans.append((agent, outcome.plan_change))
+                else:
+                    out.actions.append(
+                        ActionRecord(
+                            **base,
+                            kind="replan",
+                            text=outcome.plan_change,
+                            status="invalid",
+                            detail=f"not replanned: {self.cog.max_replans_per_hour} replans this "
+                            "simulated hour already (cognition.max_replans_per_hour)",
+                        )
+                    )
             if isinstance(action, EndConversation):
                 ended = self.conversations.end(name)
                 if ended:
@@ -445,6 +475,7 @@ class OpenWorldRules:
             )
             keys.append(agent.name)
         insights = await gather_outcomes(world, insight_requests, keys)
+        lexicon = self.cog.emotions_fallback == "lexicon"  # insights carry no emotions
         for name, outcome in insights.items():
             agent = world.agent(name)
             mind = agent.mind
@@ -462,7 +493,8 @@ class OpenWorldRules:
                     tick,
                     vector,
                     importance=float(insight.importance),
-                    emotions=lexicon_emotions(insight.text),
+                    emotions=lexicon_emotions(insight.text) if lexicon else None,
+                    emotions_source="lexicon" if lexicon else None,
                     evidence=valid,
                 )
                 mind.scored_this_tick.append(memory.id)

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
-from typing import Any, Protocol
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, Protocol, TypeVar
 
 import mesa
 import networkx as nx
 
 from sandbox.agents.agent import PersonaAgent
-from sandbox.errors import ConfigError
+from sandbox.errors import ConfigError, UnknownAgentError, UnknownPlaceError
 from sandbox.llm.client import ModelClient
 from sandbox.llm.templates import PromptLibrary
 from sandbox.seeds import derive_rng
@@ -23,6 +23,7 @@ from sandbox.world.open_world import OpenWorldRules
 from sandbox.world.rules import Rules
 
 TickHook = Callable[["World", int], Awaitable[None]]
+T = TypeVar("T")
 
 
 class TickRecorder(Protocol):
@@ -136,7 +137,7 @@ class World(mesa.Model):
             return self._agents_by_name[name]
         except KeyError:
             known = ", ".join(self._agents_by_name)
-            raise KeyError(f"no agent named {name!r} (agents: {known})") from None
+            raise UnknownAgentError(f"no agent named {name!r} (agents: {known})") from None
 
     def names_at(self, place: str) -> list[str]:
         return [a.name for a in self._agents_by_name.values() if a.place == place]
@@ -161,9 +162,14 @@ class World(mesa.Model):
     # --- the tick ----------------------------------------------------------------------------
     def step(self) -> None:
         """Run one tick and wait for it (works in scripts and in Jupyter). See ``last_record``."""
+        self.last_record = self.run_blocking(self.astep())
+
+    def run_blocking(self, coro: Coroutine[Any, Any, T]) -> T:
+        """Run ``coro`` on the world's own loop thread and wait for it: works where an event loop
+        is already running (Jupyter), where ``asyncio.run`` cannot."""
         if self._loop is None:
             self._loop = LoopThread()
-        self.last_record = self._loop.run(self.astep())
+        return self._loop.run(coro)
 
     async def astep(self) -> TickRecord:
         """Run one tick on the running event loop and return what it committed."""
@@ -235,7 +241,7 @@ class World(mesa.Model):
         tick: seen by those at ``place``, by everyone when ``place`` is None, or by agent ``to``
         alone. It is emitted, perceived and committed with that tick."""
         if place is not None and place not in self.places:
-            raise KeyError(f"no place named {place!r} (places: {', '.join(self.places)})")
+            raise UnknownPlaceError(f"no place named {place!r} (places: {', '.join(self.places)})")
         if to is not None:
             self.agent(to)
             event = {
@@ -281,8 +287,7 @@ class World(mesa.Model):
                         {
                             "agent": agent.name,
                             "mem_id": mem_id,
-                            "importance": mind.stream.importance(mem_id),
-                            "emotions": mind.stream.emotions(mem_id),
+                            **mind.stream.score_row(mem_id),
                         }
                     )
             mind.persisted = len(mind.stream)

@@ -1,5 +1,4 @@
 import asyncio
-import os
 import signal
 import sqlite3
 import subprocess
@@ -9,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from sandbox.errors import ConfigError
+from sandbox.errors import ConfigError, StoreError
 from sandbox.runner.replay import areplay
 from sandbox.runner.run import Run
 from sandbox.runner.settings import RunSettings
 from sandbox.runner.summary import summarize
+from sandbox.store.integrity import check_file
 from sandbox.store.reader import RunReader
 from tests.conftest import CAFE, ROOT
 
@@ -21,6 +21,18 @@ from tests.conftest import CAFE, ROOT
 def fingerprint(run_dir) -> str:
     with RunReader(run_dir) as reader:
         return reader.fingerprint()
+
+
+def committed_ticks(out: Path) -> int:
+    """The last committed tick of the one run under ``out`` (0 while it does not exist yet)."""
+    files = list(out.glob("*/trajectory.sqlite"))
+    if not files:
+        return 0
+    try:
+        with RunReader(files[0]) as reader:
+            return reader.last_tick()
+    except StoreError:  # created but its schema not yet committed
+        return 0
 
 
 def complete(config, settings, directory) -> Path:
@@ -89,6 +101,7 @@ def test_rerun_with_the_same_cache_makes_no_model_calls(cafe, fake_server, tmp_p
 
 @pytest.mark.network
 @pytest.mark.slow
+@pytest.mark.timeout(240)  # above the 90 s the child gets, so its own failure message is seen
 def test_kill_9_mid_run_then_resume_equals_uninterrupted(cafe, fake_server, tmp_path):
     fake_server.latency = 0.08
     ticks = 12
@@ -110,23 +123,29 @@ def test_kill_9_mid_run_then_resume_equals_uninterrupted(cafe, fake_server, tmp_
         "--no-feed",
     ]
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 60
+    started = time.monotonic()
     committed = 0
     try:
-        while time.monotonic() < deadline and committed < 4:
+        while committed < 4 and proc.poll() is None and time.monotonic() < started + 90:
             time.sleep(0.05)
-            files = list(out.glob("*/trajectory.sqlite"))
-            if files:
-                try:
-                    with RunReader(files[0]) as reader:
-                        committed = reader.last_tick()
-                except Exception:
-                    committed = 0  # not created yet
-        assert committed >= 4, "the run never got going"
-        os.kill(proc.pid, signal.SIGKILL)
+            committed = committed_ticks(out)
     finally:
-        proc.wait(timeout=10)
+        running = proc.poll() is None
+        if running:
+            proc.kill()  # SIGKILL: the kill under test, or the cleanup of a run that never got going
+        stderr = proc.communicate()[1].decode(errors="replace")
+    assert committed >= 4, (
+        f"the run committed {committed} ticks in {time.monotonic() - started:.0f} s and "
+        + ("was still running" if running else f"exited with status {proc.returncode}")
+        + f"; its stderr: {stderr[-2000:]}"
+    )
+    assert running and proc.returncode == -signal.SIGKILL, (
+        f"the run ended by itself (status {proc.returncode}) before the kill; its stderr: "
+        f"{stderr[-2000:]}"
+    )
     [run_file] = out.glob("*/trajectory.sqlite")
+    report = check_file(run_file.parent)
+    assert report.ok, [p.describe() for p in report.partial]
     with RunReader(run_file) as reader:
         killed_at = reader.last_tick()
         assert reader.run()["status"] == "running"  # it never got to say otherwise

@@ -64,7 +64,7 @@ def test_an_experiments_persona_sample_is_drawn_from_the_seed():
         plan_grid(TRUST, ticks=3)
 
 
-def test_a_sweep_writes_its_runs_and_manifest_and_a_second_time_starts_none(tmp_path):
+def test_a_sweep_writes_its_runs_and_manifest_and_a_second_time_starts_none(tmp_path, caplog):
     out = tmp_path / "sweep"
     first = invoke("sweep", CAFE, "--seeds", 4, "--workers", 2, "--ticks", 3, "--out", out)
     assert first.exit_code == 0, first.output
@@ -75,7 +75,8 @@ def test_a_sweep_writes_its_runs_and_manifest_and_a_second_time_starts_none(tmp_
     for r in rows.values():
         with RunReader(out / r["directory"]) as reader:
             assert reader.last_tick() == 3 and reader.run()["status"] == "completed"
-        assert r["calls"] == 18 and r["attempts"] == 1 and r["version"] and r["wall_s"] > 0
+        assert r["attempts"] == 1, caplog.text  # a retry logs why the first attempt failed
+        assert r["calls"] == 18 and r["version"] and r["wall_s"] > 0
     stamps = {p: p.stat().st_mtime_ns for p in out.glob("runs/*/trajectory.sqlite")}
 
     again = invoke("sweep", CAFE, "--seeds", 4, "--workers", 2, "--ticks", 3, "--out", out)
@@ -117,7 +118,7 @@ def test_a_killed_sweep_resumes_only_the_missing_runs(tmp_path):
         cmd, cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
     try:
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + 240  # a bound only: it stops at the first finished run
         done = set()
         while time.monotonic() < deadline and proc.poll() is None:
             if (out / "sweep.sqlite").exists():

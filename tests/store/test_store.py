@@ -78,7 +78,8 @@ def test_record_policy_logs_the_error_as_the_agents_act(tmp_path):
         return {"thought": "x", "action": "move", "target": None, "text": ""}
 
     client = ModelClient(HeuristicBackend(policies={"agent.decide": always_bad}), max_repairs=1)
-    run = Run.create(small_world(), RunSettings(ticks=1, out=tmp_path), client=client)
+    settings = RunSettings(ticks=1, out=tmp_path, max_error_rate=1.0)  # record, do not stop
+    run = Run.create(small_world(), settings, client=client)
     run.run()
     run.close()
     with RunReader(run.directory) as reader:
@@ -107,3 +108,25 @@ def test_not_a_trajectory_file_is_a_clear_error(tmp_path):
     junk.write_text("this is not sqlite")
     with pytest.raises(StoreError, match="not a readable trajectory file"):
         RunReader(junk)
+
+
+@pytest.mark.parametrize("version", [3, 4])
+def test_older_files_get_the_memory_error_columns_when_reopened(tmp_path, version):
+    path = tmp_path / "t.sqlite"
+    TrajectoryWriter(path).close()
+    conn = sqlite3.connect(path)
+    with conn:  # make it look like a file written by an older sandbox
+        if version == 3:
+            conn.execute("DROP TABLE memories")
+            conn.execute("DROP TABLE interviews")
+        else:
+            for column in ("importance_error", "emotions_source", "emotions_error"):
+                conn.execute(f"ALTER TABLE memories DROP COLUMN {column}")
+        conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(version)])
+    conn.close()
+    TrajectoryWriter(path).close()
+    conn = sqlite3.connect(path)
+    columns = {r[1] for r in conn.execute("PRAGMA table_info(memories)")}
+    assert {"importance_error", "emotions_source", "emotions_error"} <= columns
+    assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == "7"
+    conn.close()

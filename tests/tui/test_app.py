@@ -10,7 +10,7 @@ from sandbox.llm.heuristic import HeuristicBackend
 from sandbox.runner.run import Run
 from sandbox.runner.settings import RunSettings
 from sandbox.store.reader import RunReader
-from sandbox.tui.app import SandboxApp
+from sandbox.tui.app import SPEEDS, SandboxApp
 from sandbox.world.config import load_world
 from tests.conftest import CAFE, ROOT
 
@@ -29,8 +29,8 @@ class RecordingApp(SandboxApp):
         return super().notify(message, **kwargs)
 
 
-def new_run(tmp_path, world=CAFE, client=None):
-    return Run.create(load_world(world), RunSettings(out=tmp_path), client=client)
+def new_run(tmp_path, world=CAFE, client=None, ticks=None):
+    return Run.create(load_world(world), RunSettings(out=tmp_path, ticks=ticks), client=client)
 
 
 async def step(app, pilot, n=1):
@@ -66,7 +66,7 @@ def test_stepping_advances_the_tick_and_fills_the_log(tmp_path):
 
 
 def test_run_and_pause(tmp_path):
-    run = new_run(tmp_path)
+    run = new_run(tmp_path, ticks=10_000)  # far from the planned end
 
     async def go():
         app = RecordingApp(run)
@@ -236,3 +236,158 @@ def test_the_tui_steps_a_world_through_litellm(tmp_path, fake_server):
     asyncio.run(go())
     run.close()
     assert fake_server.request_count >= 12
+
+
+class HeldBackend(HeuristicBackend):
+    """The heuristic backend, except that the calls of tick ``hold_tick`` wait for ``release``:
+    the test decides when that tick ends (a slow model, without timing)."""
+
+    def __init__(self, hold_tick):
+        super().__init__()
+        self.hold_tick = hold_tick
+        self.entered: asyncio.Event | None = None
+        self.release: asyncio.Event | None = None
+
+    async def complete(self, request, messages):
+        if request.tick == self.hold_tick and self.release is not None:
+            self.entered.set()
+            await self.release.wait()
+        return await super().complete(request, messages)
+
+
+def test_input_given_during_a_tick_is_queued_and_applied_at_the_next_tick(tmp_path):
+    backend = HeldBackend(hold_tick=2)
+    run = new_run(tmp_path, client=ModelClient(backend))
+
+    async def go():
+        backend.entered, backend.release = asyncio.Event(), asyncio.Event()
+        app = RecordingApp(run)
+        async with app.run_test(size=SIZE) as pilot:
+            await step(app, pilot)
+            app.query_one("#agents").highlighted = 0
+            await pilot.pause()
+            name = app.selected
+            await pilot.press("s")  # tick 2 starts and waits on the model
+            await asyncio.wait_for(backend.entered.wait(), 30)
+            assert app.stepping
+            await pilot.press("e")
+            await pilot.press(*"A fire alarm rings", "enter", "enter")
+            await pilot.press("t")
+            await pilot.press(*"Is anyone here", "enter")
+            await pilot.pause()
+            queued = str(app.query_one("#queued").render())
+            assert "A fire alarm rings" in queued and "Is anyone here" in queued
+            backend.release.set()
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert app.world.tick == 2
+            assert "A fire alarm rings" in str(app.query_one("#queued").render())  # still queued
+            await step(app, pilot)
+            assert app.world.tick == 3
+            assert "A fire alarm rings" not in str(app.query_one("#queued").render())
+            await pilot.press("q")
+        return name
+
+    name = asyncio.run(go())
+    run.close()
+    with RunReader(run.path) as reader:
+        alarm = reader.rows("events", "text = 'A fire alarm rings'")
+        said = reader.rows("events", "text LIKE '%Is anyone here%'")
+    assert [r["tick"] for r in alarm] == [3]
+    assert [(r["tick"], r["kind"]) for r in said] == [(3, "say")]
+    assert name in said[0]["text"]
+
+
+async def run_to_the_end(app, pilot):
+    """Run at full speed until the app stops by itself (bounded, so a regression fails, not hangs)."""
+    while app.speed < len(SPEEDS) - 1:
+        await pilot.press("plus")
+    await pilot.press("space")
+    await asyncio.wait_for(app.workers.wait_for_complete(), 60)
+    await pilot.pause()
+
+
+def test_the_tui_stops_at_the_planned_end(tmp_path):
+    run = new_run(tmp_path, ticks=3)
+
+    async def go():
+        app = RecordingApp(run)
+        async with app.run_test(size=SIZE) as pilot:
+            await run_to_the_end(app, pilot)
+            assert app.world.tick == 3 and not app.running
+            status = str(app.query_one("#status").render())
+            assert "tick 3 of 3" in status and "completed" in status
+            with RunReader(run.path) as reader:
+                assert reader.run()["status"] == "completed"
+            await step(app, pilot)  # stepping past the end is refused
+            assert app.world.tick == 3
+            assert any("planned end (tick 3)" in m and "x to extend" in m for m in app.messages)
+            await pilot.press("q")
+
+    asyncio.run(go())
+    run.close()
+    with RunReader(run.path) as reader:
+        assert reader.last_tick() == 3
+        assert reader.run()["status"] == "completed"  # quitting at the end keeps it completed
+
+
+def test_extending_the_run_records_a_new_planned_end(tmp_path):
+    run = new_run(tmp_path, ticks=2)
+
+    async def go():
+        app = RecordingApp(run)
+        async with app.run_test(size=SIZE) as pilot:
+            await run_to_the_end(app, pilot)
+            assert app.world.tick == 2
+            await pilot.press("x")
+            await pilot.press("backspace", "backspace", "3", "enter")  # the dialog offers 10
+            await pilot.pause()
+            assert any("now ends at tick 5" in m for m in app.messages)
+            with RunReader(run.path) as reader:
+                assert reader.run()["ticks_planned"] == 5
+                assert reader.run()["status"] == "running"
+            await run_to_the_end(app, pilot)
+            assert app.world.tick == 5 and not app.running
+            await pilot.press("q")
+
+    asyncio.run(go())
+    run.close()
+    with RunReader(run.path) as reader:
+        assert reader.last_tick() == 5
+        assert reader.run()["status"] == "completed"
+    resumed = Run.resume(run.directory)
+    assert resumed.ticks_target == 5 and resumed.at_planned_end
+    resumed.close()
+
+
+def test_input_handed_to_a_failed_tick_is_applied_once_when_it_is_tried_again(tmp_path):
+    class FailsOnceOnTick2(HeuristicBackend):
+        failed = False
+
+        async def complete(self, request, messages):
+            if request.tick == 2 and not self.failed:
+                self.failed = True
+                raise ModelUnavailableError("the model server went away")
+            return await super().complete(request, messages)
+
+    run = new_run(tmp_path, client=ModelClient(FailsOnceOnTick2()))
+
+    async def go():
+        app = RecordingApp(run)
+        async with app.run_test(size=SIZE) as pilot:
+            await step(app, pilot)
+            await pilot.press("e")
+            await pilot.press(*"The lights flicker", "enter", "enter")
+            await step(app, pilot)  # fails and is rolled back
+            assert app.world.tick == 1
+            assert "The lights flicker" in str(app.query_one("#queued").render())
+            await step(app, pilot)
+            assert app.world.tick == 2
+            assert "The lights flicker" not in str(app.query_one("#queued").render())
+            await pilot.press("q")
+
+    asyncio.run(go())
+    run.close()
+    with RunReader(run.path) as reader:
+        rows = reader.rows("events", "text = 'The lights flicker'")
+    assert [r["tick"] for r in rows] == [2]

@@ -221,6 +221,7 @@ def _drive(
                         _add_usage(progress, outcome.calls, outcome.tokens, outcome.cost_usd)
                         progress.last = f"{run_id} completed"
                     elif tries[run_id] < options.attempts:
+                        log.warning("sweep run %s failed, retrying: %s", run_id, outcome.error)
                         queue.append(manifest.get(run_id))
                         progress.last = f"{run_id} failed ({outcome.error}); will retry"
                     else:

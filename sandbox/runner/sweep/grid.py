@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict
 
 from sandbox.errors import ConfigError
 from sandbox.runner.sweep.ids import canonical_hash, run_id
+from sandbox.seeds import seed_problem
 from sandbox.world.config import WorldConfig
 
 OFFLINE_MODEL = "heuristic"
@@ -49,6 +50,8 @@ def parse_seeds(text: str | int | None, base: int) -> list[int]:
             ) from None
         if count < 1:
             raise ConfigError(f"--seeds {count}: give at least one seed")
+        if (problem := seed_problem(base + count - 1)) is not None:
+            raise ConfigError(f"--seeds {count}: {problem}")
         return list(range(base, base + count))
     try:
         seeds = [int(s) for s in raw.split(",") if s.strip()]
@@ -60,6 +63,9 @@ def parse_seeds(text: str | int | None, base: int) -> list[int]:
         raise ConfigError("--seeds: the list is empty")
     if len(set(seeds)) != len(seeds):
         raise ConfigError(f"--seeds {raw!r}: a seed is listed twice")
+    for seed in seeds:
+        if (problem := seed_problem(seed)) is not None:
+            raise ConfigError(f"--seeds {raw!r}: {problem}")
     return seeds
 
 
