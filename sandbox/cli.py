@@ -54,6 +54,14 @@ def run(
         Path | None,
         typer.Option(help="Continue RUN (a run directory) from its last committed tick."),
     ] = None,
+    allow_change: Annotated[
+        bool,
+        typer.Option(
+            "--allow-change",
+            help="With --resume: accept a --model, --api-base or --seed other than the run's; "
+            "the run records the change as a new segment from the next tick on.",
+        ),
+    ] = False,
     concurrency: Annotated[int, typer.Option(help="Model calls in flight at once.")] = 64,
     rpm: Annotated[float | None, typer.Option(help="Rate limit, requests per minute.")] = None,
     timeout: Annotated[float, typer.Option(help="Seconds before a model call times out.")] = 60.0,
@@ -102,6 +110,7 @@ def run(
             "cache": cache,
             "no_cache": no_cache,
             "max_error_rate": max_error_rate,
+            "allow_change": allow_change,
         }
         if world is not None and resume is None:
             from sandbox.runner.experiment import is_experiment_file
@@ -159,6 +168,7 @@ def _open_run(world, resume, **opts):  # type: ignore[no-untyped-def]
         overrides = {
             "model": opts["model"],
             "api_base": opts["api_base"],
+            "seed": opts["seed"],
             "ticks": opts["ticks"],
             "concurrency": opts["concurrency"],
             "rpm": opts["rpm"],
@@ -169,7 +179,9 @@ def _open_run(world, resume, **opts):  # type: ignore[no-untyped-def]
         }
         if opts["no_cache"]:
             overrides["use_cache"] = False
-        return Run.resume(resume, overrides)
+        return Run.resume(resume, overrides, allow_change=opts.get("allow_change", False))
+    if opts.get("allow_change"):
+        raise ConfigError("--allow-change applies to --resume RUN only")
     if world is None:
         raise ConfigError(
             "give a WORLD file to run (for example worlds/cafe.yaml), or --resume RUN"
@@ -345,7 +357,7 @@ def inspect(
             raise typer.Exit(code)
         from rich.table import Table
 
-        from sandbox.console import calls_table, make_console, summary_table
+        from sandbox.console import calls_table, make_console, segments_table, summary_table
         from sandbox.runner.summary import summarize
         from sandbox.store.reader import RunReader
 
@@ -356,6 +368,7 @@ def inspect(
         with RunReader(run_dir) as reader:
             meta = reader.run()
             last = reader.rows("events", "kind != 'scene'")[-events:] if events else []
+            segments = reader.segments()
         config = meta["config"]
         if "places" not in config:  # a persona-validation run: no world, a questionnaire study
             _inspect_validation(console, run_dir, meta)
@@ -372,6 +385,8 @@ def inspect(
         info.add_row("created", meta["created_at"])
         info.add_row("versions", ", ".join(f"{k} {v}" for k, v in meta["versions"].items()))
         console.print(info)
+        if len(segments) > 1:
+            console.print(segments_table(segments))
         summary = summarize(run_dir)
         console.print(summary_table(summary))
         console.print(calls_table(summary))

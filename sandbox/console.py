@@ -55,6 +55,24 @@ def summary_table(summary: RunSummary) -> Table:
     return table
 
 
+def segments_table(segments: list[dict]) -> Table:
+    """A run's segments: the settings of each stretch of ticks (a resume with --allow-change
+    starts one)."""
+    table = Table(title="Segments (resumed with other settings)", title_justify="left")
+    for col in ("segment", "from tick", "model", "api base", "seed", "started"):
+        table.add_column(col)
+    for i, seg in enumerate(segments):
+        table.add_row(
+            str(i),
+            str(seg["from_tick"]),
+            seg["model"],
+            seg["api_base"] or "-",
+            str(seg["seed"]),
+            seg["started_at"] or "",
+        )
+    return table
+
+
 def calls_table(summary: RunSummary) -> Table:
     table = Table(title="Model calls by purpose", title_justify="left")
     table.add_column("purpose", no_wrap=True)

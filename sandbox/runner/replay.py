@@ -50,15 +50,13 @@ async def areplay(run: str | Path, out: str | Path | None = None) -> ReplayRepor
         meta = reader.run()
         ticks = reader.last_tick()
         original = reader.tick_fingerprints()
+        segments = reader.segments()
     config = world_config_of(meta, path)
     recorded = RunSettings.model_validate({**meta["settings"], "seed": None})
     sources: list = [RecordedCalls(path)]
     cache_path = recorded.cache_path()
     if cache_path is not None and Path(cache_path).exists():
         sources.append(ResponseCache(cache_path, readonly=True))
-    client = make_client(
-        meta["model"], api_base=meta["api_base"], replay=True, answer_sources=sources
-    )
     replay_dir.parent.mkdir(parents=True, exist_ok=True)
     try:
         replay_dir.mkdir()
@@ -66,27 +64,51 @@ async def areplay(run: str | Path, out: str | Path | None = None) -> ReplayRepor
         raise ConfigError(
             f"replay target {replay_dir} already exists; choose another --out"
         ) from None
-    settings = RunSettings(
-        model=meta["model"],
-        api_base=meta["api_base"],
-        judge_model=recorded.judge_model,
-        judge_api_base=recorded.judge_api_base,  # the cache key holds the server asked
-        ticks=ticks,
-        use_cache=False,
-        out=replay_dir.parent,
-    )
-    replay_run = Run.create(config, settings, directory=replay_dir, client=client)
     problem = None
+    replay_run: Run | None = None
     try:
-        if ticks:
-            await replay_run.arun()
+        # Each segment replays with its own model, server and seed, resumed where it began, as
+        # the original was.
+        for i, segment in enumerate(segments):
+            end = segments[i + 1]["from_tick"] - 1 if i + 1 < len(segments) else ticks
+            if end < segment["from_tick"] and replay_run is not None:
+                continue  # a segment that committed no tick
+            client = make_client(
+                segment["model"],
+                api_base=segment["api_base"],
+                replay=True,
+                answer_sources=sources,
+            )
+            if replay_run is None:
+                settings = RunSettings(
+                    model=segment["model"],
+                    api_base=segment["api_base"],
+                    judge_model=segment["judge_model"],
+                    judge_api_base=segment["judge_api_base"],
+                    ticks=max(end, 1),
+                    use_cache=False,
+                    out=replay_dir.parent,
+                )
+                start = config.model_copy(update={"seed": segment["seed"]})
+                replay_run = Run.create(start, settings, directory=replay_dir, client=client)
+            else:
+                replay_run.close()
+                overrides = {"seed": segment["seed"], "ticks": end, "use_cache": False}
+                replay_run = Run.resume(replay_dir, overrides, client=client, allow_change=True)
+            replay_run.ticks_target = end
+            if end:
+                await replay_run.arun()
     except CacheMissError as exc:
         problem = str(exc)
     finally:
-        replay_run.close()
+        if replay_run is not None:
+            replay_run.close()
+        elif not any(replay_dir.iterdir()):
+            replay_dir.rmdir()  # the replay never started: remove the empty folder it made
         for source in sources:
             if isinstance(source, ResponseCache):
                 source.close()
+    assert replay_run is not None
     with RunReader(replay_run.path) as reader:
         replayed = reader.tick_fingerprints()
         hits = reader.conn.execute("SELECT count(*) FROM llm_calls WHERE cache_hit = 1").fetchone()[

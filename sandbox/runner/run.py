@@ -22,6 +22,7 @@ from sandbox.world.config import WorldConfig
 from sandbox.world.world import World
 
 OnTick = Callable[[TickRecord], None]
+_SEGMENT_FIELDS = ("model", "api_base", "judge_model", "judge_api_base", "seed")
 
 
 def _slug(name: str) -> str:
@@ -128,6 +129,34 @@ def world_config_of(meta: dict[str, Any], path: Path) -> WorldConfig:
     return WorldConfig.model_validate(config)
 
 
+def _base(url: str | None) -> str | None:
+    return url.rstrip("/") if url else None
+
+
+def segment_changes(
+    segment: dict[str, Any], model: str | None, api_base: str | None, seed: int | None
+) -> list[str]:
+    """What resuming with ``model``, ``api_base`` and ``seed`` (None: as recorded) would change
+    against the run's current ``segment``, each as 'what recorded -> new'."""
+    changes = []
+    if model is not None and model != segment["model"]:
+        changes.append(f"--model {segment['model']} -> {model}")
+    if api_base is not None and _base(api_base) != _base(segment["api_base"]):
+        changes.append(f"--api-base {segment['api_base'] or '(provider default)'} -> {api_base}")
+    if seed is not None and seed != segment["seed"]:
+        changes.append(f"--seed {segment['seed']} -> {seed}")
+    return changes
+
+
+def refuse_changes(path: Path, changes: list[str]) -> None:
+    if changes:
+        raise ConfigError(
+            f"{path.parent} was recorded with other settings ({'; '.join(changes)}); resuming "
+            "would mix them in one run. Resume with the recorded settings, or add --allow-change "
+            "to continue with the new ones as a new segment (shown by 'sandbox inspect')"
+        )
+
+
 def reopen_world(
     path: Path,
     overrides: dict[str, Any] | None = None,
@@ -136,17 +165,23 @@ def reopen_world(
     recorder: _Recorder | None = None,
 ) -> tuple[World, RunSettings, dict[str, Any]]:
     """The world of a recorded run at its last committed tick: its config, checkpoint, memories
-    and scenario rules, with a client from the recorded settings (``overrides`` win)."""
+    and scenario rules, with a client from the settings of its last segment (``overrides`` win,
+    ``seed`` included)."""
     with RunReader(path) as reader:
         meta = reader.run()
+        segment = reader.segments()[-1]
         last = reader.last_tick()
         state = reader.state_at(last) if last else None
         memories = memories_by_agent(reader)
     config = world_config_of(meta, path)
     recorded = dict(meta["settings"])
+    recorded.update(model=segment["model"], api_base=segment["api_base"], seed=None)
     recorded.update({k: v for k, v in (overrides or {}).items() if v is not None})
-    recorded["seed"] = None  # the config already carries the seed that was used
-    settings = RunSettings.model_validate(recorded)
+    settings = RunSettings.model_validate(recorded)  # validates an overriding seed too
+    seed = segment["seed"] if settings.seed is None else settings.seed
+    settings = settings.model_copy(update={"seed": None})
+    if seed != config.seed:  # the config carries the seed the world draws from
+        config = config.model_copy(update={"seed": seed})
     client = client or client_for(settings)
     world = World(
         config,
@@ -219,6 +254,14 @@ class Run:
                 settings=settings.model_dump(mode="json"),
                 personas=[(a.persona, a.place) for a in world.persona_agents],
             )
+            writer.record_segment(
+                from_tick=1,
+                model=client.model_id,
+                api_base=client.api_base,
+                judge_model=settings.judge_model,
+                judge_api_base=settings.judge_api_base,
+                seed=config.seed,
+            )
         except BaseException:
             if writer is not None:
                 writer.close()
@@ -235,16 +278,57 @@ class Run:
         overrides: dict[str, Any] | None = None,
         *,
         client: ModelClient | None = None,
+        allow_change: bool = False,
     ) -> Run:
-        """Reopen a run at its last committed tick. ``overrides`` may change model, api_base,
-        ticks and limits; the world and its seed are those recorded."""
+        """Reopen a run at its last committed tick. ``overrides`` may change ticks and limits.
+        A different model, api_base or seed (in ``overrides``, or ``client``'s) is refused
+        unless ``allow_change``; then the run records a new segment from the next tick on."""
         path = resolve_run_path(run)
-        with RunReader(path) as reader:  # a readable trajectory, checked before writing to it
-            reader.run()
+        overrides = overrides or {}
+        with RunReader(path) as reader:
+            reader.run()  # a readable trajectory, checked before writing to it
+            segments = reader.segments()
+        current = segments[-1]
+        wanted = [overrides.get("model"), overrides.get("api_base"), overrides.get("seed")]
+        changes = segment_changes(current, *wanted)
+        if not allow_change:
+            refuse_changes(path, changes)  # before anything is opened for writing
         writer = TrajectoryWriter(path)
         recorder = _Recorder(writer)
-        world, settings, meta = reopen_world(path, overrides, client=client, recorder=recorder)
+        try:
+            world, settings, meta = reopen_world(path, overrides, client=client, recorder=recorder)
+        except BaseException:
+            writer.close()
+            raise
+        # What the client actually talks to ($OPENAI_BASE_URL included; files from before
+        # segments recorded only the --api-base given, so their server is not compared).
+        recorded = current["segment"] is not None
+        actual = segment_changes(
+            current,
+            world.client.model_id,
+            world.client.api_base if recorded else None,
+            world.config.seed,
+        )
+        if actual and not allow_change:
+            world.close()
+            writer.close()
+            if client is None and world.client.cache is not None:
+                world.client.cache.close()
+            refuse_changes(path, actual)
         recorder.world = world
+        if changes or actual:
+            if current["segment"] is None:  # a file from before segments: record the first
+                writer.record_segment(
+                    **{k: current[k] for k in _SEGMENT_FIELDS}, from_tick=current["from_tick"]
+                )
+            writer.record_segment(
+                from_tick=world.tick + 1,
+                model=world.client.model_id,
+                api_base=world.client.api_base,
+                judge_model=settings.judge_model,
+                judge_api_base=settings.judge_api_base,
+                seed=world.config.seed,
+            )
         asked = (overrides or {}).get("ticks")  # else the planned end as recorded (or extended)
         ticks = settings.ticks if asked else meta["ticks_planned"]
         if asked and ticks != meta["ticks_planned"]:

@@ -73,7 +73,7 @@ def summarize(run: str | Path) -> RunSummary:
         return RunSummary(
             run_id=meta["id"],
             name=meta["name"],
-            model=meta["model"],
+            model=models_of(reader.segments()),
             status=meta["status"],
             error=meta["error"],
             path=reader.path,
@@ -107,3 +107,15 @@ def failed_calls(path: str | Path) -> tuple[int, int]:
             ).fetchone()
         total, failed = total + row[0], failed + row[1]
     return failed, total
+
+
+def models_of(segments: list[dict]) -> str:
+    """The model of a run or, when a resume changed it, of each stretch of ticks."""
+    stretches: list[tuple[str, int]] = []
+    for seg in segments:
+        label = seg["model"] + (f" at {seg['api_base']}" if seg["api_base"] else "")
+        if not stretches or stretches[-1][0] != label:
+            stretches.append((label, seg["from_tick"]))
+    if len(stretches) == 1:
+        return segments[0]["model"]
+    return ", then ".join(f"{label} from tick {tick}" for label, tick in stretches)

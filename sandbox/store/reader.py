@@ -117,6 +117,29 @@ class RunReader:
             out[key] = json.loads(out[key]) if out[key] else {}
         return out
 
+    def segments(self) -> list[dict[str, Any]]:
+        """The run's segments (settings per stretch of ticks), oldest first. A file written before
+        segments were recorded (schema < 6) has one, made from its run record; so has a run whose
+        first segment is missing, before its later ones."""
+        present = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master")}
+        rows = self.rows("segments") if "segments" in present else []
+        rows.sort(key=lambda r: r["segment"])
+        if not rows or rows[0]["from_tick"] != 1:
+            meta = self.run()
+            settings = meta["settings"]
+            first = {
+                "segment": None,
+                "from_tick": 1,
+                "model": meta["model"],
+                "api_base": meta["api_base"],
+                "judge_model": settings.get("judge_model"),
+                "judge_api_base": settings.get("judge_api_base"),
+                "seed": meta["seed"],
+                "started_at": meta["created_at"],
+            }
+            rows.insert(0, first)
+        return rows
+
     def last_tick(self) -> int:
         with damaged_file(self.path):
             row = self.conn.execute("SELECT max(tick) FROM ticks").fetchone()

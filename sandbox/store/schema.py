@@ -9,6 +9,7 @@ SCHEMA_VERSION = 9
 # 2 = adds surveys and survey_scores; 3 = adds beliefs, and actions.value / actions.data;
 # 4 = adds memories and interviews; 5 = adds ticks.n_thoughts / ticks.n_beliefs (the ticks row is
 # written last in its transaction and its counts are checked on reopen, see store/integrity.py).
+# 6 = adds segments (the settings of each stretch of ticks run with one model, server and seed).
 # 7 = adds memories.importance_error, emotions_source and emotions_error (a failed score is NULL
 # with its error; where emotions came from).
 # 9 = adds interviews.judged (end-of-run interviews, judged).
@@ -138,6 +139,7 @@ TABLES_ADDED_IN: dict[int, list[str]] = {
     2: ["surveys", "survey_scores"],
     3: ["beliefs"],
     4: ["memories", "interviews"],
+    6: ["segments"],
 }
 COLUMNS_ADDED_IN: dict[int, dict[str, dict[str, Any]]] = {
     3: {"actions": {"value": float, "data": str}},
@@ -229,6 +231,21 @@ TABLES["interviews"] = (
     },
     "id",
     [["agent"]],
+)
+
+TABLES["segments"] = (
+    {
+        "segment": int,
+        "from_tick": int,
+        "model": str,
+        "api_base": str,
+        "judge_model": str,
+        "judge_api_base": str,
+        "seed": int,
+        "started_at": str,
+    },
+    "segment",
+    [],
 )
 
 # Columns that make up the trajectory for identity checks (no ids, wall-clock or usage fields).

@@ -199,6 +199,35 @@ class TrajectoryWriter:
                 for p, start in personas
             )
 
+    def record_segment(
+        self,
+        *,
+        from_tick: int,
+        model: str,
+        api_base: str | None,
+        judge_model: str | None,
+        judge_api_base: str | None,
+        seed: int,
+    ) -> int:
+        """Start a segment: the ticks from ``from_tick`` on run with these settings (a run has
+        one; a resume that changes model, server or seed adds one). Returns its index."""
+        with self.db.conn:
+            row = self.db.execute("SELECT count(*) FROM segments").fetchone()
+            index = int(row[0])
+            self.db["segments"].insert(
+                {
+                    "segment": index,
+                    "from_tick": from_tick,
+                    "model": model,
+                    "api_base": api_base,
+                    "judge_model": judge_model,
+                    "judge_api_base": judge_api_base,
+                    "seed": seed,
+                    "started_at": _now(),
+                }
+            )
+        return index
+
     def commit_tick(self, record: TickRecord, prompt_hashes: dict[str, str] | None = None) -> None:
         """Write everything the tick produced in one transaction: all of it or nothing. The
         ``ticks`` row goes last, so a tick without it was never committed."""
