@@ -29,6 +29,8 @@ from sandbox.errors import ModelAnswerError
 from sandbox.llm.request import LLMRequest, json_schema_of
 from sandbox.personas.wording import render
 from sandbox.quoting import PromptText, one_line, quote
+from sandbox.scenarios import debate_policies
+from sandbox.scenarios.registry import Scenario
 from sandbox.seeds import derive_seed
 from sandbox.store.records import ActionRecord, BeliefRecord, ThoughtRecord
 from sandbox.world.rules import Resolution, gather_outcomes
@@ -120,7 +122,7 @@ def history_text(entries: list[dict[str, Any]]) -> PromptText:
         if head != heading:
             lines.append(head)
             heading = head
-        lines.append(f'- {"You" if e["mine"] else one_line(e["author"])}: {quote(e["text"])}')
+        lines.append(f"- {'You' if e['mine'] else one_line(e['author'])}: {quote(e['text'])}")
     return PromptText("\n".join(lines))
 
 
@@ -412,3 +414,12 @@ class DebateRules:
         self.heard = {k: list(v) for k, v in state.get("heard", {}).items()}
         self.public = {k: list(v) for k, v in state.get("public", {}).items()}
         self.history = {k: [dict(e) for e in v] for k, v in state.get("history", {}).items()}
+
+
+SCENARIO = Scenario(
+    name="debate",
+    rules=DebateRules.from_spec,
+    policies=debate_policies.POLICIES,
+    prompts=("debate_opinion", "debate_post", "debate_chat", "debate_stance"),
+    judged=True,
+)

@@ -20,6 +20,7 @@ from sandbox.errors import ModelAnswerError
 from sandbox.llm.request import LLMRequest, json_schema_of
 from sandbox.personas.wording import render
 from sandbox.quoting import PromptText, quoted_list
+from sandbox.scenarios import games_policies
 from sandbox.scenarios.game_theory import (
     GameSettings,
     dictator_payoffs,
@@ -27,6 +28,7 @@ from sandbox.scenarios.game_theory import (
     public_goods_payoffs,
     ultimatum_payoffs,
 )
+from sandbox.scenarios.registry import Scenario
 from sandbox.seeds import derive_seed
 from sandbox.store.records import ActionRecord, BeliefRecord, ThoughtRecord
 from sandbox.world.rules import Resolution, gather_outcomes
@@ -372,3 +374,11 @@ class GamesRules:
         self.offers = dict(state.get("offers", {}))
         self.pg_history = {k: list(v) for k, v in state.get("pg", {}).items()}
         self.pd_history = {k: list(v) for k, v in state.get("pd", {}).items()}
+
+
+SCENARIO = Scenario(
+    name="games",
+    rules=GamesRules.from_spec,
+    policies=games_policies.POLICIES,
+    prompts=("games_move",),
+)

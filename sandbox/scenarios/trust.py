@@ -28,6 +28,8 @@ from sandbox.llm.request import LLMRequest, json_schema_of
 from sandbox.personas.attributes import attribute_level, describe_level
 from sandbox.personas.wording import render
 from sandbox.quoting import PromptText
+from sandbox.scenarios import trust_policies
+from sandbox.scenarios.registry import Scenario
 from sandbox.scenarios.trust_answers import (
     dollar_answer_model,
     forecast_answer_model,
@@ -365,3 +367,17 @@ def _belief(
         raw=outcome.raw,
         error=str(outcome) if failed else None,
     )
+
+
+SCENARIO = Scenario(
+    name="trust",
+    rules=TrustRules.from_spec,
+    policies=trust_policies.POLICIES,
+    prompts=(
+        "trust_rules",
+        "trust_send",
+        "trust_forecast",
+        "trust_belief_rank",
+        "trust_belief_dollars",
+    ),
+)

@@ -20,6 +20,7 @@ from sandbox.world.config import WorldConfig
 from sandbox.world.events import EventBus
 from sandbox.world.loop import LoopThread
 from sandbox.world.open_world import OpenWorldRules
+from sandbox.world.policies import register_engine_policies
 from sandbox.world.rules import Rules
 
 TickHook = Callable[["World", int], Awaitable[None]]
@@ -56,6 +57,7 @@ class World(mesa.Model):
             from sandbox.llm.factory import make_client
 
             client = make_client("heuristic")
+        register_engine_policies()  # the heuristic backend's answers to the engine's purposes
         self.config = config
         self.rules: Rules = rules or OpenWorldRules(config.cognition)
         self.client = client
