@@ -74,11 +74,11 @@ class MemoryStream:
     dim: int
     minutes_per_tick: int
     memories: list[Memory] = field(default_factory=list)
-    _emb: np.ndarray = field(init=False, default=None)  # type: ignore[assignment]
-    _importance: np.ndarray = field(init=False, default=None)  # type: ignore[assignment]
-    _emotions: np.ndarray = field(init=False, default=None)  # type: ignore[assignment]
-    _created: np.ndarray = field(init=False, default=None)  # type: ignore[assignment]
-    _access: np.ndarray = field(init=False, default=None)  # type: ignore[assignment]
+    _emb: np.ndarray = field(init=False)  # set by _grow in __post_init__
+    _importance: np.ndarray = field(init=False)  # set by _grow in __post_init__
+    _emotions: np.ndarray = field(init=False)  # set by _grow in __post_init__
+    _created: np.ndarray = field(init=False)  # set by _grow in __post_init__
+    _access: np.ndarray = field(init=False)  # set by _grow in __post_init__
 
     def __post_init__(self) -> None:
         self._grow(64)

@@ -39,7 +39,10 @@ if TYPE_CHECKING:
     from sandbox.llm.client import ModelClient
     from sandbox.world.world import World
 
-Code = Literal[-2.5, -1.5, -0.5, 0.5, 1.5, 2.5]
+if TYPE_CHECKING:
+    Code = float  # typing's Literal takes no floats; pydantic's does (an enum in the schema)
+else:
+    Code = Literal[-2.5, -1.5, -0.5, 0.5, 1.5, 2.5]
 SCALE = (
     "-2.5 strongly disagree, -1.5 disagree, -0.5 slightly disagree, 0.5 slightly agree, "
     "1.5 agree, 2.5 strongly agree"
@@ -199,6 +202,7 @@ class DebateRules:
             "chars": self.s.post_chars,
             "when": "before the discussion" if phase == "initial" else "after the discussion",
         }
+        model: type[BaseModel]
         if phase in ("initial", "final"):
             template, model, purpose = "debate_opinion", Opinion, "debate.opinion"
         elif phase == "post":
@@ -331,18 +335,18 @@ class DebateRules:
             by_author = {name: record for name, record in said}
             for members in self.s.groups:
                 for author in members:
-                    record = by_author.get(author)
-                    if record is None:
+                    post = by_author.get(author)
+                    if post is None:
                         continue
                     for member in members:
                         self._remember(
                             member,
                             {
                                 "kind": "post",
-                                "round": record.data["round"],
+                                "round": post.data["round"],
                                 "author": author,
                                 "mine": member == author,
-                                "text": record.text,
+                                "text": post.text,
                             },
                         )
         if said:

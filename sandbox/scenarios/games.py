@@ -39,11 +39,11 @@ if TYPE_CHECKING:
 
 @functools.cache
 def amount_model(name: str, field: str, hi: int) -> type[BaseModel]:
-    return create_model(
-        name,
-        thought=(str, ...),
-        **{field: (int, Field(ge=0, le=hi, description=f"a whole number, 0 to {hi}"))},
-    )
+    fields: dict[str, Any] = {
+        "thought": (str, ...),
+        field: (int, Field(ge=0, le=hi, description=f"a whole number, 0 to {hi}")),
+    }
+    return create_model(name, **fields)
 
 
 class Respond(BaseModel):
@@ -258,7 +258,7 @@ class GamesRules:
         acts = []
         if game == "dictator":
             for name, (v, base, _) in moves.items():
-                mine, theirs = dictator_payoffs(st.dictator_pie, v.amount)
+                mine, _theirs = dictator_payoffs(st.dictator_pie, v.amount)
                 self._tell(world, name, f"You gave ${v.amount} and kept ${mine}.")
                 acts.append(
                     ActionRecord(
@@ -331,8 +331,8 @@ class GamesRules:
         else:
             for name, (v, base, round_no) in moves.items():
                 partner = self.partner[name]
-                theirs = moves.get(partner)
-                if theirs is None:
+                other = moves.get(partner)
+                if other is None:
                     acts.append(
                         ActionRecord(
                             **base,
@@ -344,14 +344,14 @@ class GamesRules:
                     )
                     continue
                 mine, _ = pd_payoffs(
-                    v.choice == "cooperate", theirs[0].choice == "cooperate", st.pd_payoffs
+                    v.choice == "cooperate", other[0].choice == "cooperate", st.pd_payoffs
                 )
-                self.pd_history.setdefault(name, []).append(theirs[0].choice)
+                self.pd_history.setdefault(name, []).append(other[0].choice)
                 self._tell(
                     world,
                     name,
                     f"Round {round_no}: you chose to {v.choice}, {partner} chose "
-                    f"to {theirs[0].choice}; you get {mine} points.",
+                    f"to {other[0].choice}; you get {mine} points.",
                 )
                 acts.append(
                     ActionRecord(

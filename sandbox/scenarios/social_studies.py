@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sandbox.errors import ConfigError
 from sandbox.personas.banks import load_bank
+from sandbox.personas.persona import Persona
 from sandbox.personas.sampling import sample
 from sandbox.scenarios.debate import DebateScenario, Topic
 from sandbox.scenarios.game_theory import GameSettings, round_robin, split_groups
@@ -70,14 +71,20 @@ def load_social_study(path: str | Path) -> DebateStudy | GamesStudy:
     return study.model_copy(update=update)
 
 
-def _people(study: _Study):  # type: ignore[no-untyped-def]
+def _people(study: _Study) -> list[Persona]:
     bank = load_bank(study.bank)
     if study.personas > len(bank):
         raise ConfigError(f"the study asks for {study.personas} personas; the bank has {len(bank)}")
     return sample(bank, study.personas, study.seed)
 
 
-def _world(study: _Study, people, scenario: dict, label: str, ticks: int) -> WorldConfig:  # type: ignore[no-untyped-def]
+def _world(
+    study: DebateStudy | GamesStudy,
+    people: list[Persona],
+    scenario: dict[str, Any],
+    label: str,
+    ticks: int,
+) -> WorldConfig:
     return WorldConfig(
         name=f"{study.name or study.experiment} ({label})",
         seed=study.seed,
@@ -125,7 +132,7 @@ def social_worlds(study: DebateStudy | GamesStudy) -> list[tuple[str, WorldConfi
     groups = split_groups(names, study.group_size, study.seed)
     if len(groups) > 1 and len(groups[-1]) < 2:
         groups[-2].extend(groups.pop())
-    scenario = GamesScenario(
+    games = GamesScenario(
         settings=study.settings, elicit_beliefs=study.elicit_beliefs, pairs=pairs, groups=groups
     )
-    return [("games", _world(study, people, scenario.model_dump(), "games", scenario.ticks()))]
+    return [("games", _world(study, people, games.model_dump(), "games", games.ticks()))]

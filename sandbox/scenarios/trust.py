@@ -51,6 +51,8 @@ if TYPE_CHECKING:
 
 Strategy = Literal["noctx_rank", "ctx_rank", "ctx_dollars"]
 Condition = Literal["unconditioned", "self", "weak", "strong"]
+STRATEGIES: tuple[Strategy, ...] = ("noctx_rank", "ctx_rank", "ctx_dollars")
+CONDITIONS: tuple[Condition, ...] = ("unconditioned", "self", "weak", "strong")
 PERTURBATION_TARGETS = {"weak": 0.8, "strong": 0.2}
 
 
@@ -65,9 +67,7 @@ class TrustScenario(BaseModel):
     levels: dict[str, list[str]] = Field(
         default_factory=dict, description="attribute -> its groups, as they appear in the sample"
     )
-    strategies: list[Strategy] = Field(
-        default_factory=lambda: ["noctx_rank", "ctx_rank", "ctx_dollars"]
-    )
+    strategies: list[Strategy] = Field(default_factory=lambda: list(STRATEGIES))
     condition: Condition = "unconditioned"
     prior_strategy: Literal["noctx_rank", "ctx_rank"] = "noctx_rank"
     archetype: int = Field(3, ge=0, description="k of the scripted trustee M_k = min(k, 3s)")
@@ -353,14 +353,20 @@ class TrustRules:
 
 
 def _belief(
-    tick: int, agent: str | None, about: str, level: str, strategy: str, question: str, outcome: Any
+    tick: int,
+    agent: str | None,
+    about: str,
+    level: Literal["individual", "population"],
+    strategy: str,
+    question: str,
+    outcome: Any,
 ) -> BeliefRecord:
     failed = isinstance(outcome, ModelAnswerError)
     return BeliefRecord(
         tick=tick,
         agent=agent,
         about=about,
-        level=level,  # type: ignore[arg-type]
+        level=level,
         strategy=strategy,
         question=question,
         answer=None if failed else outcome.value.model_dump(),

@@ -16,7 +16,7 @@ from sandbox.personas.attributes import attribute_level
 from sandbox.personas.banks import load_bank
 from sandbox.personas.sampling import sample
 from sandbox.scenarios.judge import JudgeSpec
-from sandbox.scenarios.trust import Condition, Strategy, TrustScenario
+from sandbox.scenarios.trust import CONDITIONS, STRATEGIES, Condition, Strategy, TrustScenario
 from sandbox.world.config import WorldConfig
 
 DEFAULT_ATTRIBUTES = [
@@ -37,12 +37,8 @@ class TrustStudy(BaseModel):
     endowment: int = Field(10, ge=1)
     attributes: list[str] = Field(default_factory=lambda: list(DEFAULT_ATTRIBUTES))
     min_per_level: int = Field(2, ge=1, description="groups with fewer trustors are left out")
-    strategies: list[Strategy] = Field(
-        default_factory=lambda: ["noctx_rank", "ctx_rank", "ctx_dollars"]
-    )
-    conditions: list[Condition] = Field(
-        default_factory=lambda: ["unconditioned", "self", "weak", "strong"]
-    )
+    strategies: list[Strategy] = Field(default_factory=lambda: list(STRATEGIES))
+    conditions: list[Condition] = Field(default_factory=lambda: list(CONDITIONS))
     prior_strategy: Literal["noctx_rank", "ctx_rank"] = "noctx_rank"
     archetypes: list[int] = Field(default_factory=lambda: [1, 3, 5])
     rounds: int = Field(6, ge=1)

@@ -10,6 +10,7 @@ import mesa
 import networkx as nx
 
 from sandbox.agents.agent import PersonaAgent
+from sandbox.agents.mind import Mind
 from sandbox.errors import ConfigError
 from sandbox.llm.client import ModelClient
 from sandbox.llm.templates import PromptLibrary
@@ -115,11 +116,10 @@ class World(mesa.Model):
             self.load_state(state)
         self._committed_state = self.state_dict()
 
-    def _new_mind(self):  # type: ignore[no-untyped-def]
+    def _new_mind(self) -> Mind | None:
         if self.config.cognition is None or self.embedder is None:
             return None
         from sandbox.agents.memory import MemoryStream
-        from sandbox.agents.mind import Mind
 
         dim = getattr(self.embedder, "dim", 0) or 256
         return Mind(stream=MemoryStream(dim=dim, minutes_per_tick=self.config.minutes_per_tick))
