@@ -8,7 +8,16 @@ The main entry points are re-exported lazily::
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # what a type checker sees; at run time ``__getattr__`` imports on first use
+    from sandbox.llm.client import ModelClient
+    from sandbox.llm.factory import make_client
+    from sandbox.personas.persona import Persona
+    from sandbox.runner.run import Run
+    from sandbox.runner.settings import RunSettings
+    from sandbox.world.config import WorldConfig, load_world
+    from sandbox.world.world import World
 
 __version__ = "0.1.0"
 
@@ -23,7 +32,17 @@ _LAZY = {
     "make_client": "sandbox.llm.factory",
 }
 
-__all__ = ["__version__", *_LAZY]
+__all__ = [
+    "ModelClient",
+    "Persona",
+    "Run",
+    "RunSettings",
+    "World",
+    "WorldConfig",
+    "__version__",
+    "load_world",
+    "make_client",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from sandbox.cli_common import ApiBaseOpt, ModelOpt, user_errors
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from sandbox.personas.persona import Persona
 
 app = typer.Typer(help="Sample, show and validate personas.", no_args_is_help=True)
 
 StyleOpt = Annotated[str, typer.Option(help="Wording style: nine_level, binary or biography.")]
 
 
-def _persona_table(personas):  # type: ignore[no-untyped-def]
+def _persona_table(personas: list[Persona]) -> Table:
     from rich.table import Table
 
     from sandbox.personas.persona import BIG_FIVE_DOMAINS
@@ -173,11 +178,11 @@ def validate(
         vsettings = ValidationSettings(
             instrument=instrument,
             mode=mode,
-            batch_size=batch_size,  # type: ignore[arg-type]
+            batch_size=batch_size,
             style=style,
             limit=limit,
             seed=seed,
-        )  # type: ignore[arg-type]
+        )
         console = make_console()
         with console.status("Administering the questionnaire...") as status:
             done = 0

@@ -8,6 +8,11 @@ from rich.console import Console
 from rich.table import Table
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
+    import pandas as pd
+
+    from sandbox.analysis.report import Report
     from sandbox.runner.summary import RunSummary
     from sandbox.store.records import EventRecord
 
@@ -91,7 +96,7 @@ def calls_table(summary: RunSummary) -> Table:
     return table
 
 
-def dataframe_table(df, title: str = "") -> Table:  # type: ignore[no-untyped-def]
+def dataframe_table(df: pd.DataFrame, title: str = "") -> Table:
     """A pandas DataFrame (index included) as a Rich table."""
     table = Table(title=title or None, title_justify="left")
     index_names = [str(n) for n in df.index.names if n is not None] or [""]
@@ -106,7 +111,7 @@ def dataframe_table(df, title: str = "") -> Table:  # type: ignore[no-untyped-de
     return table
 
 
-def print_report(console: Console, report, folder) -> None:  # type: ignore[no-untyped-def]
+def print_report(console: Console, report: Report, folder: str | Path) -> None:
     """An analysis report (titled tables and figure paths) after an experiment."""
     for title, df in report.tables.items():
         console.print(dataframe_table(df, title))

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import mesa
 
 from sandbox.agents.actions import Decision
+from sandbox.agents.memory import MemoryKind
 from sandbox.llm.request import LLMRequest, json_schema_of
 from sandbox.llm.templates import PromptLibrary
 from sandbox.personas.persona import Persona
@@ -83,7 +84,7 @@ class PersonaAgent(mesa.Agent):
             )
             if self.mind is not None:
                 involved = ev.kind == "say" and self.name in (ev.source, ev.data.get("to"))
-                kind = "conversation" if involved else "observation"
+                kind: MemoryKind = "conversation" if involved else "observation"
                 self.mind.pending.append((kind, ev.text, ev.tick, (ev.kind,)))
         excess = len(self.observations) - 4 * self.memory_window
         if excess > 0:

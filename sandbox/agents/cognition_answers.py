@@ -33,17 +33,18 @@ def importance_model(n: int) -> type[BaseModel]:
             ),
         ),
         emotions=(list[list[Score]] | None, Field(None, min_length=n, max_length=n)),
-        __validators__={"_eight": model_validator(mode="after")(check)},
+        __validators__={"_eight": model_validator(mode="after")(check)},  # type: ignore[dict-item]  # pydantic accepts decorated validators; its annotation is narrower
     )
 
 
 @functools.cache
 def plan_model(places: tuple[str, ...]) -> type[BaseModel]:
-    block = create_model(
+    place: Any = Literal[places]  # a type built at run time
+    block: Any = create_model(
         "PlanBlock",
         start_hour=(int, Field(ge=0, le=23)),
         end_hour=(int, Field(ge=1, le=24)),
-        place=(Literal[places], ...),  # type: ignore[valid-type]
+        place=(place, ...),
         activity=(str, Field(min_length=1)),
     )
 
@@ -55,8 +56,8 @@ def plan_model(places: tuple[str, ...]) -> type[BaseModel]:
 
     return create_model(
         "DayPlan",
-        blocks=(list[block], Field(min_length=1, description="the day in hourly blocks, in order")),  # type: ignore[valid-type]
-        __validators__={"_ordered": model_validator(mode="after")(ordered)},
+        blocks=(list[block], Field(min_length=1, description="the day in hourly blocks, in order")),
+        __validators__={"_ordered": model_validator(mode="after")(ordered)},  # type: ignore[dict-item]  # pydantic accepts decorated validators; its annotation is narrower
     )
 
 
@@ -100,8 +101,5 @@ def narration_model(agents: tuple[str, ...]) -> type[BaseModel]:
     return create_model(
         "Narration",
         outcomes=(list[NarratedOutcome], ...),
-        __validators__={"_matches": model_validator(mode="after")(matches)},
+        __validators__={"_matches": model_validator(mode="after")(matches)},  # type: ignore[dict-item]  # pydantic accepts decorated validators; its annotation is narrower
     )
-
-
-Kind = Literal["observation", "conversation", "plan", "reflection"]

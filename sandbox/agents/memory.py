@@ -90,11 +90,11 @@ class MemoryStream:
     dim: int
     minutes_per_tick: int
     memories: list[Memory] = field(default_factory=list)
-    _emb: np.ndarray = field(init=False, default=None)  # type: ignore[assignment]
-    _importance: np.ndarray = field(init=False, default=None)  # type: ignore[assignment]
-    _emotions: np.ndarray = field(init=False, default=None)  # type: ignore[assignment]
-    _created: np.ndarray = field(init=False, default=None)  # type: ignore[assignment]
-    _access: np.ndarray = field(init=False, default=None)  # type: ignore[assignment]
+    _emb: np.ndarray = field(init=False)  # set by _grow in __post_init__
+    _importance: np.ndarray = field(init=False)  # set by _grow in __post_init__
+    _emotions: np.ndarray = field(init=False)  # set by _grow in __post_init__
+    _created: np.ndarray = field(init=False)  # set by _grow in __post_init__
+    _access: np.ndarray = field(init=False)  # set by _grow in __post_init__
     # Per memory, beside the arrays: why its importance or emotions are missing (the memory left
     # the scoring queue with importance None), and where its emotions came from.
     score_errors: dict[int, str] = field(default_factory=dict)

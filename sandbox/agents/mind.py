@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -100,7 +99,3 @@ def restore_stream(stream: MemoryStream, rows: list[dict[str, Any]]) -> None:
             stream.emotion_errors[memory.id] = row["emotions_error"]
         if memory.id != row["mem_id"]:
             raise ValueError(f"memories of an agent are not contiguous at {row['mem_id']}")
-
-
-def encode_embedding(v: np.ndarray) -> str:
-    return base64.b64encode(v.astype(np.float32).tobytes()).decode()

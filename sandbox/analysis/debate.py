@@ -36,6 +36,9 @@ from sandbox.analysis.stats import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    import numpy as np
     import pandas as pd
 
 
@@ -127,7 +130,7 @@ def trajectories(rs: RunSet) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _corr_test(statistic) -> dict[str, float]:  # type: ignore[no-untyped-def]
+def _corr_test(statistic: Callable[[np.random.Generator | None], float]) -> dict[str, float]:
     perm = permutation_correlation(statistic)
     return {"r": perm.r, "chance": perm.null_mean, "r - chance": perm.corrected, "p": perm.p}
 
@@ -186,7 +189,7 @@ def _run_dynamics(d: pd.DataFrame) -> dict[str, dict]:
     }
 
 
-def _rows_corr(a, b, idx):  # type: ignore[no-untyped-def]
+def _rows_corr(a: np.ndarray, b: np.ndarray, idx: np.ndarray) -> np.ndarray:
     """Pearson r of rows ``idx`` of ``a`` and ``b``, for each resample (rows of ``idx``)."""
     import numpy as np
 

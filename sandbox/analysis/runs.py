@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sandbox.errors import StoreError
 from sandbox.store.reader import TRAJECTORY_FILE, RunReader
@@ -109,7 +109,8 @@ def load_runs(path: str | Path | list[Path]) -> RunSet:
     files = find_runs(path) if isinstance(path, str | Path) else [Path(p) for p in path]
     if not files:
         raise StoreError(f"no trajectory files under {path}")
-    metas, frames = [], {t: [] for t in TABLES}
+    metas: list[dict[str, Any]] = []
+    frames: dict[str, list[pd.DataFrame]] = {t: [] for t in TABLES}
     configs: dict[str, dict] = {}
     for f in files:
         with RunReader(f) as reader:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 #: Resamples for permutation tests and bootstrap intervals (seeded: results are reproducible).
 N_RESAMPLES = 2000
@@ -41,7 +42,7 @@ def spearman(x: Sequence[float], y: Sequence[float]) -> float:
     return float(spearmanr(a, b).statistic)
 
 
-def pearson(x: Sequence[float], y: Sequence[float]) -> float:
+def pearson(x: ArrayLike, y: ArrayLike) -> float:
     a, b = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     if len(a) < 2 or a.std() == 0 or b.std() == 0:
         return float("nan")
@@ -205,8 +206,8 @@ def one_way_effect(
 
 
 def bootstrap_ci(
-    samples: Sequence[Sequence[float]],
-    statistic: Callable[..., np.ndarray],
+    samples: Sequence[ArrayLike],
+    statistic: Callable[..., Any],
     *,
     confidence: float = 0.95,
     n_resamples: int = N_RESAMPLES,

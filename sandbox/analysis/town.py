@@ -74,7 +74,7 @@ def happening_reports(run: str | Path) -> list[HappeningReport]:
                     "SELECT audience FROM events WHERE lower(text) LIKE ?", (key,)
                 ):
                     heard.update(json.loads(audience))
-            came = set()
+            came: set[str] = set()
             for t, state in states.items():
                 when = start + step * (t - 1)
                 day = (when.date() - start.date()).days + 1

@@ -104,10 +104,10 @@ def _belief_scores(strategy: str, answer: dict[str, Any]) -> tuple[dict[str, flo
         return means, eta
     ranking = answer["ranking"]
     scores = {lvl: float(len(ranking) - i) for i, lvl in enumerate(ranking)}
-    eta = answer.get("eta_squared")
-    if eta is None:
-        eta = COHEN_ETA_SQUARED.get(answer.get("effect_size", ""), float("nan"))
-    return scores, float(eta)
+    given = answer.get("eta_squared")
+    if given is not None:
+        return scores, float(given)
+    return scores, COHEN_ETA_SQUARED.get(answer.get("effect_size", ""), float("nan"))
 
 
 def _agreement(belief: dict[str, float], behaviour: dict[str, float]) -> float:

@@ -14,7 +14,7 @@ import time
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar, overload
 
 from pydantic import BaseModel
 
@@ -125,9 +125,15 @@ class ModelClient:
                 return hit
         return None
 
+    @overload
+    async def complete(self, request: LLMRequest) -> Answer[Any]: ...
+
+    @overload
+    async def complete(self, request: LLMRequest, response_model: type[T]) -> Answer[T]: ...
+
     async def complete(
-        self, request: LLMRequest, response_model: type[T] | None = None
-    ) -> Answer[T]:
+        self, request: LLMRequest, response_model: type[BaseModel] | None = None
+    ) -> Answer[Any]:
         """Answer ``request`` with a value of ``request.response_model``.
 
         Raises ``ModelAnswerError`` when the answer does not validate after ``max_repairs`` repair
@@ -135,7 +141,7 @@ class ModelClient:
         in replay when no recorded answer exists. Every outcome is recorded as an ``LLMCallRecord``.
         """
         seq = self.call_log.next_seq()  # before any await: the order of issue, not completion
-        model = response_model or request.response_model
+        model: type[BaseModel] = response_model or request.response_model
         key = request.cache_key(self.model_id, self.api_base)
         record = LLMCallRecord(
             tick=request.tick,

@@ -39,7 +39,7 @@ def import_litellm() -> Any:
     import litellm
 
     litellm.suppress_debug_info = True
-    litellm.DEFAULT_MAX_RETRIES = 0
+    litellm.DEFAULT_MAX_RETRIES = 0  # type: ignore[misc]  # declared Final; turned off on purpose
     return litellm
 
 
@@ -101,7 +101,7 @@ class LiteLLMBackend:
                 "type": "json_schema",
                 "json_schema": {
                     "name": request.response_model.__name__,
-                    "schema": request.schema,
+                    "schema": request.answer_schema,
                     "strict": False,
                 },
             }

@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable
+from typing import overload
 
 REDACTED = "[redacted]"
 
@@ -44,6 +45,14 @@ def env_secrets() -> list[str]:
         if (k.upper().endswith(_ENV_SUFFIXES) or k.upper() == "API_KEY") and len(v) >= _MIN_SECRET
     }
     return sorted(values, key=len, reverse=True)
+
+
+@overload
+def redact(text: str, extra: Iterable[str | None] = ()) -> str: ...
+
+
+@overload
+def redact(text: None, extra: Iterable[str | None] = ()) -> None: ...
 
 
 def redact(text: str | None, extra: Iterable[str | None] = ()) -> str | None:

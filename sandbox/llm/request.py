@@ -39,7 +39,7 @@ class LLMRequest(BaseModel):
     template: str | None = None
 
     @property
-    def schema(self) -> dict[str, Any]:
+    def answer_schema(self) -> dict[str, Any]:
         return json_schema_of(self.response_model)
 
     def cache_key(self, model: str, api_base: str | None = None) -> str:
@@ -52,7 +52,7 @@ class LLMRequest(BaseModel):
         payload: dict[str, Any] = {
             "model": model,
             "messages": [m.model_dump() for m in self.messages],
-            "schema": self.schema,
+            "schema": self.answer_schema,
             "temperature": self.temperature,
             "max_tokens": self.max_tokens,
             "seed": self.seed,

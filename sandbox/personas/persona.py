@@ -7,7 +7,6 @@ docs/personas.md), drawn with the persona's ``seed``.
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Annotated, Any
@@ -123,10 +122,6 @@ class Persona(BaseModel):
                 material = f"{data.get('name', '')}|{seed if seed is not None else 0}"
                 data = {**data, "big_five": big_five_from_mbti(mbti, material).model_dump()}
         return data
-
-
-def persona_json(persona: Persona) -> str:
-    return json.dumps(persona.model_dump(mode="json"), sort_keys=True)
 
 
 def load_persona_file(path: str | Path) -> Persona:

@@ -1,20 +1,21 @@
 """Scenarios: experiment families that run on the world engine with their own rules.
 
 A world file (or a study builder) names its scenario in ``scenario: {name: ..., ...}``;
-``make_rules`` turns that into the ``Rules`` the world runs. One module per family.
+``make_rules`` turns that into the ``Rules`` the world runs. One module per family, each ending with
+a ``SCENARIO = Scenario(...)`` entry (see ``registry.py`` and docs/scenarios.md).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sandbox.errors import ConfigError
-from sandbox.world.rules import Rules
+from sandbox.scenarios.registry import Scenario, builtin_scenarios, load_scenario
 
 if TYPE_CHECKING:
     from sandbox.llm.client import ModelClient
+    from sandbox.world.rules import Rules
 
-SCENARIOS = ("trust", "debate", "games")
+__all__ = ["Scenario", "builtin_scenarios", "load_scenario", "make_rules"]
 
 
 def make_rules(spec: dict[str, Any] | None, judge: ModelClient | None = None) -> Rules | None:
@@ -23,16 +24,10 @@ def make_rules(spec: dict[str, Any] | None, judge: ModelClient | None = None) ->
     if not spec:
         return None
     name = spec.get("name")
-    if name == "trust":
-        from sandbox.scenarios.trust import TrustRules
+    if not isinstance(name, str):
+        from sandbox.errors import ConfigError
 
-        return TrustRules.from_spec(spec)
-    if name == "debate":
-        from sandbox.scenarios.debate import DebateRules
-
-        return DebateRules.from_spec(spec, judge=judge)
-    if name == "games":
-        from sandbox.scenarios.games import GamesRules
-
-        return GamesRules.from_spec(spec)
-    raise ConfigError(f"unknown scenario {name!r}; known: {', '.join(SCENARIOS)}")
+        raise ConfigError(
+            f"a scenario block needs a name (one of {', '.join(builtin_scenarios())}); got {name!r}"
+        )
+    return load_scenario(name).make_rules(spec, judge=judge)

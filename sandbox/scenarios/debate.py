@@ -29,6 +29,8 @@ from sandbox.errors import ModelAnswerError
 from sandbox.llm.request import LLMRequest, json_schema_of
 from sandbox.personas.wording import render
 from sandbox.quoting import PromptText, one_line, quote
+from sandbox.scenarios import debate_policies
+from sandbox.scenarios.registry import Scenario
 from sandbox.seeds import derive_seed
 from sandbox.store.records import ActionRecord, BeliefRecord, ThoughtRecord
 from sandbox.world.rules import Resolution, gather_outcomes
@@ -37,7 +39,10 @@ if TYPE_CHECKING:
     from sandbox.llm.client import ModelClient
     from sandbox.world.world import World
 
-Code = Literal[-2.5, -1.5, -0.5, 0.5, 1.5, 2.5]
+if TYPE_CHECKING:
+    Code = float  # typing's Literal takes no floats; pydantic's does (an enum in the schema)
+else:
+    Code = Literal[-2.5, -1.5, -0.5, 0.5, 1.5, 2.5]
 SCALE = (
     "-2.5 strongly disagree, -1.5 disagree, -0.5 slightly disagree, 0.5 slightly agree, "
     "1.5 agree, 2.5 strongly agree"
@@ -120,7 +125,7 @@ def history_text(entries: list[dict[str, Any]]) -> PromptText:
         if head != heading:
             lines.append(head)
             heading = head
-        lines.append(f'- {"You" if e["mine"] else one_line(e["author"])}: {quote(e["text"])}')
+        lines.append(f"- {'You' if e['mine'] else one_line(e['author'])}: {quote(e['text'])}")
     return PromptText("\n".join(lines))
 
 
@@ -197,6 +202,7 @@ class DebateRules:
             "chars": self.s.post_chars,
             "when": "before the discussion" if phase == "initial" else "after the discussion",
         }
+        model: type[BaseModel]
         if phase in ("initial", "final"):
             template, model, purpose = "debate_opinion", Opinion, "debate.opinion"
         elif phase == "post":
@@ -329,18 +335,18 @@ class DebateRules:
             by_author = {name: record for name, record in said}
             for members in self.s.groups:
                 for author in members:
-                    record = by_author.get(author)
-                    if record is None:
+                    post = by_author.get(author)
+                    if post is None:
                         continue
                     for member in members:
                         self._remember(
                             member,
                             {
                                 "kind": "post",
-                                "round": record.data["round"],
+                                "round": post.data["round"],
                                 "author": author,
                                 "mine": member == author,
-                                "text": record.text,
+                                "text": post.text,
                             },
                         )
         if said:
@@ -412,3 +418,12 @@ class DebateRules:
         self.heard = {k: list(v) for k, v in state.get("heard", {}).items()}
         self.public = {k: list(v) for k, v in state.get("public", {}).items()}
         self.history = {k: [dict(e) for e in v] for k, v in state.get("history", {}).items()}
+
+
+SCENARIO = Scenario(
+    name="debate",
+    rules=DebateRules.from_spec,
+    policies=debate_policies.POLICIES,
+    prompts=("debate_opinion", "debate_post", "debate_chat", "debate_stance"),
+    judged=True,
+)

@@ -20,6 +20,7 @@ from sandbox.errors import ModelAnswerError
 from sandbox.llm.request import LLMRequest, json_schema_of
 from sandbox.personas.wording import render
 from sandbox.quoting import PromptText, quoted_list
+from sandbox.scenarios import games_policies
 from sandbox.scenarios.framing import Framing, role_framing
 from sandbox.scenarios.game_theory import (
     GameSettings,
@@ -28,6 +29,7 @@ from sandbox.scenarios.game_theory import (
     public_goods_payoffs,
     ultimatum_payoffs,
 )
+from sandbox.scenarios.registry import Scenario
 from sandbox.seeds import derive_seed
 from sandbox.store.records import ActionRecord, BeliefRecord, ThoughtRecord
 from sandbox.world.rules import Resolution, gather_outcomes
@@ -38,11 +40,11 @@ if TYPE_CHECKING:
 
 @functools.cache
 def amount_model(name: str, field: str, hi: int) -> type[BaseModel]:
-    return create_model(
-        name,
-        thought=(str, ...),
-        **{field: (int, Field(ge=0, le=hi, description=f"a whole number, 0 to {hi}"))},
-    )
+    fields: dict[str, Any] = {
+        "thought": (str, ...),
+        field: (int, Field(ge=0, le=hi, description=f"a whole number, 0 to {hi}")),
+    }
+    return create_model(name, **fields)
 
 
 class Respond(BaseModel):
@@ -299,7 +301,7 @@ class GamesRules:
         acts = []
         if game == "dictator":
             for name, (v, base, _) in moves.items():
-                mine, theirs = dictator_payoffs(st.dictator_pie, v.amount)
+                mine, _theirs = dictator_payoffs(st.dictator_pie, v.amount)
                 self._tell(world, name, f"You gave ${v.amount} and kept ${mine}.")
                 acts.append(
                     ActionRecord(
@@ -372,8 +374,8 @@ class GamesRules:
         else:
             for name, (v, base, round_no) in moves.items():
                 partner = self.partner[name]
-                theirs = moves.get(partner)
-                if theirs is None:
+                other = moves.get(partner)
+                if other is None:
                     acts.append(
                         ActionRecord(
                             **base,
@@ -385,14 +387,14 @@ class GamesRules:
                     )
                     continue
                 mine, _ = pd_payoffs(
-                    v.choice == "cooperate", theirs[0].choice == "cooperate", st.pd_payoffs
+                    v.choice == "cooperate", other[0].choice == "cooperate", st.pd_payoffs
                 )
-                self.pd_history.setdefault(name, []).append(theirs[0].choice)
+                self.pd_history.setdefault(name, []).append(other[0].choice)
                 self._tell(
                     world,
                     name,
                     f"Round {round_no}: you chose to {v.choice}, {partner} chose "
-                    f"to {theirs[0].choice}; you get {mine} points.",
+                    f"to {other[0].choice}; you get {mine} points.",
                 )
                 acts.append(
                     ActionRecord(
@@ -415,3 +417,11 @@ class GamesRules:
         self.offers = dict(state.get("offers", {}))
         self.pg_history = {k: list(v) for k, v in state.get("pg", {}).items()}
         self.pd_history = {k: list(v) for k, v in state.get("pd", {}).items()}
+
+
+SCENARIO = Scenario(
+    name="games",
+    rules=GamesRules.from_spec,
+    policies=games_policies.POLICIES,
+    prompts=("games_move",),
+)

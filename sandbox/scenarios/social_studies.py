@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sandbox.errors import ConfigError
 from sandbox.personas.banks import load_bank
 from sandbox.personas.names import with_neutral_names
+from sandbox.personas.persona import Persona
 from sandbox.personas.sampling import sample
 from sandbox.scenarios.debate import DebateScenario, Topic
 from sandbox.scenarios.game_theory import GameSettings, round_robin, split_groups
@@ -78,7 +79,7 @@ def load_social_study(path: str | Path) -> DebateStudy | GamesStudy:
     return study.model_copy(update=update)
 
 
-def _people(study: _Study):  # type: ignore[no-untyped-def]
+def _people(study: _Study) -> list[Persona]:
     bank = load_bank(study.bank)
     if study.personas > len(bank):
         raise ConfigError(f"the study asks for {study.personas} personas; the bank has {len(bank)}")
@@ -86,7 +87,13 @@ def _people(study: _Study):  # type: ignore[no-untyped-def]
     return with_neutral_names(people, study.seed) if study.names == "neutral" else people
 
 
-def _world(study: _Study, people, scenario: dict, label: str, ticks: int) -> WorldConfig:  # type: ignore[no-untyped-def]
+def _world(
+    study: DebateStudy | GamesStudy,
+    people: list[Persona],
+    scenario: dict[str, Any],
+    label: str,
+    ticks: int,
+) -> WorldConfig:
     return WorldConfig(
         name=f"{study.name or study.experiment} ({label})",
         seed=study.seed,

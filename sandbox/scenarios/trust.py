@@ -34,7 +34,9 @@ from sandbox.personas.attributes import (
 )
 from sandbox.personas.wording import render
 from sandbox.quoting import PromptText
+from sandbox.scenarios import trust_policies
 from sandbox.scenarios.framing import Framing, priors_heading, role_framing
+from sandbox.scenarios.registry import Scenario
 from sandbox.scenarios.trust_answers import (
     dollar_answer_model,
     forecast_answer_model,
@@ -57,6 +59,8 @@ if TYPE_CHECKING:
 
 Strategy = Literal["noctx_rank", "ctx_rank", "ctx_dollars"]
 Condition = Literal["unconditioned", "self", "weak", "strong"]
+STRATEGIES: tuple[Strategy, ...] = ("noctx_rank", "ctx_rank", "ctx_dollars")
+CONDITIONS: tuple[Condition, ...] = ("unconditioned", "self", "weak", "strong")
 PERTURBATION_TARGETS = {"weak": 0.8, "strong": 0.2}
 
 
@@ -71,9 +75,7 @@ class TrustScenario(BaseModel):
     levels: dict[str, list[str]] = Field(
         default_factory=dict, description="attribute -> its groups, as they appear in the sample"
     )
-    strategies: list[Strategy] = Field(
-        default_factory=lambda: ["noctx_rank", "ctx_rank", "ctx_dollars"]
-    )
+    strategies: list[Strategy] = Field(default_factory=lambda: list(STRATEGIES))
     condition: Condition = "unconditioned"
     prior_strategy: Literal["noctx_rank", "ctx_rank"] = "noctx_rank"
     archetype: int = Field(3, ge=0, description="k of the scripted trustee M_k = min(k, 3s)")
@@ -394,17 +396,37 @@ class TrustRules:
 
 
 def _belief(
-    tick: int, agent: str | None, about: str, level: str, strategy: str, question: str, outcome: Any
+    tick: int,
+    agent: str | None,
+    about: str,
+    level: Literal["individual", "population"],
+    strategy: str,
+    question: str,
+    outcome: Any,
 ) -> BeliefRecord:
     failed = isinstance(outcome, ModelAnswerError)
     return BeliefRecord(
         tick=tick,
         agent=agent,
         about=about,
-        level=level,  # type: ignore[arg-type]
+        level=level,
         strategy=strategy,
         question=question,
         answer=None if failed else outcome.value.model_dump(),
         raw=outcome.raw,
         error=str(outcome) if failed else None,
     )
+
+
+SCENARIO = Scenario(
+    name="trust",
+    rules=TrustRules.from_spec,
+    policies=trust_policies.POLICIES,
+    prompts=(
+        "trust_rules",
+        "trust_send",
+        "trust_forecast",
+        "trust_belief_rank",
+        "trust_belief_dollars",
+    ),
+)

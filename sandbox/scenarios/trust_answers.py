@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import functools
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, Field, create_model, model_validator
 
-EFFECT_LABELS = ("small", "medium", "large")
 # Cohen's anchors, used when a rank answer gives a label but no number.
 COHEN_ETA_SQUARED = {"small": 0.01, "medium": 0.06, "large": 0.14}
 
@@ -30,15 +29,15 @@ class _RankBase(BaseModel):
 
 @functools.cache
 def rank_answer_model(levels: tuple[str, ...]) -> type[BaseModel]:
+    # Types built at run time: values to a type checker, types to pydantic.
+    level: Any = Literal[levels]
+    effect_size: Any = Literal["small", "medium", "large"]
     model = create_model(
         "RankBelief",
         __base__=_RankBase,
-        ranking=(
-            list[Literal[levels]],  # type: ignore[valid-type]
-            Field(description="every group, from most to least trusting"),
-        ),
+        ranking=(list[level], Field(description="every group, from most to least trusting")),
         effect_size=(
-            Literal["small", "medium", "large"],
+            effect_size,
             Field(description="how strongly the groups differ in trust"),
         ),
         eta_squared=(
@@ -65,16 +64,17 @@ class _DollarBase(BaseModel):
 
 @functools.cache
 def dollar_answer_model(levels: tuple[str, ...], endowment: int) -> type[BaseModel]:
-    estimate = create_model(
+    level: Any = Literal[levels]  # a type built at run time
+    estimate: Any = create_model(
         "GroupEstimate",
-        group=(Literal[levels], ...),  # type: ignore[valid-type]
+        group=(level, ...),
         mean=(float, Field(ge=0, le=endowment, description="mean dollars sent")),
         sd=(float, Field(ge=0, le=endowment, description="standard deviation of dollars sent")),
     )
     model = create_model(
         "DollarBelief",
         __base__=_DollarBase,
-        estimates=(list[estimate], ...),  # type: ignore[valid-type]
+        estimates=(list[estimate], ...),
     )
     model.LEVELS = levels
     return model

@@ -18,7 +18,14 @@ from sandbox.personas.names import with_neutral_names
 from sandbox.personas.sampling import sample
 from sandbox.scenarios.framing import Framing
 from sandbox.scenarios.judge import JudgeSpec
-from sandbox.scenarios.trust import PERTURBATION_TARGETS, Condition, Strategy, TrustScenario
+from sandbox.scenarios.trust import (
+    CONDITIONS,
+    PERTURBATION_TARGETS,
+    STRATEGIES,
+    Condition,
+    Strategy,
+    TrustScenario,
+)
 from sandbox.scenarios.trust_game import PerturbationRefused, perturb_to
 from sandbox.world.config import WorldConfig
 
@@ -40,12 +47,8 @@ class TrustStudy(BaseModel):
     endowment: int = Field(10, ge=1)
     attributes: list[str] = Field(default_factory=lambda: list(DEFAULT_ATTRIBUTES))
     min_per_level: int = Field(2, ge=1, description="groups with fewer trustors are left out")
-    strategies: list[Strategy] = Field(
-        default_factory=lambda: ["noctx_rank", "ctx_rank", "ctx_dollars"]
-    )
-    conditions: list[Condition] = Field(
-        default_factory=lambda: ["unconditioned", "self", "weak", "strong"]
-    )
+    strategies: list[Strategy] = Field(default_factory=lambda: list(STRATEGIES))
+    conditions: list[Condition] = Field(default_factory=lambda: list(CONDITIONS))
     prior_strategy: Literal["noctx_rank", "ctx_rank"] = "noctx_rank"
     perturbation_tolerance: float = Field(
         0.1, ge=0, le=2, description="how far from .8 / .2 a perturbed prior's rho may be"

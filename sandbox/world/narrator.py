@@ -39,8 +39,9 @@ class Narrator:
             world.bus.emit("scene", "narrator", text, visibility="place", place=place.name)
 
     def announce(self, world: World, text: str, place: str | None) -> None:
-        visibility = "place" if place else "public"
-        world.bus.emit("announcement", "narrator", text, visibility=visibility, place=place)
+        world.bus.emit(
+            "announcement", "narrator", text, visibility="place" if place else "public", place=place
+        )
 
     async def resolve(self, world: World, tick: int, acts: list[Act]) -> dict[str, str]:
         """Resolve acts (already in resolution order); returns agent -> new status."""

@@ -10,6 +10,7 @@ import mesa
 import networkx as nx
 
 from sandbox.agents.agent import PersonaAgent
+from sandbox.agents.mind import Mind
 from sandbox.errors import ConfigError, UnknownAgentError, UnknownPlaceError
 from sandbox.llm.client import ModelClient
 from sandbox.llm.templates import PromptLibrary
@@ -20,6 +21,7 @@ from sandbox.world.config import WorldConfig
 from sandbox.world.events import EventBus
 from sandbox.world.loop import LoopThread
 from sandbox.world.open_world import OpenWorldRules
+from sandbox.world.policies import register_engine_policies
 from sandbox.world.rules import Rules
 
 TickHook = Callable[["World", int], Awaitable[None]]
@@ -57,6 +59,7 @@ class World(mesa.Model):
             from sandbox.llm.factory import make_client
 
             client = make_client("heuristic")
+        register_engine_policies()  # the heuristic backend's answers to the engine's purposes
         self.config = config
         self.rules: Rules = rules or OpenWorldRules(config.cognition)
         self.client = client
@@ -114,11 +117,10 @@ class World(mesa.Model):
             self.load_state(state)
         self._committed_state = self.state_dict()
 
-    def _new_mind(self):  # type: ignore[no-untyped-def]
+    def _new_mind(self) -> Mind | None:
         if self.config.cognition is None or self.embedder is None:
             return None
         from sandbox.agents.memory import MemoryStream
-        from sandbox.agents.mind import Mind
 
         dim = getattr(self.embedder, "dim", 0) or 256
         return Mind(stream=MemoryStream(dim=dim, minutes_per_tick=self.config.minutes_per_tick))

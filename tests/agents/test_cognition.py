@@ -6,9 +6,9 @@ import json
 
 import pytest
 
+from sandbox.agents.policies import plan as heuristic_plan
 from sandbox.llm.client import ModelClient
 from sandbox.llm.heuristic import HeuristicBackend
-from sandbox.llm.heuristic.cognition import plan as heuristic_plan
 from sandbox.world.world import World
 from tests.conftest import small_world
 

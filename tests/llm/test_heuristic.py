@@ -6,8 +6,9 @@ import pytest
 from sandbox.agents.actions import Decision
 from sandbox.errors import ModelUnavailableError
 from sandbox.llm.heuristic import HeuristicBackend
-from sandbox.llm.heuristic.decide import decide
 from sandbox.llm.request import LLMRequest, Message
+from sandbox.world.policies import POLICIES as WORLD_POLICIES
+from sandbox.world.policies import decide
 
 
 def facts(**traits):
@@ -41,7 +42,7 @@ def request(f, seed=1):
 
 
 def answer(f, seed):
-    completion = asyncio.run(HeuristicBackend().complete(request(f, seed), ()))
+    completion = asyncio.run(HeuristicBackend(WORLD_POLICIES).complete(request(f, seed), ()))
     return Decision.model_validate_json(completion.text)
 
 
@@ -86,5 +87,5 @@ def test_unknown_purpose_is_an_error_not_a_default():
 
 
 def test_answers_are_json_text():
-    completion = asyncio.run(HeuristicBackend().complete(request(facts()), ()))
+    completion = asyncio.run(HeuristicBackend(WORLD_POLICIES).complete(request(facts()), ()))
     assert json.loads(completion.text)["action"] in {"say", "move", "do", "wait"}

@@ -10,10 +10,10 @@ from sandbox.analysis.report import experiment_report
 from sandbox.cli import app
 from sandbox.llm.client import ModelClient
 from sandbox.llm.heuristic import HeuristicBackend
-from sandbox.llm.heuristic.debate import stance_from_text
 from sandbox.runner.experiment import arun_experiment
 from sandbox.runner.run import Run
 from sandbox.runner.settings import RunSettings
+from sandbox.scenarios.debate_policies import stance_from_text
 from sandbox.scenarios.social_studies import load_social_study, social_worlds
 from sandbox.store.reader import RunReader
 from tests.conftest import ROOT

@@ -8,7 +8,7 @@ from sandbox.analysis.failures import failure_lines, failures
 from sandbox.analysis.report import experiment_report
 from sandbox.llm.client import ModelClient
 from sandbox.llm.heuristic import HeuristicBackend
-from sandbox.llm.heuristic.games import offer as honest_offer
+from sandbox.scenarios.games_policies import offer as honest_offer
 from sandbox.runner.run import Run
 from sandbox.runner.settings import RunSettings
 from sandbox.scenarios.social_studies import load_social_study, social_worlds
@@ -129,7 +129,7 @@ def test_failed_trust_sends_and_debate_answers_are_error_actions(tmp_path):
 
 
 def test_a_failed_trust_round_keeps_the_numbers_of_the_rounds_after_it(tmp_path):
-    from sandbox.llm.heuristic.trust import send
+    from sandbox.scenarios.trust_policies import send
     from sandbox.scenarios.trust_study import load_study, study_worlds
 
     study = load_study(EXP / "trust_forecast.yaml").model_copy(update={"personas": 6, "rounds": 3})

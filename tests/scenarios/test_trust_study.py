@@ -19,11 +19,11 @@ from sandbox.analysis.trust import (
 from sandbox.cli import app
 from sandbox.llm.client import ModelClient
 from sandbox.llm.heuristic import HeuristicBackend
-from sandbox.llm.heuristic.trust import send as heuristic_send
 from sandbox.runner.experiment import arun_experiment
 from sandbox.runner.run import Run
 from sandbox.runner.settings import RunSettings
 from sandbox.scenarios.trust_answers import rank_answer_model, send_answer_model
+from sandbox.scenarios.trust_policies import send as heuristic_send
 from sandbox.scenarios.trust_study import load_study, study_worlds
 from sandbox.store.reader import RunReader
 from tests.conftest import ROOT

@@ -4,7 +4,7 @@ emotions are never filled in silently."""
 
 from sandbox.llm.client import ModelClient
 from sandbox.llm.heuristic import HeuristicBackend
-from sandbox.llm.heuristic.decide import decide as heuristic_decide
+from sandbox.world.policies import decide as heuristic_decide
 from sandbox.world.world import World
 from tests.conftest import small_world
 

@@ -30,6 +30,8 @@ import random
 from collections.abc import Mapping
 from typing import Any
 
+from sandbox.llm.heuristic import Policy
+
 _DEGREES = ("Less than high school", "High school", "Associate/junior college", "Bachelor's",
             "Graduate")  # fmt: skip
 _AGE_BANDS = ("18-29", "30-44", "45-64", "65+")
@@ -122,3 +124,12 @@ def belief_dollars(facts: Mapping[str, Any], rng: random.Random) -> dict[str, An
             for score, lvl in _scored(facts, rng)
         ]
     }
+
+
+POLICIES: dict[str, Policy] = {
+    "trust.send": send,
+    "trust.forecast": forecast,
+    "trust.belief.rank": belief_rank,
+    "trust.belief.dollars": belief_dollars,
+}
+"""Registered through the scenario's ``SCENARIO`` entry when a world file names it."""

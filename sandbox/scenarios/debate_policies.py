@@ -18,6 +18,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from sandbox.llm.heuristic import Policy
 from sandbox.scenarios.game_theory import likert_code
 
 _STRENGTH = {2.5: "strongly", 1.5: "somewhat", 0.5: "slightly"}
@@ -97,3 +98,12 @@ def judge(facts: Mapping[str, Any], rng: random.Random) -> dict[str, Any]:
             "messages written by a language model with a language model (--judge-model)"
         )
     return {"on_topic": True, "stance": value}
+
+
+POLICIES: dict[str, Policy] = {
+    "debate.opinion": opinion,
+    "debate.post": post,
+    "debate.chat": chat,
+    "debate.stance": judge,
+}
+"""Registered through the scenario's ``SCENARIO`` entry when a world file names it."""

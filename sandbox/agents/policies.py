@@ -1,4 +1,4 @@
-"""Policies for memory, planning, reflection, the narrator and interviews.
+"""Offline (heuristic backend) policies for the agents' purposes: memory, plans, reflection, interviews.
 
 - ``memory.importance``: 2 for routine observations; +3 when addressed by name, +2 for
   announcements, +4 when it mentions a happening the world seeded (a party), +1 for strongly
@@ -10,8 +10,6 @@
   is fixed per agent and happening: with probability 0.35 + 0.45 E + 0.15 A.
 - ``agent.reflect.questions`` / ``agent.reflect.insights``: who the agent has been with most, and
   what it keeps hearing about, with the memories that mention them as evidence.
-- ``narrator.resolve``: "<agent> <activity> at the <place>."; the place is "busy" with three or more
-  people, else "quiet".
 - ``agent.interview``: answers from the retrieved memories most related to the question's words.
 """
 
@@ -23,6 +21,8 @@ import re
 from collections import Counter
 from collections.abc import Mapping
 from typing import Any
+
+from sandbox.llm.heuristic import Policy
 
 _WORD = re.compile(r"[a-z']+")
 _STOP = {"the", "a", "an", "to", "of", "and", "is", "are", "you", "i", "at", "in", "on", "what",
@@ -155,20 +155,6 @@ def reflect_insights(facts: Mapping[str, Any], rng: random.Random) -> dict[str, 
     return {"insights": insights}
 
 
-def narrate(facts: Mapping[str, Any], rng: random.Random) -> dict[str, Any]:
-    return {
-        "outcomes": [
-            {
-                "agent": a["agent"],
-                "outcome": f"{a['agent']} {a['activity']} at the {a['place']}.",
-                "agent_state": a["activity"],
-                "place_state": "busy" if a.get("occupants", 0) >= 3 else "quiet",
-            }
-            for a in facts["acts"]
-        ]
-    }
-
-
 def interview(facts: Mapping[str, Any], rng: random.Random) -> dict[str, Any]:
     words = {w for w in _WORD.findall(facts["question"].lower()) if w not in _STOP}
     ranked = sorted(
@@ -180,3 +166,14 @@ def interview(facts: Mapping[str, Any], rng: random.Random) -> dict[str, Any]:
     warm = facts["traits"]["agreeableness"] >= 0.5
     opener = "Oh, let me think. " if warm else "Fine. "
     return {"answer": opener + " Also, ".join(r.rstrip(".") + "." for r in relevant)}
+
+
+POLICIES: dict[str, Policy] = {
+    "memory.importance": importance,
+    "agent.plan": plan,
+    "agent.replan": replan,
+    "agent.reflect.questions": reflect_questions,
+    "agent.reflect.insights": reflect_insights,
+    "agent.interview": interview,
+}
+"""The agents' purposes; registered by ``sandbox.world.policies.register_engine_policies``."""

@@ -17,6 +17,8 @@ import random
 from collections.abc import Mapping
 from typing import Any
 
+from sandbox.llm.heuristic import Policy
+
 
 def _clip(x: float) -> float:
     return max(0.0, min(1.0, x))
@@ -87,3 +89,14 @@ def expect(facts: Mapping[str, Any], rng: random.Random) -> dict[str, Any]:
         "others_public_goods_contribution": round(s["public_goods_endowment"] * 0.5),
         "others_cooperation_chance": 0.5,
     }
+
+
+POLICIES: dict[str, Policy] = {
+    "games.expectation": expect,
+    "games.dictator": dictator,
+    "games.ultimatum.offer": offer,
+    "games.ultimatum.respond": respond,
+    "games.public_goods": contribute,
+    "games.pd": choose,
+}
+"""Registered through the scenario's ``SCENARIO`` entry when a world file names it."""

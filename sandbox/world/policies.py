@@ -1,9 +1,11 @@
-"""The ``agent.decide`` policy: what a persona does this tick, from its traits and situation.
+"""Offline (heuristic backend) policies for the world's purposes: ``agent.decide`` and the narrator.
+
+``agent.decide``: what a persona does this tick, from its traits and situation.
 
 Model (each probability is clipped to [0, 1]), in this order:
 - in a conversation, on one's turn: continue with probability 0.75 + 0.2*E - 0.08*turns, else end;
   one who knows of a happening mentions it (probability 0.5 + 0.4*E); changing one's plan to
-  attend follows the ``will_attend`` rule of the cognition policies
+  attend follows the ``will_attend`` rule of the agents' policies
 - away from where the plan says to be: go there (probability 0.85)
 - reply when addressed:  0.35 + 0.35*A + 0.30*E   (agreeable, extraverted people answer)
 - start talking:         0.10 + 0.50*E            (only when someone else is present)
@@ -12,6 +14,9 @@ Model (each probability is clipped to [0, 1]), in this order:
 - an activity:           weight 0.2 + 0.6*C of the remaining probability, else wait
 Language comes from templates whose tone follows agreeableness (warm or curt), neuroticism (worried
 asides) and openness (ideas and art versus routine topics).
+
+``narrator.resolve``: "<agent> <activity> at the <place>."; the place is "busy" with three or more
+people, else "quiet".
 """
 
 from __future__ import annotations
@@ -19,6 +24,10 @@ from __future__ import annotations
 import random
 from collections.abc import Mapping
 from typing import Any
+
+from sandbox.agents import policies as agent_policies
+from sandbox.llm.heuristic import POLICIES as DEFAULT_REGISTRY
+from sandbox.llm.heuristic import Policy, PolicyRegistry
 
 _OPEN_TOPICS = (
     "the exhibition at the gallery",
@@ -80,10 +89,8 @@ def _gossip(facts: Mapping[str, Any], rng: random.Random, to: str) -> str | None
 
 
 def _plan_change(facts: Mapping[str, Any]) -> str | None:
-    from sandbox.llm.heuristic.cognition import will_attend
-
     for h in facts.get("new_happenings") or []:
-        if h.get("today") and will_attend(facts["agent"], facts["traits"], h):
+        if h.get("today") and agent_policies.will_attend(facts["agent"], facts["traits"], h):
             return f"I'll go to {h['what']} at the {h['place']} at {h['start_hour']}:00."
     return None
 
@@ -184,3 +191,28 @@ def _decide(facts: Mapping[str, Any], rng: random.Random) -> dict[str, Any]:
             "text": activity,
         }
     return {"thought": "Nothing needs me right now.", "action": "wait", "target": None, "text": ""}
+
+
+def narrate(facts: Mapping[str, Any], rng: random.Random) -> dict[str, Any]:
+    return {
+        "outcomes": [
+            {
+                "agent": a["agent"],
+                "outcome": f"{a['agent']} {a['activity']} at the {a['place']}.",
+                "agent_state": a["activity"],
+                "place_state": "busy" if a.get("occupants", 0) >= 3 else "quiet",
+            }
+            for a in facts["acts"]
+        ]
+    }
+
+
+POLICIES: dict[str, Policy] = {"agent.decide": decide, "narrator.resolve": narrate}
+
+
+def register_engine_policies(registry: PolicyRegistry | None = None) -> None:
+    """Register the engine's offline policies (the world's and the agents') in ``registry``
+    (default: the process-wide one). ``World`` calls this when it is built; idempotent."""
+    target = registry if registry is not None else DEFAULT_REGISTRY
+    target.register(POLICIES)
+    target.register(agent_policies.POLICIES)
