@@ -307,7 +307,7 @@ class TrustRules:
         self, world: World, tick: int, position: int, name: str, outcome: Any
     ) -> ActionRecord:
         base = {"tick": tick, "agent": name, "resolution_order": position}
-        round_no = tick - 1  # from the schedule, not from the rounds played: failures skip none
+        round_no = self._round(tick)  # from the schedule, not from the rounds played: none skipped
         if isinstance(outcome, ModelAnswerError):
             return ActionRecord(
                 **base,

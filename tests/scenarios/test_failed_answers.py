@@ -8,9 +8,9 @@ from sandbox.analysis.failures import failure_lines, failures
 from sandbox.analysis.report import experiment_report
 from sandbox.llm.client import ModelClient
 from sandbox.llm.heuristic import HeuristicBackend
-from sandbox.scenarios.games_policies import offer as honest_offer
 from sandbox.runner.run import Run
 from sandbox.runner.settings import RunSettings
+from sandbox.scenarios.games_policies import offer as honest_offer
 from sandbox.scenarios.social_studies import load_social_study, social_worlds
 from sandbox.store.reader import RunReader
 from tests.conftest import ROOT
@@ -154,6 +154,6 @@ def test_a_failed_trust_round_keeps_the_numbers_of_the_rounds_after_it(tmp_path)
     assert set(acts.loc[acts["status"] == "error", "round"]) == {2}
     assert set(acts.loc[acts["status"] == "ok", "round"]) == {1, 3}
     with RunReader(run.path) as reader:
-        last = reader.rows("llm_calls", "purpose = 'trust.send' AND tick = 4")[0]
+        last = reader.rows("llm_calls", "purpose = 'trust.send' AND tick = 6")[0]  # round 3
     prompt = json.loads(last["messages"])[-1]["content"]
     assert "round 3 of 3" in prompt and "Round 1: you sent" in prompt and "Round 2:" not in prompt

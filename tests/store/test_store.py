@@ -9,6 +9,7 @@ from sandbox.llm.heuristic import HeuristicBackend
 from sandbox.runner.run import Run
 from sandbox.runner.settings import RunSettings
 from sandbox.store.reader import RunReader
+from sandbox.store.schema import SCHEMA_VERSION
 from sandbox.store.writer import TrajectoryWriter
 from sandbox.world.config import load_world
 from tests.conftest import CAFE, small_world
@@ -128,5 +129,7 @@ def test_older_files_get_the_memory_error_columns_when_reopened(tmp_path, versio
     conn = sqlite3.connect(path)
     columns = {r[1] for r in conn.execute("PRAGMA table_info(memories)")}
     assert {"importance_error", "emotions_source", "emotions_error"} <= columns
-    assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == "7"
+    assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == str(
+        SCHEMA_VERSION
+    )
     conn.close()

@@ -84,17 +84,23 @@ def no_emotions(facts, rng):
 
 
 def test_missing_emotions_are_null_with_the_reason_unless_a_fallback_is_set():
-    _, memories, _ = run({"memory.importance": no_emotions}, ticks=3)
+    # emotions asked of the model (otherwise the world rates them with the lexicon by design)
+    model = {"strategy": "emotional_ca", "emotion_source": "model"}
+    _, memories, _ = run({"memory.importance": no_emotions}, ticks=3, retrieval=model)
     scored = [m for m in memories if m["importance"] is not None]
     assert scored
     assert all(m["emotions"] is None and m["emotions_source"] is None for m in scored)
     assert all("no emotions" in m["emotions_error"] for m in scored)
 
-    _, memories, _ = run({"memory.importance": no_emotions}, ticks=3, emotions_fallback="lexicon")
+    _, memories, _ = run(
+        {"memory.importance": no_emotions}, ticks=3, emotions_fallback="lexicon", retrieval=model
+    )
     scored = [m for m in memories if m["importance"] is not None]
     assert all(m["emotions_source"] == "lexicon" and len(m["emotions"]) == 8 for m in scored)
 
-    _, memories, _ = run(ticks=3)  # the model (here the heuristic) gives emotions itself
+    _, memories, _ = run(
+        ticks=3, retrieval=model
+    )  # the model (here the heuristic) gives emotions itself
     scored = [m for m in memories if m["importance"] is not None]
     assert scored and all(m["emotions_source"] == "model" for m in scored)
 
