@@ -95,11 +95,14 @@ def run(
             "no_cache": no_cache,
         }
         if world is not None and resume is None:
-            from sandbox.runner.experiment import is_experiment_file
+            from sandbox.runner.experiment import is_experiment_data
+            from sandbox.validation import read_structured_file
 
-            if is_experiment_file(world):
+            data = read_structured_file(world, what="world file")  # parsed once
+            if is_experiment_data(data):
                 _run_experiment(world, console, **opts)
                 return
+            opts["data"] = data
         runner = _open_run(world, resume, **opts)
         _drive(runner, console, feed)
 
@@ -164,7 +167,7 @@ def _open_run(world, resume, **opts):  # type: ignore[no-untyped-def]
         )
     from sandbox.world.config import load_world
 
-    config = load_world(world)
+    config = load_world(world, opts.get("data"))
     return Run.create(config, _settings(opts), world_file=world)
 
 
@@ -195,12 +198,15 @@ def _drive(runner, console, feed: bool) -> None:  # type: ignore[no-untyped-def]
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from sandbox.console import FEED_KINDS, calls_table, event_line, summary_table
+    from sandbox.runner.estimate import long_run_warning
     from sandbox.runner.summary import summarize
 
     start_tick = runner.world.tick
     total = runner.ticks_target
     if start_tick:
         console.print(f"Resuming {runner.directory} at tick {start_tick} of {total}.")
+    if warning := long_run_warning(runner.world.config, total - start_tick):
+        console.print(f"[yellow]warning:[/yellow] {warning}", highlight=False, soft_wrap=True)
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
