@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from sandbox.errors import StoreError
+from sandbox.store.checkpoint import patch
 from sandbox.store.schema import FINGERPRINT_COLUMNS, SCHEMA_VERSION
 
 TRAJECTORY_FILE = "trajectory.sqlite"
@@ -108,10 +109,44 @@ class RunReader:
         return int(row[0] or 0)
 
     def state_at(self, tick: int) -> dict[str, Any]:
-        row = self.conn.execute("SELECT state FROM ticks WHERE tick = ?", (tick,)).fetchone()
-        if row is None:
-            raise StoreError(f"{self.path} has no committed tick {tick}")
-        return json.loads(row[0])
+        """The world's state as committed at ``tick``: the last full checkpoint at or before it,
+        with the deltas after it applied (schema 8; older files hold a full state every tick)."""
+        with damaged_file(self.path):
+            if self.conn.execute("SELECT 1 FROM ticks WHERE tick = ?", (tick,)).fetchone() is None:
+                raise StoreError(f"{self.path} has no committed tick {tick}")
+            if not self._has_deltas():
+                row = self.conn.execute("SELECT state FROM ticks WHERE tick = ?", (tick,))
+                return json.loads(row.fetchone()[0])
+            base = self.conn.execute(
+                "SELECT tick, state FROM ticks WHERE tick <= ? AND state IS NOT NULL "
+                "ORDER BY tick DESC LIMIT 1",
+                (tick,),
+            ).fetchone()
+            if base is None:
+                raise StoreError(f"{self.path} has no full checkpoint at or before tick {tick}")
+            state = json.loads(base[1])
+            for (delta,) in self.conn.execute(
+                "SELECT state_delta FROM ticks WHERE tick > ? AND tick <= ? ORDER BY tick",
+                (base[0], tick),
+            ):
+                state = patch(state, json.loads(delta))
+            return state
+
+    def states(self) -> Iterator[tuple[int, dict[str, Any]]]:
+        """Every committed tick's state in order, each built from the one before (read-only:
+        successive states share unchanged parts)."""
+        deltas = self._has_deltas()
+        sql = "SELECT tick, state" + (", state_delta" if deltas else "") + " FROM ticks"
+        state: Any = None
+        with damaged_file(self.path):
+            for row in self.conn.execute(sql + " ORDER BY tick").fetchall():
+                state = (
+                    json.loads(row[1]) if row[1] is not None else patch(state, json.loads(row[2]))
+                )
+                yield row[0], state
+
+    def _has_deltas(self) -> bool:
+        return any(r[1] == "state_delta" for r in self.conn.execute("PRAGMA table_info(ticks)"))
 
     def rows(self, table: str, where: str = "", params: tuple = ()) -> list[dict[str, Any]]:
         sql = f"SELECT * FROM {table}" + (f" WHERE {where}" if where else "") + " ORDER BY rowid"

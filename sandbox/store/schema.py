@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 8
 # Version history: 1 = runs, agents, ticks, events, actions, thoughts, llm_calls;
 # 2 = adds surveys and survey_scores; 3 = adds beliefs, and actions.value / actions.data;
-# 4 = adds memories and interviews.
+# 4 = adds memories and interviews;
+# 8 = adds ticks.state_delta: a tick's checkpoint is a full ``state`` every 100 ticks (and at the
+#     first tick after a (re)start) and otherwise only a delta (sandbox/store/checkpoint.py).
 # An older file is upgraded in place when it is reopened for writing.
 
 # table -> (columns, primary key, indexes). Columns map to sqlite-utils column types.
@@ -59,6 +61,7 @@ TABLES: dict[str, tuple[dict[str, Any], str | None, list[list[str]]]] = {
             "n_calls": int,
             "state": str,
             "committed_at": str,
+            "state_delta": str,
         },
         "tick",
         [],
@@ -134,7 +137,8 @@ TABLES_ADDED_IN: dict[int, list[str]] = {
     4: ["memories", "interviews"],
 }
 COLUMNS_ADDED_IN: dict[int, dict[str, dict[str, Any]]] = {
-    3: {"actions": {"value": float, "data": str}}
+    3: {"actions": {"value": float, "data": str}},
+    8: {"ticks": {"state_delta": str}},
 }
 
 TABLES["beliefs"] = (

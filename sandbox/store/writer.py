@@ -14,6 +14,7 @@ import sqlite_utils
 
 from sandbox.errors import StoreError
 from sandbox.personas.persona import BIG_FIVE_DOMAINS, Persona
+from sandbox.store.checkpoint import FULL_EVERY, diff
 from sandbox.store.records import LLMCallRecord, SurveyRecord, TickRecord
 from sandbox.store.schema import COLUMNS_ADDED_IN, SCHEMA_VERSION, TABLES, TABLES_ADDED_IN
 
@@ -49,6 +50,8 @@ class TrajectoryWriter:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
+        self._last_state: Any = None  # the last committed checkpoint (for deltas)
+        self._since_full = 0
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.db = open_database(self.path)
@@ -147,6 +150,7 @@ class TrajectoryWriter:
     def commit_tick(self, record: TickRecord, prompt_hashes: dict[str, str] | None = None) -> None:
         """Write everything the tick produced in one transaction: all of it or nothing."""
         db = self.db
+        checkpoint, state = self._checkpoint(record)
         with db.conn:
             db["ticks"].insert(
                 {
@@ -156,7 +160,7 @@ class TrajectoryWriter:
                     "n_events": len(record.events),
                     "n_actions": len(record.actions),
                     "n_calls": len(record.llm_calls),
-                    "state": _dumps(record.state),
+                    **checkpoint,
                     "committed_at": _now(),
                 }
             )
@@ -193,6 +197,19 @@ class TrajectoryWriter:
                 "UPDATE runs SET " + ", ".join(f"{k} = ?" for k in update),
                 list(update.values()),
             )
+        self._last_state = state  # committed: the next tick's delta is against it
+        self._since_full = 0 if checkpoint["state"] is not None else self._since_full + 1
+
+    def _checkpoint(self, record: TickRecord) -> tuple[dict[str, str | None], Any]:
+        """The tick's ``state`` (full, every FULL_EVERY ticks and first after (re)opening) or
+        ``state_delta`` (what changed since the last committed tick), and the state as stored."""
+        full = _dumps(record.state)
+        state = json.loads(full)
+        if self._last_state is not None and self._since_full + 1 < FULL_EVERY:
+            delta = _dumps(diff(self._last_state, state))
+            if len(delta) < len(full):
+                return {"state": None, "state_delta": delta}, state
+        return {"state": full, "state_delta": None}, state
 
     def record_calls(self, calls: list[LLMCallRecord]) -> None:
         """Calls made outside a committed tick (a failed tick, an interview)."""
