@@ -45,8 +45,16 @@ def run(
         str | None,
         typer.Option(help="Server of the judge model (default: the provider's own endpoint)."),
     ] = None,
-    ticks: Annotated[int | None, typer.Option(help="Ticks to run (default: the world's).")] = None,
-    seed: Annotated[int | None, typer.Option(help="Seed (default: the world's).")] = None,
+    ticks: Annotated[
+        int | None,
+        typer.Option(
+            help="Ticks to run, at most 1,000,000 (default: the world's). Runs longer than the "
+            "world's warn_ticks print an estimate of calls and size first."
+        ),
+    ] = None,
+    seed: Annotated[
+        int | None, typer.Option(help="Seed, 0 to 2**63-1 (default: the world's).")
+    ] = None,
     out: Annotated[Path, typer.Option(help="Directory that receives run directories.")] = Path(
         "runs"
     ),
