@@ -70,6 +70,14 @@ class RunReader:
         self.path = resolve_run_path(run)
         with damaged_file(self.path):
             self.conn = connect_read_only(self.path)
+        try:
+            self._check()
+        except BaseException:
+            self.conn.close()
+            raise
+
+    def _check(self) -> None:
+        with damaged_file(self.path):
             self.conn.row_factory = sqlite3.Row
             tables = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master")}
             if not {"meta", "runs"} <= tables:
