@@ -18,6 +18,7 @@ at most ``FULL_EVERY - 1`` deltas to the snapshot before it.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 FULL_EVERY = 100
@@ -67,21 +68,26 @@ def patch(old: Any, node: Delta) -> Any:
 
 
 def _same(a: Any, b: Any) -> bool:
-    """Equal as JSON: 1, 1.0 and True are equal in Python but not in a checkpoint."""
-    if type(a) is not type(b):
+    """Equal as JSON: 1, 1.0 and True are equal in Python but not in a checkpoint. (Compared in
+    C: ``==`` first, then, for equal containers, their JSON text.)"""
+    if type(a) is not type(b) or a != b:
         return False
-    if isinstance(a, dict):
-        return a.keys() == b.keys() and all(_same(v, b[k]) for k, v in a.items())
-    if isinstance(a, list):
-        return len(a) == len(b) and all(map(_same, a, b))
-    return bool(a == b)
+    if isinstance(a, dict | list):
+        return _text(a) == _text(b)
+    return True
+
+
+def _text(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
 def _list_diff(old: list[Any], new: list[Any]) -> Delta:
     n = len(old)
     for drop in range(min(n, MAX_DROP) + 1):  # a sliding window: new starts with old[drop:]
         kept = n - drop
-        if kept <= len(new) and all(_same(a, b) for a, b in zip(old[drop:], new, strict=False)):
+        if kept > len(new) or old[drop:] != new[:kept]:  # compared in C first; strictly below
+            continue
+        if _same(old[drop:], new[:kept]):
             if drop == 0 and kept == len(new):
                 return {"s": [{}, []]}
             if kept > 0 or not old:
