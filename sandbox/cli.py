@@ -45,8 +45,16 @@ def run(
         str | None,
         typer.Option(help="Server of the judge model (default: the provider's own endpoint)."),
     ] = None,
-    ticks: Annotated[int | None, typer.Option(help="Ticks to run (default: the world's).")] = None,
-    seed: Annotated[int | None, typer.Option(help="Seed (default: the world's).")] = None,
+    ticks: Annotated[
+        int | None,
+        typer.Option(
+            help="Ticks to run, at most 1,000,000 (default: the world's). Runs longer than the "
+            "world's warn_ticks print an estimate of calls and size first."
+        ),
+    ] = None,
+    seed: Annotated[
+        int | None, typer.Option(help="Seed, 0 to 2**63-1 (default: the world's).")
+    ] = None,
     out: Annotated[Path, typer.Option(help="Directory that receives run directories.")] = Path(
         "runs"
     ),
@@ -113,11 +121,14 @@ def run(
             "allow_change": allow_change,
         }
         if world is not None and resume is None:
-            from sandbox.runner.experiment import is_experiment_file
+            from sandbox.runner.experiment import is_experiment_data
+            from sandbox.validation import read_structured_file
 
-            if is_experiment_file(world):
+            data = read_structured_file(world, what="world file")  # parsed once
+            if is_experiment_data(data):
                 _run_experiment(world, console, **opts)
                 return
+            opts["data"] = data
         runner = _open_run(world, resume, **opts)
         _drive(runner, console, feed)
 
@@ -188,7 +199,7 @@ def _open_run(world, resume, **opts):  # type: ignore[no-untyped-def]
         )
     from sandbox.world.config import load_world
 
-    config = load_world(world)
+    config = load_world(world, opts.get("data"))
     return Run.create(config, _settings(opts), world_file=world)
 
 
@@ -222,6 +233,7 @@ def _drive(runner, console, feed: bool) -> None:  # type: ignore[no-untyped-def]
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from sandbox.console import FEED_KINDS, calls_table, event_line, summary_table
+    from sandbox.runner.estimate import long_run_warning
     from sandbox.runner.signals import Terminated, run_stoppable
     from sandbox.runner.summary import summarize
 
@@ -229,6 +241,8 @@ def _drive(runner, console, feed: bool) -> None:  # type: ignore[no-untyped-def]
     total = runner.ticks_target
     if start_tick:
         console.print(f"Resuming {runner.directory} at tick {start_tick} of {total}.")
+    if warning := long_run_warning(runner.world.config, total - start_tick):
+        console.print(f"[yellow]warning:[/yellow] {warning}", highlight=False, soft_wrap=True)
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),

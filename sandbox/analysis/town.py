@@ -56,7 +56,7 @@ def happening_reports(run: str | Path) -> list[HappeningReport]:
         last = reader.last_tick()
         start = datetime.fromisoformat(config["start_time"])
         step = timedelta(minutes=config["minutes_per_tick"])
-        states = {t: reader.state_at(t) for t in range(1, last + 1)}
+        states = dict(reader.states())
         before = [[t["a"], t["b"]] for t in config.get("ties", [])]
         after = states[last]["edges"] if last else before
         judged = end_interviews(reader) if "interviews" in present else _no_interviews()

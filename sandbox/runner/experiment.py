@@ -20,7 +20,11 @@ EXPERIMENTS = ("trust", "debate", "games", "personality_illusion")
 
 def is_experiment_file(path: str | Path) -> bool:
     """An experiment file is YAML with an ``experiment:`` key (a world file has none)."""
-    data = read_structured_file(Path(path), what="world file")
+    return is_experiment_data(read_structured_file(Path(path), what="world file"))
+
+
+def is_experiment_data(data: Any) -> bool:
+    """The parsed content of an experiment file (not a world file)."""
     return isinstance(data, dict) and "experiment" in data
 
 

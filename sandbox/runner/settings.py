@@ -23,7 +23,9 @@ class RunSettings(BaseModel):
     judge_api_base: str | None = Field(
         None, description="server of the judge model (default: the provider's own endpoint)"
     )
-    ticks: Annotated[int, Field(ge=1)] | None = Field(None, description="overrides the world's")
+    ticks: Annotated[int, Field(ge=1, le=1_000_000)] | None = Field(  # world.config.MAX_TICKS
+        None, description="overrides the world's (at most 1,000,000)"
+    )
     seed: Seed | None = Field(None, description="overrides the world's seed (0 to 2**63 - 1)")
     out: Path = Field(Path("runs"), description="where run directories are created")
     cache: Path | None = Field(None, description="response cache file; default OUT/cache.sqlite")

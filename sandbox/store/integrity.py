@@ -17,6 +17,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from sandbox.errors import PartialTickError, StoreError
+from sandbox.store.checkpoint import stored_state
 
 # Tables whose rows belong to the tick in their ``tick`` column -> the ``ticks`` column counting them.
 COUNTED: dict[str, str] = {
@@ -72,12 +73,16 @@ def _columns(conn: sqlite3.Connection, table: str) -> set[str]:
 
 
 def _memory_counts(conn: sqlite3.Connection, tick: int) -> dict[str, int]:
-    """Each agent's number of stored memories at the checkpoint of ``tick`` (agents with a mind)."""
-    sql = (
-        "SELECT key, json_extract(value, '$.mind.count') FROM json_each("
-        "(SELECT state FROM ticks WHERE tick = ?), '$.agents')"
-    )
-    return {name: int(n) for name, n in conn.execute(sql, (tick,)) if n is not None}
+    """Each agent's number of stored memories at the checkpoint of ``tick`` (agents with a mind;
+    the checkpoint rebuilt from its deltas where the file stores them, schema 8)."""
+    state = stored_state(conn, tick)
+    agents = state.get("agents", {}) if isinstance(state, dict) else {}
+    counts = {}
+    for name, agent in agents.items():
+        mind = agent.get("mind") if isinstance(agent, dict) else None
+        if isinstance(mind, dict) and mind.get("count") is not None:
+            counts[name] = int(mind["count"])
+    return counts
 
 
 def _check(conn: sqlite3.Connection, path: Path, every_tick: bool) -> IntegrityReport:

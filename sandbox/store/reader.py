@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from sandbox.errors import StoreError
+from sandbox.store.checkpoint import patch, stored_state
 from sandbox.store.integrity import require_whole
 from sandbox.store.schema import FINGERPRINT_COLUMNS, SCHEMA_VERSION
 
@@ -73,6 +74,14 @@ class RunReader:
         self.path = resolve_run_path(run)
         with damaged_file(self.path):
             self.conn = connect_read_only(self.path)
+        try:
+            self._check()
+        except BaseException:
+            self.conn.close()
+            raise
+
+    def _check(self) -> None:
+        with damaged_file(self.path):
             self.conn.row_factory = sqlite3.Row
             tables = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master")}
             if not {"meta", "runs"} <= tables:
@@ -146,10 +155,31 @@ class RunReader:
         return int(row[0] or 0)
 
     def state_at(self, tick: int) -> dict[str, Any]:
-        row = self.conn.execute("SELECT state FROM ticks WHERE tick = ?", (tick,)).fetchone()
-        if row is None:
-            raise StoreError(f"{self.path} has no committed tick {tick}")
-        return json.loads(row[0])
+        """The world's state as committed at ``tick``: the last full checkpoint at or before it,
+        with the deltas after it applied (schema 8; older files hold a full state every tick)."""
+        with damaged_file(self.path):
+            if self.conn.execute("SELECT 1 FROM ticks WHERE tick = ?", (tick,)).fetchone() is None:
+                raise StoreError(f"{self.path} has no committed tick {tick}")
+            state = stored_state(self.conn, tick)
+            if state is None:
+                raise StoreError(f"{self.path} has no full checkpoint at or before tick {tick}")
+            return state
+
+    def states(self) -> Iterator[tuple[int, dict[str, Any]]]:
+        """Every committed tick's state in order, each built from the one before (read-only:
+        successive states share unchanged parts)."""
+        deltas = self._has_deltas()
+        sql = "SELECT tick, state" + (", state_delta" if deltas else "") + " FROM ticks"
+        state: Any = None
+        with damaged_file(self.path):
+            for row in self.conn.execute(sql + " ORDER BY tick").fetchall():
+                state = (
+                    json.loads(row[1]) if row[1] is not None else patch(state, json.loads(row[2]))
+                )
+                yield row[0], state
+
+    def _has_deltas(self) -> bool:
+        return any(r[1] == "state_delta" for r in self.conn.execute("PRAGMA table_info(ticks)"))
 
     def rows(self, table: str, where: str = "", params: tuple = ()) -> list[dict[str, Any]]:
         sql = f"SELECT * FROM {table}" + (f" WHERE {where}" if where else "") + " ORDER BY rowid"

@@ -12,6 +12,8 @@ SCHEMA_VERSION = 9
 # 6 = adds segments (the settings of each stretch of ticks run with one model, server and seed).
 # 7 = adds memories.importance_error, emotions_source and emotions_error (a failed score is NULL
 # with its error; where emotions came from).
+# 8 = adds ticks.state_delta: a tick's checkpoint is a full ``state`` every 100 ticks (and at the
+#     first tick after a (re)start) and otherwise only a delta (sandbox/store/checkpoint.py).
 # 9 = adds interviews.judged (end-of-run interviews, judged).
 # An older file is upgraded in place when it is reopened for writing.
 
@@ -66,6 +68,7 @@ TABLES: dict[str, tuple[dict[str, Any], str | None, list[list[str]]]] = {
             "n_beliefs": int,
             "state": str,
             "committed_at": str,
+            "state_delta": str,
         },
         "tick",
         [],
@@ -145,6 +148,7 @@ COLUMNS_ADDED_IN: dict[int, dict[str, dict[str, Any]]] = {
     3: {"actions": {"value": float, "data": str}},
     5: {"ticks": {"n_thoughts": int, "n_beliefs": int}},
     7: {"memories": {"importance_error": str, "emotions_source": str, "emotions_error": str}},
+    8: {"ticks": {"state_delta": str}},
     9: {"interviews": {"judged": str}},
 }
 

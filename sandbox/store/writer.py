@@ -23,6 +23,7 @@ import sqlite_utils
 
 from sandbox.errors import StoreError
 from sandbox.personas.persona import BIG_FIVE_DOMAINS, Persona
+from sandbox.store.checkpoint import FULL_EVERY, diff
 from sandbox.store.integrity import require_whole
 from sandbox.store.records import LLMCallRecord, SurveyRecord, TickRecord
 from sandbox.store.schema import COLUMNS_ADDED_IN, SCHEMA_VERSION, TABLES, TABLES_ADDED_IN
@@ -99,6 +100,8 @@ class TrajectoryWriter:
     def __init__(self, path: str | Path, *, commit_hook: CommitHook | None = None) -> None:
         self.path = Path(path)
         self.commit_hook = commit_hook
+        self._last_state: Any = None  # the last committed checkpoint (for deltas)
+        self._since_full = 0
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.db = open_database(self.path)
@@ -232,6 +235,7 @@ class TrajectoryWriter:
         """Write everything the tick produced in one transaction: all of it or nothing. The
         ``ticks`` row goes last, so a tick without it was never committed."""
         db, tick = self.db, record.tick
+        checkpoint, state = self._checkpoint(record)
         with transaction(db.conn):
             self._step(tick, "begin")
             db["events"].insert_all(
@@ -297,11 +301,24 @@ class TrajectoryWriter:
                     "n_calls": len(record.llm_calls),
                     "n_thoughts": len(record.thoughts),
                     "n_beliefs": len(record.beliefs),
-                    "state": _dumps(record.state),
+                    **checkpoint,
                     "committed_at": _now(),
                 }
             )
             self._step(tick, "ticks")
+        self._last_state = state  # committed: the next tick's delta is against it
+        self._since_full = 0 if checkpoint["state"] is not None else self._since_full + 1
+
+    def _checkpoint(self, record: TickRecord) -> tuple[dict[str, str | None], Any]:
+        """The tick's ``state`` (full, every FULL_EVERY ticks and first after (re)opening) or
+        ``state_delta`` (what changed since the last committed tick), and the state as stored."""
+        full = _dumps(record.state)
+        state = json.loads(full)
+        if self._last_state is not None and self._since_full + 1 < FULL_EVERY:
+            delta = _dumps(diff(self._last_state, state))
+            if len(delta) < len(full):
+                return {"state": None, "state_delta": delta}, state
+        return {"state": full, "state_delta": None}, state
 
     def record_calls(self, calls: list[LLMCallRecord]) -> None:
         """Calls made outside a committed tick (a failed tick, an interview)."""

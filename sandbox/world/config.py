@@ -14,6 +14,9 @@ from sandbox.personas.persona import Persona, load_persona_file
 from sandbox.seeds import Seed
 from sandbox.validation import describe_validation_error, read_structured_file
 
+MAX_TICKS = 1_000_000  # 19 years of 10-minute ticks; more is refused as a mistake
+WARN_TICKS = 10_000  # default bound above which the command line warns with an estimate
+
 
 class PlaceConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -109,7 +112,10 @@ class WorldConfig(BaseModel):
     name: Annotated[str, Field(min_length=1)]
     description: str = ""
     seed: Seed = 0
-    ticks: Annotated[int, Field(ge=1)] = 12
+    ticks: Annotated[int, Field(ge=1, le=MAX_TICKS)] = 12
+    warn_ticks: Annotated[int, Field(ge=1)] = Field(
+        WARN_TICKS, description="runs longer than this print a size and cost estimate first"
+    )
     minutes_per_tick: Annotated[int, Field(ge=1, le=24 * 60)] = 10
     start_time: datetime = datetime(2026, 1, 5, 8, 0)
     memory_window: Annotated[int, Field(ge=1, le=200)] = 12
@@ -174,10 +180,14 @@ class WorldConfig(BaseModel):
         return out
 
 
-def load_world(path: str | Path) -> WorldConfig:
-    """Read and validate a world file, inlining persona files so the config is self-contained."""
+def load_world(path: str | Path, data: Any = None) -> WorldConfig:
+    """Read and validate a world file, inlining persona files so the config is self-contained.
+
+    ``data``: the file's parsed content, when the caller has read it already (a large world file
+    is parsed once)."""
     p = Path(path)
-    data = read_structured_file(p, what="world file")
+    if data is None:
+        data = read_structured_file(p, what="world file")
     if not isinstance(data, dict):
         raise ConfigError(
             f"{p}: a world file must be a mapping of fields (name, places, agents...)"

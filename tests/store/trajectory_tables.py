@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
+
+from sandbox.store.checkpoint import stored_state
+
+# A tick's checkpoint is compared as the state it stores, not as stored: where a full checkpoint
+# falls (every 100 ticks, and first after a resume) differs between a resumed and a straight run.
+CHECKPOINT = {"state", "state_delta"}
 
 # Columns that differ between two runs of the same world for reasons other than the trajectory:
 # wall-clock times, latencies and the run's own id.
@@ -49,8 +56,14 @@ def table_rows(
                     continue
                 if "tick" in columns:
                     where = f" WHERE tick <= {int(through_tick)}"
+            if table == "ticks":
+                columns = [c for c in columns if c not in CHECKPOINT]
             sql = f"SELECT {', '.join(columns)} FROM {table}{where} ORDER BY rowid"
-            out[table] = [tuple(r) for r in conn.execute(sql)]
+            rows = [tuple(r) for r in conn.execute(sql)]
+            if table == "ticks":
+                at = columns.index("tick")
+                rows = [(*r, json.dumps(stored_state(conn, r[at]), sort_keys=True)) for r in rows]
+            out[table] = rows
         return out
     finally:
         conn.close()

@@ -108,13 +108,17 @@ def plan_grid(
     ``models`` replaces the experiment's own list (a world file defaults to the offline model);
     ``ticks`` applies to world files only (an experiment sets its own).
     """
-    from sandbox.runner.experiment import is_experiment_file, load_experiment, plan_worlds
+    from sandbox.runner.experiment import is_experiment_data, load_experiment, plan_worlds
+    from sandbox.validation import read_structured_file
 
     source = Path(path).resolve()
-    if not is_experiment_file(source):
-        from sandbox.world.config import load_world
+    data = read_structured_file(source, what="world file")  # parsed once
+    if not is_experiment_data(data):
+        from sandbox.world.config import MAX_TICKS, load_world
 
-        world = load_world(source)
+        world = load_world(source, data)
+        if ticks is not None and ticks > MAX_TICKS:
+            raise ConfigError(f"--ticks {ticks}: at most {MAX_TICKS:,} ticks per run")
         if ticks is not None:
             world = world.model_copy(update={"ticks": ticks})
         condition = source.stem

@@ -1,0 +1,129 @@
+"""Tick checkpoints stored as deltas: what changed since the previous tick, not the whole state.
+
+A world's state (``World.state_dict()``) is JSON. Most of it does not change from one tick to the
+next, and what does mostly grows at one end (an agent's observations lose their oldest entries and
+gain the tick's new ones). ``diff(old, new)`` writes only that; ``patch(old, delta)`` rebuilds
+``new`` exactly. A delta node is a one-key dict:
+
+- ``{"=": value}``: the value replaced whole;
+- ``{"d": {key: node}, "x": [key, ...]}``: a mapping, with changed or added keys and removed keys;
+- ``{"l": [k, [item, ...]]}``: a list that dropped its first ``k`` items and appended the items;
+- ``{"s": [{index: node}, [item, ...]]}``: a list whose items at those indexes changed (in place),
+  then the items appended.
+
+The trajectory keeps a full snapshot every ``FULL_EVERY`` ticks (and at the first tick a writer
+commits, so a resumed run starts from one), and deltas in between; reading a tick's state applies
+at most ``FULL_EVERY - 1`` deltas to the snapshot before it.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Any
+
+FULL_EVERY = 100
+MAX_DROP = 256  # a list that lost more of its head than this in one tick is diffed item by item
+
+Delta = dict[str, Any]
+
+
+def diff(old: Any, new: Any) -> Delta:
+    """A node that turns ``old`` into ``new`` (both JSON values, as ``json.loads`` returns them)."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        changed = {
+            k: ({"=": v} if k not in old else diff(old[k], v))
+            for k, v in new.items()
+            if k not in old or not _same(old[k], v)
+        }
+        node: Delta = {"d": changed}
+        removed = [k for k in old if k not in new]
+        if removed:
+            node["x"] = removed
+        return node
+    if isinstance(old, list) and isinstance(new, list):
+        return _list_diff(old, new)
+    return {"=": new}
+
+
+def patch(old: Any, node: Delta) -> Any:
+    """``new`` from ``old`` and ``diff(old, new)``. ``old`` is not modified."""
+    if "=" in node:
+        return node["="]
+    if "d" in node:
+        out = {k: v for k, v in old.items() if k not in node.get("x", ())}
+        for k, sub in node["d"].items():
+            out[k] = patch(old[k], sub) if k in old and "=" not in sub else sub["="]
+        return out
+    if "l" in node:
+        drop, appended = node["l"]
+        return old[drop:] + appended
+    if "s" in node:
+        changes, appended = node["s"]
+        out = list(old)
+        for index, sub in changes.items():
+            i = int(index)  # JSON object keys are strings
+            out[i] = patch(old[i], sub)
+        return out + appended
+    raise ValueError(f"not a checkpoint delta: {sorted(node)}")
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal as JSON: 1, 1.0 and True are equal in Python but not in a checkpoint. (Compared in
+    C: ``==`` first, then, for equal containers, their JSON text.)"""
+    if type(a) is not type(b) or a != b:
+        return False
+    if isinstance(a, dict | list):
+        return _text(a) == _text(b)
+    return True
+
+
+def _text(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def _list_diff(old: list[Any], new: list[Any]) -> Delta:
+    n = len(old)
+    for drop in range(min(n, MAX_DROP) + 1):  # a sliding window: new starts with old[drop:]
+        kept = n - drop
+        if kept > len(new) or old[drop:] != new[:kept]:  # compared in C first; strictly below
+            continue
+        if _same(old[drop:], new[:kept]):
+            if drop == 0 and kept == len(new):
+                return {"s": [{}, []]}
+            if kept > 0 or not old:
+                return {"l": [drop, new[kept:]]}
+            break
+    if len(new) >= n:
+        changes = {
+            str(i): diff(a, b)
+            for i, (a, b) in enumerate(zip(old, new[:n], strict=True))
+            if not _same(a, b)
+        }
+        if len(changes) <= n // 2:
+            return {"s": [changes, new[n:]]}
+    return {"=": new}
+
+
+def stored_state(conn: sqlite3.Connection, tick: int) -> Any:
+    """The state committed at ``tick`` as stored in a trajectory file: its full checkpoint, or the
+    last full one before it with the deltas after it applied. None if the file holds no full
+    checkpoint at or before ``tick``."""
+    columns = {r[1] for r in conn.execute("PRAGMA table_info(ticks)")}
+    if "state_delta" not in columns:
+        row = conn.execute("SELECT state FROM ticks WHERE tick = ?", (tick,)).fetchone()
+        return json.loads(row[0]) if row is not None and row[0] is not None else None
+    base = conn.execute(
+        "SELECT tick, state FROM ticks WHERE tick <= ? AND state IS NOT NULL "
+        "ORDER BY tick DESC LIMIT 1",
+        (tick,),
+    ).fetchone()
+    if base is None:
+        return None
+    state = json.loads(base[1])
+    for (delta,) in conn.execute(
+        "SELECT state_delta FROM ticks WHERE tick > ? AND tick <= ? ORDER BY tick",
+        (base[0], tick),
+    ):
+        state = patch(state, json.loads(delta))
+    return state
