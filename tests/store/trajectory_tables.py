@@ -19,6 +19,7 @@ VOLATILE: dict[str, set[str]] = {
     "ticks": {"wall_s", "committed_at"},
     "llm_calls": {"latency_s"},
     "interviews": {"asked_at"},
+    "segments": {"started_at"},
 }
 
 
