@@ -1,6 +1,8 @@
 """Sweeps on Ray (``--executor ray``): the local executor's tests, on one local 2-CPU Ray cluster
 started once for the whole test run (it takes about 20 s and 1.5 GiB) and shut down at its end."""
 
+import shutil
+
 import pytest
 from typer.testing import CliRunner
 
@@ -47,40 +49,52 @@ def tables(run_dir):
         return out
 
 
-def test_a_ray_sweep_writes_the_local_executors_runs_and_a_second_time_starts_none(
-    ray_cluster, tmp_path
-):
-    args = ["--seeds", 4, "--workers", 2, "--ticks", 3, "--no-report"]
-    first = invoke("sweep", CAFE, *args, "--executor", "ray", "--out", tmp_path / "ray")
+ARGS = ["--seeds", 4, "--workers", 2, "--ticks", 3, "--no-report"]
+
+
+@pytest.fixture(scope="module")
+def ray_sweep(ray_cluster, tmp_path_factory):
+    """Four cafe runs swept on Ray, once for this module's tests (which copy it to change it)."""
+    out = tmp_path_factory.mktemp("ray") / "sweep"
+    first = invoke("sweep", CAFE, *ARGS, "--executor", "ray", "--out", out)
     assert first.exit_code == 0, first.output
     assert "4 of 4 runs completed" in first.output
-    rows = manifest_rows(tmp_path / "ray")
+    return out
+
+
+def test_a_ray_sweep_writes_its_runs_and_manifest_and_a_second_time_starts_none(ray_sweep):
+    rows = manifest_rows(ray_sweep)
     assert len(rows) == 4 and {r["status"] for r in rows.values()} == {"completed"}
     assert sorted(r["seed"] for r in rows.values()) == [7, 8, 9, 10]
     assert all(r["attempts"] == 1 and r["calls"] == 18 for r in rows.values())
-    stamps = {p: p.stat().st_mtime_ns for p in (tmp_path / "ray").glob("runs/*/trajectory.sqlite")}
+    for r in rows.values():
+        with RunReader(ray_sweep / r["directory"]) as reader:
+            assert reader.last_tick() == 3 and reader.run()["status"] == "completed"
+    stamps = {p: p.stat().st_mtime_ns for p in ray_sweep.glob("runs/*/trajectory.sqlite")}
     assert len(stamps) == 4
 
-    again = invoke("sweep", CAFE, *args, "--executor", "ray", "--out", tmp_path / "ray")
+    again = invoke("sweep", CAFE, *ARGS, "--executor", "ray", "--out", ray_sweep)
     assert again.exit_code == 0, again.output
     assert "Nothing to run" in again.output and "(0 started now)" in again.output
     assert {p: p.stat().st_mtime_ns for p in stamps} == stamps
 
-    local = invoke("sweep", CAFE, *args, "--out", tmp_path / "local")
+
+def test_ray_and_the_local_pool_write_the_same_trajectories(ray_sweep, tmp_path):
+    local = invoke("sweep", CAFE, *ARGS, "--out", tmp_path / "local")
     assert local.exit_code == 0, local.output
+    rows = manifest_rows(ray_sweep)
     assert manifest_rows(tmp_path / "local").keys() == rows.keys()
     for run_id, row in rows.items():
-        on_ray = tables(tmp_path / "ray" / row["directory"])
+        on_ray = tables(ray_sweep / row["directory"])
         on_pool = tables(tmp_path / "local" / row["directory"])
         assert on_ray.keys() == on_pool.keys() and on_ray["actions"]
         for table in on_ray:
             assert on_ray[table] == on_pool[table], f"{run_id}: {table} differs"
 
 
-def test_resume_on_ray_starts_only_the_runs_a_kill_left_unfinished(ray_cluster, tmp_path):
+def test_resume_on_ray_starts_only_the_run_a_kill_left_unfinished(ray_sweep, tmp_path):
     out = tmp_path / "sweep"
-    args = ["--workers", 2, "--ticks", 2, "--no-report", "--executor", "ray"]
-    assert invoke("sweep", CAFE, "--seeds", 3, *args, "--out", out).exit_code == 0
+    shutil.copytree(ray_sweep, out)
     rows = manifest_rows(out)
     lost = sorted(rows)[0]  # as if the sweep was killed while this run was being written
     with Manifest(out) as m:
@@ -89,14 +103,16 @@ def test_resume_on_ray_starts_only_the_runs_a_kill_left_unfinished(ray_cluster, 
     kept = {k: (out / r["directory"] / "trajectory.sqlite").stat().st_mtime_ns
             for k, r in rows.items() if k != lost}  # fmt: skip
 
-    resumed = invoke("sweep", "--resume", out)
+    resumed = invoke("sweep", "--resume", out, "--no-report")  # the recorded options: on Ray
     assert resumed.exit_code == 0 and "(1 started now)" in resumed.output, resumed.output
     after = manifest_rows(out)
     assert {r["status"] for r in after.values()} == {"completed"}
     assert {k: (out / after[k]["directory"] / "trajectory.sqlite").stat().st_mtime_ns
             for k in kept} == kept  # fmt: skip
     with RunReader(out / after[lost]["directory"]) as reader:
-        assert reader.last_tick() == 2
+        assert reader.last_tick() == 3
+    with Manifest(out) as m:
+        assert m.meta()["options"]["executor"] == "ray"
 
 
 @pytest.mark.network
