@@ -59,9 +59,14 @@ def user_errors() -> Iterator[None]:
 
 
 def _fail(message: str) -> None:
+    from rich.markup import escape
+
     from sandbox.console import make_console
 
     make_console(stderr=True).print(
-        f"[bold red]error:[/bold red] {message}", soft_wrap=True, markup=True, highlight=False
+        f"[bold red]error:[/bold red] {escape(message)}",
+        soft_wrap=True,
+        markup=True,
+        highlight=False,
     )
     raise typer.Exit(1) from None

@@ -41,8 +41,12 @@ def sweep(
         int | None, typer.Option(help="Runs at once (default: the number of cores).")
     ] = None,
     executor: Annotated[
-        str, typer.Option(help="'local' (a process pool) or 'ray' (needs the ray extra).")
-    ] = "local",
+        str | None,
+        typer.Option(
+            help="'local' (a process pool; the default) or 'ray' (needs the ray extra). "
+            "--resume keeps the sweep's own unless given."
+        ),
+    ] = None,
     address: Annotated[
         str | None,
         typer.Option(
@@ -113,7 +117,7 @@ def sweep(
             }.items()
             if v is not None
         }
-        if executor not in ("local", "ray"):
+        if executor not in (None, "local", "ray"):
             raise ConfigError(f"--executor {executor!r}: choose 'local' or 'ray'")
         settings = RunSettings(
             api_base=api_base,

@@ -168,3 +168,11 @@ def test_max_in_flight_holds_across_worker_processes(fake_server, tmp_path):
     free = invoke("sweep", CAFE, *one, "--out", tmp_path / "b")
     assert free.exit_code == 0, free.output
     assert fake_server.peak_in_flight > 3  # the same sweep without the limit goes above it
+
+
+def test_the_ray_executor_without_ray_says_how_to_install_it(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "ray", None)  # as if the ray extra were not installed
+    result = invoke("sweep", CAFE, "--executor", "ray", "--ticks", 1, "--out", tmp_path / "s")
+    assert result.exit_code == 1
+    assert "install the ray extra: pip install -e '.[ray]'" in " ".join(result.output.split())
+    assert "Traceback" not in result.output
