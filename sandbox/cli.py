@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from sandbox.cli_common import ApiBaseOpt, ModelOpt, user_errors
 from sandbox.cli_personas import app as personas_app
 from sandbox.cli_sweep import export, sweep
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from sandbox.runner.run import Run
+    from sandbox.runner.settings import RunSettings
+    from sandbox.store.records import TickRecord
 
 app = typer.Typer(
     name="sandbox",
@@ -133,7 +139,7 @@ def run(
         _drive(runner, console, feed)
 
 
-def _run_experiment(path, console, **opts):  # type: ignore[no-untyped-def]
+def _run_experiment(path: Path, console: Console, **opts: Any) -> None:
     from sandbox.analysis.report import experiment_report
     from sandbox.console import print_report
     from sandbox.runner.experiment import arun_experiment
@@ -154,7 +160,7 @@ def _run_experiment(path, console, **opts):  # type: ignore[no-untyped-def]
     _exit_if_calls_failed(console, *failed_calls(folder))
 
 
-def directions_for(path):  # type: ignore[no-untyped-def]
+def directions_for(path: str | Path) -> Path | None:
     """The directions file an experiment file names (personality illusion), if any."""
     from sandbox.validation import read_structured_file
 
@@ -164,7 +170,7 @@ def directions_for(path):  # type: ignore[no-untyped-def]
     return None
 
 
-def _open_run(world, resume, **opts):  # type: ignore[no-untyped-def]
+def _open_run(world: Path | None, resume: Path | None, **opts: Any) -> Run:
     from sandbox.errors import ConfigError
     from sandbox.runner.run import Run
 
@@ -203,7 +209,7 @@ def _open_run(world, resume, **opts):  # type: ignore[no-untyped-def]
     return Run.create(config, _settings(opts), world_file=world)
 
 
-def _settings(opts):  # type: ignore[no-untyped-def]
+def _settings(opts: dict[str, Any]) -> RunSettings:
     """RunSettings from the command line's options (those it was given)."""
     from sandbox.runner.settings import RunSettings
 
@@ -229,7 +235,7 @@ def _settings(opts):  # type: ignore[no-untyped-def]
     )
 
 
-def _drive(runner, console, feed: bool) -> None:  # type: ignore[no-untyped-def]
+def _drive(runner: Run, console: Console, feed: bool) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from sandbox.console import FEED_KINDS, calls_table, event_line, summary_table
@@ -256,7 +262,7 @@ def _drive(runner, console, feed: bool) -> None:  # type: ignore[no-untyped-def]
             runner.world.config.name, total=total, completed=start_tick, clock=""
         )
 
-        def on_tick(record) -> None:  # type: ignore[no-untyped-def]
+        def on_tick(record: TickRecord) -> None:
             if feed:
                 for event in record.events:
                     if event.kind in FEED_KINDS:
@@ -285,7 +291,7 @@ def _drive(runner, console, feed: bool) -> None:  # type: ignore[no-untyped-def]
     _exit_if_calls_failed(console, summary.call_errors, summary.calls)
 
 
-def _exit_if_calls_failed(console, failed: int, calls: int) -> None:  # type: ignore[no-untyped-def]
+def _exit_if_calls_failed(console: Console, failed: int, calls: int) -> None:
     """A run that completed with failed model calls says so and exits with code 3."""
     if failed:
         console.print(
@@ -431,7 +437,7 @@ def inspect(
                 console.print(f"  tick {ev['tick']:>3}  {ev['text']}", markup=False)
 
 
-def _inspect_folder(console, folder: Path) -> None:  # type: ignore[no-untyped-def]
+def _inspect_folder(console: Console, folder: Path) -> None:
     """A folder of runs: one report per experiment (the runs sharing a parent folder), as printed
     after the experiment ran; what cannot be read is skipped and listed."""
     from sandbox.analysis.folders import Unreadable, scan_folder
@@ -469,7 +475,7 @@ def _inspect_folder(console, folder: Path) -> None:  # type: ignore[no-untyped-d
             console.print(f"  {item.problem}", markup=False, soft_wrap=True)
 
 
-def _inspect_validation(console, run_dir, meta) -> None:  # type: ignore[no-untyped-def]
+def _inspect_validation(console: Console, run_dir: Path, meta: dict[str, Any]) -> None:
     from rich.table import Table
 
     from sandbox.analysis.persona_validation import load_validation, validity
@@ -608,4 +614,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -338,14 +338,22 @@ class TrustReport(BaseModel):
     figures: list[Path]
 
 
-def trust_report(path: str | Path, figures_dir: str | Path | None = None) -> TrustReport:
+def trust_report(
+    path: str | Path | list[Path], figures_dir: str | Path | None = None
+) -> TrustReport:
     """The paper-shaped tables (and the MAE figure, written as PNG) for whatever studies ``path``
-    holds. Figures go to ``figures_dir`` (default: ``path``)."""
+    (a run, a folder of runs, or a list of trajectory files) holds. Figures go to ``figures_dir``
+    (default: ``path``; required when ``path`` is a list)."""
+    if figures_dir:
+        out_dir = Path(figures_dir)
+    elif isinstance(path, list):
+        raise ValueError("trust_report: give figures_dir when path is a list of trajectory files")
+    else:
+        out_dir = Path(path)
     rs = load_runs(path)
     tables: dict[str, Any] = {}
     figures: list[Path] = []
     studies = set(rs.runs["study"].dropna())
-    out_dir = Path(figures_dir) if figures_dir else Path(path)
     if "population" in studies:
         m = population_metrics(rs)
         m = m[m["condition"] == "population"]

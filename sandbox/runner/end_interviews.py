@@ -99,9 +99,11 @@ async def ainterview_everyone(
     for (a, kind, subject, q), (answer, used), verdict in zip(asks, answers, verdicts, strict=True):
         if isinstance(verdict, BaseException) and not isinstance(verdict, ModelAnswerError):
             raise verdict
-        ok = not isinstance(verdict, BaseException)
-        knows = verdict.value.knows if ok else None
-        reason = verdict.value.reason if ok else str(verdict)
+        knows: bool | None
+        if isinstance(verdict, ModelAnswerError):
+            knows, reason = None, str(verdict)
+        else:
+            knows, reason = verdict.value.knows, verdict.value.reason
         out.append(EndInterview(agent=a, kind=kind, subject=subject, question=q, answer=answer,
                                 knows=knows, reason=reason))  # fmt: skip
         judged = {"kind": kind, "subject": subject, "knows": knows, "reason": reason,

@@ -117,7 +117,7 @@ async def arun_experiment(
     return out
 
 
-async def _self_reports(run: Run, study) -> None:  # type: ignore[no-untyped-def]
+async def _self_reports(run: Run, study: Any) -> None:
     """Give every agent of the run the IPIP-NEO-120, stored in the run's surveys tables."""
     import asyncio
 

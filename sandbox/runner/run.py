@@ -330,8 +330,9 @@ class Run:
                 seed=world.config.seed,
             )
         asked = (overrides or {}).get("ticks")  # else the planned end as recorded (or extended)
-        ticks = settings.ticks if asked else meta["ticks_planned"]
-        if asked and ticks != meta["ticks_planned"]:
+        recorded_ticks: int = meta["ticks_planned"]
+        ticks = settings.ticks if asked and settings.ticks is not None else recorded_ticks
+        if asked and ticks != recorded_ticks:
             writer.set_ticks_planned(ticks)
         return cls(path.parent, world, writer, ticks, settings.max_error_rate)
 

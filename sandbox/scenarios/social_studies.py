@@ -44,10 +44,17 @@ class DebateStudy(_Study):
     topics: list[str] | None = Field(None, description="topic ids, one per group (cycled)")
 
 
+GamesFraming = Literal["neutral", "everyday", "study"]
+
+
+def _neutral_framing() -> list[GamesFraming]:
+    return ["neutral"]
+
+
 class GamesStudy(_Study):
     experiment: Literal["games", "personality_illusion"] = "games"
-    framings: list[Literal["neutral", "everyday", "study"]] = Field(
-        default_factory=lambda: ["neutral"],
+    framings: list[GamesFraming] = Field(
+        default_factory=_neutral_framing,
         description="one run per framing (evaluation awareness: study vs everyday)",
     )
     group_size: int = Field(4, ge=2, description="public goods group size")
@@ -143,7 +150,7 @@ def social_worlds(study: DebateStudy | GamesStudy) -> list[tuple[str, WorldConfi
         groups[-2].extend(groups.pop())
     out = []
     for framing in study.framings:
-        scenario = GamesScenario(
+        games = GamesScenario(
             settings=study.settings,
             elicit_beliefs=study.elicit_beliefs,
             pairs=pairs,
@@ -151,5 +158,5 @@ def social_worlds(study: DebateStudy | GamesStudy) -> list[tuple[str, WorldConfi
             framing=framing,
         )
         label = "games" if framing == "neutral" else f"games-{framing}"
-        out.append((label, _world(study, people, scenario.model_dump(), label, scenario.ticks())))
+        out.append((label, _world(study, people, games.model_dump(), label, games.ticks())))
     return out

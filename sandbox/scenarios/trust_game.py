@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import random
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 
 MULTIPLIER = 3
 
@@ -42,7 +42,7 @@ def archetype_description(k: int, endowment: int) -> str:
     )
 
 
-def spearman_of_ranks(a: Sequence[str], b: Sequence[str]) -> float:
+def spearman_of_ranks(a: Sequence[Hashable], b: Sequence[Hashable]) -> float:
     """Spearman's rho between two rankings of the same items (no ties)."""
     n = len(a)
     if n < 2:

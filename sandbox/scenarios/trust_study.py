@@ -35,6 +35,10 @@ DEFAULT_ATTRIBUTES = [
 ]  # fmt: skip
 
 
+def _neutral_framing() -> list[Framing]:
+    return ["neutral"]
+
+
 class TrustStudy(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -54,7 +58,7 @@ class TrustStudy(BaseModel):
         0.1, ge=0, le=2, description="how far from .8 / .2 a perturbed prior's rho may be"
     )
     framings: list[Framing] = Field(
-        default_factory=lambda: ["neutral"],
+        default_factory=_neutral_framing,
         description="one run per framing (neutral | everyday | study | authority)",
     )
     archetypes: list[int] = Field(default_factory=lambda: [1, 3, 5])

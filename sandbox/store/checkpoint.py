@@ -60,11 +60,11 @@ def patch(old: Any, node: Delta) -> Any:
         return old[drop:] + appended
     if "s" in node:
         changes, appended = node["s"]
-        out = list(old)
+        items = list(old)
         for index, sub in changes.items():
             i = int(index)  # JSON object keys are strings
-            out[i] = patch(old[i], sub)
-        return out + appended
+            items[i] = patch(old[i], sub)
+        return items + appended
     raise ValueError(f"not a checkpoint delta: {sorted(node)}")
 
 

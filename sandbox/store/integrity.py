@@ -126,10 +126,12 @@ def _check(conn: sqlite3.Connection, path: Path, every_tick: bool) -> IntegrityR
     if runs_last is not None and runs_last > last:
         problem(runs_last, False, f"no ticks row, but runs.last_tick is {runs_last}")
     if "memories" in tables and (last or conn.execute("SELECT 1 FROM memories LIMIT 1").fetchone()):
-        want = _memory_counts(conn, last) if last else {}
-        have = dict(conn.execute("SELECT agent, count(*) FROM memories GROUP BY agent"))
-        missing = sum(max(0, n - have.get(a, 0)) for a, n in want.items())
-        extra = sum(max(0, n - want.get(a, 0)) for a, n in have.items())
+        want_memories = _memory_counts(conn, last) if last else {}
+        have_memories: dict[str, int] = dict(
+            conn.execute("SELECT agent, count(*) FROM memories GROUP BY agent")
+        )
+        missing = sum(max(0, n - have_memories.get(a, 0)) for a, n in want_memories.items())
+        extra = sum(max(0, n - want_memories.get(a, 0)) for a, n in have_memories.items())
         if missing:
             problem(last, True, f"{missing} memories of its checkpoint missing")
         if extra:

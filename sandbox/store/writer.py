@@ -137,24 +137,25 @@ class TrajectoryWriter:
             return
         with transaction(self.db.conn):
             for name, (columns, pk, indexes) in TABLES.items():
-                self.db[name].create(columns, pk=pk, not_null=None, if_not_exists=True)
+                self.db.table(name).create(columns, pk=pk, not_null=None, if_not_exists=True)
                 for index in indexes:
-                    self.db[name].create_index(index, if_not_exists=True)
-            self.db["meta"].insert({"key": "schema_version", "value": str(SCHEMA_VERSION)})
+                    self.db.table(name).create_index(index, if_not_exists=True)
+            self.db.table("meta").insert({"key": "schema_version", "value": str(SCHEMA_VERSION)})
 
     def _upgrade(self, version: int) -> None:
         """Add what later schema versions added; existing rows are untouched."""
         with transaction(self.db.conn):
             for v in range(version + 1, SCHEMA_VERSION + 1):
                 for table_name, columns in COLUMNS_ADDED_IN.get(v, {}).items():
+                    table = self.db.table(table_name)
                     for column, kind in columns.items():
-                        if column not in self.db[table_name].columns_dict:  # a table made later
-                            self.db[table_name].add_column(column, kind)
+                        if column not in table.columns_dict:  # a table made later
+                            table.add_column(column, kind)
                 for name in TABLES_ADDED_IN.get(v, []):
                     columns, pk, indexes = TABLES[name]
-                    self.db[name].create(columns, pk=pk, if_not_exists=True)
+                    self.db.table(name).create(columns, pk=pk, if_not_exists=True)
                     for index in indexes:
-                        self.db[name].create_index(index, if_not_exists=True)
+                        self.db.table(name).create_index(index, if_not_exists=True)
             self.db.execute(
                 "UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(SCHEMA_VERSION)]
             )
@@ -172,7 +173,7 @@ class TrajectoryWriter:
         personas: list[tuple[Persona, str]],
     ) -> None:
         with transaction(self.db.conn):
-            self.db["runs"].insert(
+            self.db.table("runs").insert(
                 {
                     "id": run_id,
                     "name": config["name"],
@@ -192,7 +193,7 @@ class TrajectoryWriter:
                     "settings": _dumps(settings),
                 }
             )
-            self.db["agents"].insert_all(
+            self.db.table("agents").insert_all(
                 {
                     "name": p.name,
                     "persona": _dumps(p.model_dump(mode="json")),
@@ -217,7 +218,7 @@ class TrajectoryWriter:
         with self.db.conn:
             row = self.db.execute("SELECT count(*) FROM segments").fetchone()
             index = int(row[0])
-            self.db["segments"].insert(
+            self.db.table("segments").insert(
                 {
                     "segment": index,
                     "from_tick": from_tick,
@@ -238,7 +239,7 @@ class TrajectoryWriter:
         checkpoint, state = self._checkpoint(record)
         with transaction(db.conn):
             self._step(tick, "begin")
-            db["events"].insert_all(
+            db.table("events").insert_all(
                 {
                     **e.model_dump(exclude={"audience", "data"}),
                     "audience": _dumps(list(e.audience)),
@@ -247,18 +248,18 @@ class TrajectoryWriter:
                 for e in record.events
             )
             self._step(tick, "events")
-            db["actions"].insert_all(
+            db.table("actions").insert_all(
                 {**a.model_dump(exclude={"data"}), "data": _dumps(a.data)} for a in record.actions
             )
             self._step(tick, "actions")
-            db["beliefs"].insert_all(
+            db.table("beliefs").insert_all(
                 {**b.model_dump(exclude={"answer"}), "answer": _dumps(b.answer)}
                 for b in record.beliefs
             )
             self._step(tick, "beliefs")
-            db["thoughts"].insert_all(t.model_dump() for t in record.thoughts)
+            db.table("thoughts").insert_all(t.model_dump() for t in record.thoughts)
             self._step(tick, "thoughts")
-            db["memories"].insert_all(
+            db.table("memories").insert_all(
                 {**m, "emotions": _dumps_or_null(m["emotions"]), "evidence": _dumps(m["evidence"])}
                 for m in record.memories
             )
@@ -291,7 +292,7 @@ class TrajectoryWriter:
                 list(update.values()),
             )
             self._step(tick, "runs")
-            db["ticks"].insert(
+            db.table("ticks").insert(
                 {
                     "tick": tick,
                     "sim_time": record.sim_time,
@@ -326,7 +327,7 @@ class TrajectoryWriter:
             self._insert_calls(calls)
 
     def _insert_calls(self, calls: list[LLMCallRecord]) -> None:
-        self.db["llm_calls"].insert_all(
+        self.db.table("llm_calls").insert_all(
             {
                 **c.model_dump(exclude={"messages"}),
                 "cache_hit": int(c.cache_hit),
@@ -338,7 +339,7 @@ class TrajectoryWriter:
     def record_survey(self, result: SurveyRecord, tick: int | None = None) -> None:
         """A questionnaire's item answers and its scores (facets and domains), in one transaction."""
         with transaction(self.db.conn):
-            self.db["surveys"].insert_all(
+            self.db.table("surveys").insert_all(
                 {
                     "tick": tick,
                     "agent": result.respondent,
@@ -348,7 +349,7 @@ class TrajectoryWriter:
                 }
                 for r in result.responses
             )
-            rows = [
+            rows: list[dict[str, str | int | float | None]] = [
                 {
                     "tick": tick,
                     "agent": result.respondent,
@@ -374,12 +375,12 @@ class TrajectoryWriter:
                 }
                 for code, value in result.domains.items()
             ]
-            self.db["survey_scores"].insert_all(rows)
+            self.db.table("survey_scores").insert_all(rows)
 
     def record_interview(self, row: dict[str, Any], calls: list[LLMCallRecord]) -> None:
         """An interview (it does not change the world: no tick, no state)."""
         with transaction(self.db.conn):
-            self.db["interviews"].insert(
+            self.db.table("interviews").insert(
                 {**row, "memories": _dumps(row["memories"]), "asked_at": _now()}
             )
             self._insert_calls(calls)

@@ -11,6 +11,7 @@ during a tick too, is queued and handed to the world as the next tick starts.
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import work
@@ -25,6 +26,9 @@ from sandbox.runner.run import Run
 from sandbox.tui.dialogs import Ask
 from sandbox.tui.pending import InputQueue, Pending
 from sandbox.tui.views import Usage, event_text, inspector_view, places_view
+
+if TYPE_CHECKING:
+    from sandbox.store.records import TickRecord
 
 SPEEDS = (4.0, 2.0, 1.0, 0.5, 0.25, 0.1, 0.0)
 EXTEND_BY = 10  # ticks the extend dialog offers
@@ -181,7 +185,7 @@ class SandboxApp(App[None]):
         self.refresh_views()
         return True
 
-    def _log_tick(self, record) -> None:  # type: ignore[no-untyped-def]
+    def _log_tick(self, record: TickRecord) -> None:
         events = self.query_one("#events", RichLog)
         narrator = self.query_one("#narrator", RichLog)
         for event in record.events:

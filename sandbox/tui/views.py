@@ -10,7 +10,7 @@ from rich.text import Text
 from sandbox.personas.persona import BIG_FIVE_DOMAINS
 
 if TYPE_CHECKING:
-    from sandbox.store.records import EventRecord, TickRecord
+    from sandbox.store.records import EventRecord, LLMCallRecord, TickRecord
     from sandbox.world.world import World
 
 
@@ -96,7 +96,7 @@ class Usage:
         self.calls = self.cache_hits = self.prompt_tokens = self.completion_tokens = 0
         self.cost: float | None = None
 
-    def add(self, calls: list) -> None:  # type: ignore[type-arg]
+    def add(self, calls: list[LLMCallRecord]) -> None:
         for c in calls:
             self.calls += 1
             self.cache_hits += int(c.cache_hit)

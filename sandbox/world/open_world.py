@@ -29,7 +29,7 @@ from sandbox.agents.cognition import (
     replan_request,
 )
 from sandbox.agents.emotions import lexicon_emotions
-from sandbox.errors import ModelAnswerError
+from sandbox.errors import ConfigError, ModelAnswerError
 from sandbox.seeds import derive_seed
 from sandbox.store.records import ActionRecord, ThoughtRecord
 from sandbox.world.config import CognitionConfig
@@ -41,7 +41,9 @@ from sandbox.world.rules import Resolution, gather_outcomes
 
 if TYPE_CHECKING:
     from sandbox.agents.agent import PersonaAgent
-    from sandbox.agents.memory import Memory
+    from sandbox.agents.embeddings import Embedder
+    from sandbox.agents.memory import Memory, Retrieved
+    from sandbox.agents.mind import Mind
     from sandbox.world.world import World
 
 SLEEP, LISTEN = "sleep", "listen"
@@ -51,6 +53,26 @@ NO_EMOTIONS = (
 )
 
 
+def _embedder(world: World) -> Embedder:
+    """The world's embedder; the world makes one whenever it has a ``cognition`` block."""
+    if world.embedder is None:
+        raise ConfigError(
+            "open-world cognition needs an embedder, and this world has none; give the world "
+            "file a cognition block (the world then makes its embedder)"
+        )
+    return world.embedder
+
+
+def _mind(agent: PersonaAgent) -> Mind:
+    """The agent's mind; generative-agent steps only run for agents that have one."""
+    if agent.mind is None:
+        raise ConfigError(
+            f"agent {agent.name} has no mind (memory stream); give the world file a cognition "
+            "block so every persona agent gets one"
+        )
+    return agent.mind
+
+
 class OpenWorldRules:
     name = "open-world"
 
@@ -58,6 +80,15 @@ class OpenWorldRules:
         self.cog = cognition
         self.narrator = Narrator() if cognition is not None and cognition.narrator else None
         self.conversations = Conversations(cognition.conversation_turns if cognition else 8)
+
+    def _cognition(self) -> CognitionConfig:
+        """The cognition block; the generative-agent steps only run with one."""
+        if self.cog is None:
+            raise ConfigError(
+                "a generative-agent step (memory, plans, reflection) ran without a cognition "
+                "block; give the world file a cognition block"
+            )
+        return self.cog
 
     # --- scene ---------------------------------------------------------------------------------
     def scene(self, world: World, tick: int) -> None:
@@ -120,9 +151,9 @@ class OpenWorldRules:
             mind.pending.clear()
         learned: dict[str, list[str]] = {}
         if jobs:
-            vectors = await world.embedder.embed([j[2] for j in jobs])
+            vectors = await _embedder(world).embed([j[2] for j in jobs])
             for (agent, kind, text, t, _tags), v in zip(jobs, vectors, strict=True):
-                agent.mind.stream.add(kind, text, t, v)  # type: ignore[union-attr]
+                _mind(agent).stream.add(kind, text, t, v)
         for agent in world.persona_agents:
             if agent.mind is not None:
                 texts = [m.text for m in agent.mind.stream.unscored()]
@@ -135,8 +166,8 @@ class OpenWorldRules:
         for agent in world.persona_agents:
             if agent.mind is None or agent.mind.plan_day == day:
                 continue
-            query = (await world.embedder.embed([f"plans for today {agent.name}"]))[0]
-            memories = agent.mind.stream.retrieve(query, tick, self.cog.retrieval)  # type: ignore[union-attr]
+            query = (await _embedder(world).embed([f"plans for today {agent.name}"]))[0]
+            memories = agent.mind.stream.retrieve(query, tick, self._cognition().retrieval)
             requests.append(
                 plan_request(
                     agent,
@@ -166,7 +197,7 @@ class OpenWorldRules:
             return
         mind.plan = [b.model_dump() for b in outcome.value.blocks]
         text = f"My plan for {world.clock.time_at(tick).strftime('%A')}: {mind.plan_text()}"
-        vector = (await world.embedder.embed([text]))[0]
+        vector = (await _embedder(world).embed([text]))[0]
         mind.stream.add("plan", text, tick, vector)
 
     # --- decide ---------------------------------------------------------------------------------
@@ -198,19 +229,18 @@ class OpenWorldRules:
                 tick,
             )
             for agent, vector, emotions in zip(
-                acting, await world.embedder.embed(texts), feelings, strict=True
+                acting, await _embedder(world).embed(texts), feelings, strict=True
             ):
                 queries[agent.name] = (vector, emotions)
         requests, keys = [], []
         for agent in acting:
-            retrieved = ()
+            retrieved: tuple[Retrieved, ...] = ()
             if agent.name in queries and agent.mind is not None:
                 vector, emotions = queries[agent.name]
+                retrieval = self._cognition().retrieval
                 retrieved = tuple(
-                    agent.mind.stream.retrieve(
-                        vector, tick, self.cog.retrieval, query_emotions=emotions
-                    )
-                )  # type: ignore[union-attr]
+                    agent.mind.stream.retrieve(vector, tick, retrieval, query_emotions=emotions)
+                )
                 agent.last_retrieved = retrieved
             talk = self.conversations.of(agent.name) if self.cog is not None else None
             known = self.happenings(world, tick, agent)
@@ -260,7 +290,7 @@ class OpenWorldRules:
         for key, outcome in outcomes.items():
             if key.startswith("importance|"):
                 name = key.split("|", 1)[1]
-                source = self.cog.retrieval.scoring_source()  # type: ignore[union-attr]
+                source = self._cognition().retrieval.scoring_source()
                 self._score(world.agent(name), batches[name], outcome, source)
             else:
                 result[key] = outcome if isinstance(outcome, ModelAnswerError) else outcome.value
@@ -430,7 +460,7 @@ class OpenWorldRules:
         assert mind is not None
         mind.plan_day = day
         text = f"I changed my plan: {mind.plan_text()}"
-        mind.stream.add("plan", text, tick, (await world.embedder.embed([text]))[0])
+        mind.stream.add("plan", text, tick, (await _embedder(world).embed([text]))[0])
 
     # --- reflect --------------------------------------------------------------------------------
     async def reflect(self, world: World, tick: int) -> None:
@@ -449,9 +479,9 @@ class OpenWorldRules:
         requests = [
             questions_request(
                 a,
-                a.mind.stream.recent(window),
+                _mind(a).stream.recent(window),
                 world.prompts,
-                tick,  # type: ignore[union-attr]
+                tick,
                 derive_seed(world.config.seed, tick, a.name, "questions"),
                 names,
             )
@@ -465,14 +495,13 @@ class OpenWorldRules:
                 continue
             qs = asked.value.questions
             evidence: dict[int, Any] = {}
-            source = self.cog.retrieval.scoring_source()  # type: ignore[union-attr]
-            feelings = await emotions_of(world, source, [(agent.name, q) for q in qs], tick)
-            for vector, emotions in zip(await world.embedder.embed(qs), feelings, strict=True):
-                for r in agent.mind.stream.retrieve(
-                    vector,
-                    tick,
-                    self.cog.retrieval,  # type: ignore[union-attr]
-                    query_emotions=emotions,
+            retrieval = self._cognition().retrieval
+            feelings = await emotions_of(
+                world, retrieval.scoring_source(), [(agent.name, q) for q in qs], tick
+            )
+            for vector, emotions in zip(await _embedder(world).embed(qs), feelings, strict=True):
+                for r in _mind(agent).stream.retrieve(
+                    vector, tick, retrieval, query_emotions=emotions
                 ):
                     evidence[r.memory.id] = r.memory
             insight_requests.append(
@@ -497,10 +526,10 @@ class OpenWorldRules:
             if isinstance(outcome, ModelAnswerError):
                 continue
             texts = [i.text for i in outcome.value.insights]
-            source = self.cog.retrieval.scoring_source()  # type: ignore[union-attr]
+            source = self._cognition().retrieval.scoring_source()
             feelings = await emotions_of(world, source, [(name, t) for t in texts], tick)
             for insight, vector, felt in zip(
-                outcome.value.insights, await world.embedder.embed(texts), feelings, strict=True
+                outcome.value.insights, await _embedder(world).embed(texts), feelings, strict=True
             ):
                 valid = tuple(i for i in insight.evidence if 0 <= i < len(mind.stream))
                 memory = mind.stream.add(
