@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from sandbox.cli_common import ApiBaseOpt, user_errors
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from sandbox.runner.settings import RunSettings
+    from sandbox.runner.sweep.driver import SweepProgress, SweepResult
 
 
 def sweep(
@@ -119,7 +125,7 @@ def sweep(
         }
         if executor not in (None, "local", "ray"):
             raise ConfigError(f"--executor {executor!r}: choose 'local' or 'ray'")
-        settings = RunSettings(
+        settings: RunSettings | None = RunSettings(
             api_base=api_base,
             concurrency=concurrency,
             timeout=timeout,
@@ -160,7 +166,7 @@ def _recorded_options(directory: Path) -> dict:
 class _Display:
     """A Rich progress line: runs done / failed / running, calls, tokens, cost, ETA."""
 
-    def __init__(self, console, directory: Path) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, console: Console, directory: Path) -> None:
         from rich.progress import (
             BarColumn,
             MofNCompleteColumn,
@@ -192,7 +198,7 @@ class _Display:
     def __exit__(self, *exc: object) -> None:
         self.progress.stop()
 
-    def update(self, p) -> None:  # type: ignore[no-untyped-def]
+    def update(self, p: SweepProgress) -> None:
         cost = f"${p.cost_usd:.4f}" if p.cost_known else "cost unknown"
         status = (
             f"done {p.completed} failed {p.failed} running {p.running} | calls {p.calls} "
@@ -208,7 +214,7 @@ class _Display:
         )
 
 
-def _print_result(console, result) -> None:  # type: ignore[no-untyped-def]
+def _print_result(console: Console, result: SweepResult) -> None:
     if result.started == 0 and not result.failed:
         console.print(f"Nothing to run: all {result.total} runs are completed.")
     console.print(
@@ -222,7 +228,7 @@ def _print_result(console, result) -> None:  # type: ignore[no-untyped-def]
         )
 
 
-def _print_report(console, directory: Path) -> None:  # type: ignore[no-untyped-def]
+def _print_report(console: Console, directory: Path) -> None:
     from sandbox.analysis.sweep import sweep_report
     from sandbox.console import dataframe_table
 

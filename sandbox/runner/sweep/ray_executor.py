@@ -115,7 +115,7 @@ class RayExecutor:
         if self.limits is not None and self.limits.active:
             name = f"permit-bank-{os.getpid()}-{uuid.uuid4().hex[:8]}"
             actor_cls = ray.remote(num_cpus=0, max_restarts=0)(BankActor)
-            self._actor = actor_cls.options(  # type: ignore[attr-defined]
+            self._actor = actor_cls.options(
                 name=name, namespace=NAMESPACE, max_concurrency=1000
             ).remote(self.limits.max_in_flight, self.limits.rpm)
             ray.get(self._actor.stats.remote())  # up before any run asks it
@@ -192,4 +192,4 @@ class RayExecutor:
     def stats(self) -> dict[str, Any] | None:
         if self._actor is None:
             return None
-        return self._ray.get(self._actor.stats.remote())  # type: ignore[no-any-return]
+        return self._ray.get(self._actor.stats.remote())
