@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.table import Table
 
 from sandbox.llm.factory import make_client
+from sandbox.testing.crowd import crowd_world
 from sandbox.world.config import WorldConfig
 from sandbox.world.world import World
 
@@ -27,20 +28,7 @@ DEPENDENT_LAYERS = 1  # agent.decide; grows when perception scoring or reflectio
 
 
 def world_of(n: int) -> WorldConfig:
-    places = [{"name": f"room{i}", "description": "A room."} for i in range(max(2, n // 8))]
-    agents = [
-        {
-            "start": places[i % len(places)]["name"],
-            "persona": {
-                "name": f"Agent{i:03d}",
-                "big_five": {"extraversion": (i % 10) / 10, "openness": ((i * 7) % 10) / 10},
-            },
-        }
-        for i in range(n)
-    ]
-    return WorldConfig.model_validate(
-        {"name": f"bench-{n}", "seed": 1, "places": places, "agents": agents}
-    )
+    return crowd_world(n, name=f"bench-{n}")
 
 
 async def measure(n: int, base_url: str, ticks: int) -> tuple[list[float], int]:

@@ -26,6 +26,7 @@ from sandbox.runner.settings import RunSettings
 from sandbox.store.integrity import check_file
 from sandbox.store.reader import RunReader
 from sandbox.store.writer import COMMIT_STEPS
+from sandbox.testing.crowd import crowd_world
 from sandbox.world.config import WorldConfig, load_world
 from tests.conftest import ROOT
 from tests.store.trajectory_tables import differences, table_rows
@@ -40,21 +41,7 @@ CHILD_DEADLINE_S = 90.0
 
 
 def crowd(n: int) -> WorldConfig:
-    """A reactive world of ``n`` agents in n/8 rooms (as bench/tick_latency.py builds)."""
-    places = [{"name": f"room{i}", "description": "A room."} for i in range(max(2, n // 8))]
-    agents = [
-        {
-            "start": places[i % len(places)]["name"],
-            "persona": {
-                "name": f"Agent{i:03d}",
-                "big_five": {"extraversion": (i % 10) / 10, "openness": ((i * 7) % 10) / 10},
-            },
-        }
-        for i in range(n)
-    ]
-    return WorldConfig.model_validate(
-        {"name": f"crowd-{n}", "seed": 1, "places": places, "agents": agents}
-    )
+    return crowd_world(n)
 
 
 def _continue_in_child(run_dir: Path, out_fd: int) -> None:
