@@ -208,7 +208,10 @@ def _measures(ss: SweepSet) -> dict[str, _Measure]:
         )
         out["Games: mean behaviour (shares)"] = _Measure(values, ["behaviour"], ["model"])
     if ss.actions is not None and not ss.actions.empty and "open-world" in scenarios:
-        acts = ss.actions.groupby(["run", "kind"]).size().rename("n").reset_index()
+        # every kind in every run, 0 where a run had none (a kind missing from a seed is a 0 share
+        # there, not a seed left out of the mean)
+        counts = ss.actions.groupby(["run", "kind"]).size().unstack(fill_value=0)
+        acts = counts.stack().rename("n").reset_index()
         acts["value"] = acts["n"] / acts.groupby("run")["n"].transform("sum")
         acts = _seeded(acts, ss).assign(
             condition=lambda d: d["run"].map(

@@ -63,3 +63,15 @@ def test_across_seeds_groups_by_keys():
     df = pd.DataFrame({"k": ["a", "a", "b", "b"], "seed": [1, 2, 1, 2], "value": [1, 3, 5, 5]})
     out = across_seeds(df, ["k"]).set_index("k")
     assert out.loc["a", "mean"] == 2 and out.loc["b", "low"] == out.loc["b", "high"] == 5
+
+
+def test_a_kind_of_act_missing_from_a_seed_counts_as_a_zero_share_there(tmp_path):
+    out = tmp_path / "cafe"
+    assert sweep(ROOT / "worlds" / "cafe.yaml", out, seeds=3, workers=2, ticks=3).completed == 3
+    acts = load_sweep(out).actions
+    shares = acts.groupby(["seed", "kind"]).size().unstack(fill_value=0)
+    shares = shares.div(shares.sum(axis=1), axis=0)
+    per_seed = sweep_report(out, tmp_path).per_seed["Acts by kind (share of all acts)"]
+    for kind in shares.columns:  # every kind has a value for every seed, 0 where it never happened
+        got = per_seed.xs(kind, level="kind").iloc[0]  # columns: the seeds
+        assert got.tolist() == pytest.approx(shares.loc[got.index, kind].tolist())
