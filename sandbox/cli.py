@@ -280,8 +280,12 @@ def _drive(runner: Run, console: Console, feed: bool) -> None:
             raise typer.Exit(143 if isinstance(exc, Terminated) else 130) from None
         except BaseException:
             runner.close()
+            committed = runner.world.tick
             console.print(
-                f"Committed ticks are kept; resume with: sandbox run --resume {runner.directory}"
+                f"{committed} committed ticks are kept; resume with: "
+                f"sandbox run --resume {runner.directory}"
+                if committed
+                else f"No tick was committed; the run's record is in {runner.directory}"
             )
             raise
     runner.close()

@@ -69,7 +69,7 @@ class _Recorder:
 def _remove_created(trajectory: Path, created: list[Path]) -> None:
     """Undo a run's creation that failed before its run record was written: its trajectory file
     (and SQLite's side files) and the folders this run created, if they are empty. Nothing else."""
-    for suffix in ("", "-wal", "-shm", "-journal"):
+    for suffix in ("", "-wal", "-shm", "-journal", ".lock"):
         trajectory.with_name(trajectory.name + suffix).unlink(missing_ok=True)
     for folder in created:  # innermost first
         try:

@@ -74,7 +74,7 @@ def summarize(run: str | Path) -> RunSummary:
             run_id=meta["id"],
             name=meta["name"],
             model=models_of(reader.segments()),
-            status=meta["status"],
+            status=_status(meta["status"], reader.path),
             error=meta["error"],
             path=reader.path,
             ticks=ticks,
@@ -119,3 +119,13 @@ def models_of(segments: list[dict]) -> str:
     if len(stretches) == 1:
         return segments[0]["model"]
     return ", then ".join(f"{label} from tick {tick}" for label, tick in stretches)
+
+
+def _status(recorded: str, trajectory: Path) -> str:
+    """The recorded status, and for a run recorded as ``running`` that no process is writing,
+    what that means (a run killed with SIGKILL or by a power loss could not record its end)."""
+    from sandbox.store.run_lock import being_written
+
+    if recorded == "running" and not being_written(trajectory):
+        return "running as recorded, but no process is writing it (killed?); resume with --resume"
+    return recorded

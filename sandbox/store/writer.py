@@ -26,6 +26,7 @@ from sandbox.personas.persona import BIG_FIVE_DOMAINS, Persona
 from sandbox.store.checkpoint import FULL_EVERY, diff
 from sandbox.store.integrity import require_whole
 from sandbox.store.records import LLMCallRecord, SurveyRecord, TickRecord
+from sandbox.store.run_lock import WriterLock
 from sandbox.store.schema import COLUMNS_ADDED_IN, SCHEMA_VERSION, TABLES, TABLES_ADDED_IN
 
 
@@ -102,15 +103,22 @@ class TrajectoryWriter:
         self.commit_hook = commit_hook
         self._last_state: Any = None  # the last committed checkpoint (for deltas)
         self._since_full = 0
+        self._lock: WriterLock | None = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._lock = WriterLock(self.path)  # one writer per run, across processes
             self.db = open_database(self.path)
             self._ensure_schema()
+        except StoreError:
+            self._release()
+            raise
         except OSError as exc:
+            self._release()
             raise StoreError(
                 f"cannot write {self.path}: {exc.strerror or exc}; choose a writable --out"
             ) from None
         except sqlite3.DatabaseError as exc:
+            self._release()
             if isinstance(exc, sqlite3.IntegrityError | sqlite3.ProgrammingError):
                 raise
             raise StoreError(
@@ -396,5 +404,11 @@ class TrajectoryWriter:
         with transaction(self.db.conn):
             self.db.execute("UPDATE runs SET ticks_planned = ?", [ticks])
 
+    def _release(self) -> None:
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
     def close(self) -> None:
         self.db.conn.close()
+        self._release()
