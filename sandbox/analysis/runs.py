@@ -117,7 +117,7 @@ def load_runs(path: str | Path | list[Path]) -> RunSet:
             meta = _meta(reader, f)
             metas.append(meta)
             configs[meta["run"]] = reader.run()["config"]
-            present = {r[0] for r in reader.conn.execute("SELECT name FROM sqlite_master")}
+            present = reader.tables()
             for t in TABLES:
                 if t not in present:
                     continue

@@ -52,7 +52,7 @@ def happening_reports(run: str | Path) -> list[HappeningReport]:
         if not happenings:
             return []
         names = [a["persona"]["name"] for a in config["agents"]]
-        present = {r[0] for r in reader.conn.execute("SELECT name FROM sqlite_master")}
+        present = reader.tables()
         last = reader.last_tick()
         start = datetime.fromisoformat(config["start_time"])
         step = timedelta(minutes=config["minutes_per_tick"])
@@ -109,8 +109,7 @@ def end_interviews(reader: RunReader) -> dict[str, list[tuple[str, str, bool]]]:
     """(agent, subject, knows) of every judged end-of-run interview, by kind; the latest answer
     wins when an agent was asked the same question more than once."""
     out = _no_interviews()
-    columns = {r[1] for r in reader.conn.execute("PRAGMA table_info(interviews)")}
-    if "judged" not in columns:
+    if "judged" not in reader.columns("interviews"):
         return out
     latest: dict[tuple[str, str, str], bool] = {}
     for agent, judged in reader.conn.execute(

@@ -109,8 +109,7 @@ def judge_for(settings: RunSettings, client: ModelClient) -> ModelClient:
 
 def memories_by_agent(reader: RunReader) -> dict[str, list[dict[str, Any]]]:
     """The committed memories of a run, by agent (to rebuild memory streams on resume)."""
-    present = {r[0] for r in reader.conn.execute("SELECT name FROM sqlite_master")}
-    if "memories" not in present:
+    if "memories" not in reader.tables():
         return {}
     out: dict[str, list[dict[str, Any]]] = {}
     for row in reader.rows("memories"):

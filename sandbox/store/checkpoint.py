@@ -22,6 +22,8 @@ import json
 import sqlite3
 from typing import Any
 
+from sandbox.store.introspect import column_names
+
 FULL_EVERY = 100
 MAX_DROP = 256  # a list that lost more of its head than this in one tick is diffed item by item
 
@@ -109,8 +111,7 @@ def stored_state(conn: sqlite3.Connection, tick: int) -> Any:
     """The state committed at ``tick`` as stored in a trajectory file: its full checkpoint, or the
     last full one before it with the deltas after it applied. None if the file holds no full
     checkpoint at or before ``tick``."""
-    columns = {r[1] for r in conn.execute("PRAGMA table_info(ticks)")}
-    if "state_delta" not in columns:
+    if "state_delta" not in column_names(conn, "ticks"):
         row = conn.execute("SELECT state FROM ticks WHERE tick = ?", (tick,)).fetchone()
         return json.loads(row[0]) if row is not None and row[0] is not None else None
     base = conn.execute(

@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 
 from sandbox.errors import PartialTickError, StoreError
 from sandbox.store.checkpoint import stored_state
+from sandbox.store.introspect import column_names, table_names
 
 # Tables whose rows belong to the tick in their ``tick`` column -> the ``ticks`` column counting them.
 COUNTED: dict[str, str] = {
@@ -64,14 +65,6 @@ class RepairReport(BaseModel):
     dropped_rows: dict[str, int]
 
 
-def _tables(conn: sqlite3.Connection) -> set[str]:
-    return {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-
-
-def _columns(conn: sqlite3.Connection, table: str) -> set[str]:
-    return {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
-
-
 def _memory_counts(conn: sqlite3.Connection, tick: int) -> dict[str, int]:
     """Each agent's number of stored memories at the checkpoint of ``tick`` (agents with a mind;
     the checkpoint rebuilt from its deltas where the file stores them, schema 8)."""
@@ -86,10 +79,10 @@ def _memory_counts(conn: sqlite3.Connection, tick: int) -> dict[str, int]:
 
 
 def _check(conn: sqlite3.Connection, path: Path, every_tick: bool) -> IntegrityReport:
-    tables = _tables(conn)
+    tables = table_names(conn)
     if "ticks" not in tables:
         return IntegrityReport(path=str(path), ticks=0, every_tick=every_tick)
-    tick_columns = _columns(conn, "ticks")
+    tick_columns = column_names(conn, "ticks")
     counted = {t: c for t, c in COUNTED.items() if t in tables and c in tick_columns}
     last = int(conn.execute("SELECT max(tick) FROM ticks").fetchone()[0] or 0)
     row = conn.execute("SELECT last_tick FROM runs").fetchone() if "runs" in tables else None
@@ -225,7 +218,7 @@ def repair_file(run: str | Path) -> RepairReport:
 
 def _repair(conn: sqlite3.Connection, path: Path) -> RepairReport:
     report = _check(conn, path, every_tick=True)
-    tables = _tables(conn)
+    tables = table_names(conn)
     if report.ok:
         return RepairReport(
             path=str(path), kept_through=report.ticks, dropped_ticks=[], dropped_rows={}

@@ -13,6 +13,7 @@ from typing import Any
 from sandbox.errors import StoreError
 from sandbox.store.checkpoint import patch, stored_state
 from sandbox.store.integrity import require_whole
+from sandbox.store.introspect import column_names, table_names
 from sandbox.store.schema import FINGERPRINT_COLUMNS, SCHEMA_VERSION
 
 TRAJECTORY_FILE = "trajectory.sqlite"
@@ -83,7 +84,7 @@ class RunReader:
     def _check(self) -> None:
         with damaged_file(self.path):
             self.conn.row_factory = sqlite3.Row
-            tables = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master")}
+            tables = self.tables()
             if not {"meta", "runs"} <= tables:
                 raise StoreError(
                     f"{self.path} is not a trajectory file (no 'meta' and 'runs' tables): give a "
@@ -130,8 +131,7 @@ class RunReader:
         """The run's segments (settings per stretch of ticks), oldest first. A file written before
         segments were recorded (schema < 6) has one, made from its run record; so has a run whose
         first segment is missing, before its later ones."""
-        present = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master")}
-        rows = self.rows("segments") if "segments" in present else []
+        rows = self.rows("segments") if "segments" in self.tables() else []
         rows.sort(key=lambda r: r["segment"])
         if not rows or rows[0]["from_tick"] != 1:
             meta = self.run()
@@ -179,7 +179,16 @@ class RunReader:
                 yield row[0], state
 
     def _has_deltas(self) -> bool:
-        return any(r[1] == "state_delta" for r in self.conn.execute("PRAGMA table_info(ticks)"))
+        return "state_delta" in self.columns("ticks")
+
+    def tables(self) -> set[str]:
+        """The tables the file holds (older schema versions lack some)."""
+        with damaged_file(self.path):
+            return table_names(self.conn)
+
+    def columns(self, table: str) -> set[str]:
+        with damaged_file(self.path):
+            return column_names(self.conn, table)
 
     def rows(self, table: str, where: str = "", params: tuple = ()) -> list[dict[str, Any]]:
         sql = f"SELECT * FROM {table}" + (f" WHERE {where}" if where else "") + " ORDER BY rowid"
@@ -193,11 +202,11 @@ class RunReader:
     def tick_fingerprints(self) -> dict[int, str]:
         """SHA-256 per tick over its events, actions and thoughts (no ids, times or usage)."""
         hashers: dict[int, Any] = {}
-        present = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master")}
+        present = self.tables()
         for table, columns in FINGERPRINT_COLUMNS.items():
             if table not in present:
                 continue
-            have = {r[1] for r in self.conn.execute(f"PRAGMA table_info({table})")}
+            have = self.columns(table)
             columns = [c for c in columns if c in have]
             sql = f"SELECT {', '.join(columns)} FROM {table} ORDER BY tick, rowid"
             for row in self.conn.execute(sql):
