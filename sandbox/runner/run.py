@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sandbox.errors import ConfigError, SandboxError, StoreError
+from sandbox.errors import ConfigError, SandboxError
 from sandbox.llm.client import ModelClient
 from sandbox.llm.factory import make_client, make_judge_client
 from sandbox.runner.error_policy import CallTally
@@ -293,11 +292,6 @@ class Run:
         changes = segment_changes(current, *wanted)
         if not allow_change:
             refuse_changes(path, changes)  # before anything is opened for writing
-        if not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)):
-            raise StoreError(
-                f"cannot write {path}: resuming writes to the run's file and folder; copy the run "
-                "to a writable place and resume the copy"
-            )
         writer = TrajectoryWriter(path)
         recorder = _Recorder(writer)
         try:

@@ -115,7 +115,8 @@ class TrajectoryWriter:
         except OSError as exc:
             self._release()
             raise StoreError(
-                f"cannot write {self.path}: {exc.strerror or exc}; choose a writable --out"
+                f"cannot write {self.path}: {exc.strerror or exc}; choose a writable --out "
+                "(to resume a run in a read-only place, copy it somewhere writable)"
             ) from None
         except sqlite3.DatabaseError as exc:
             self._release()
