@@ -5,6 +5,10 @@ upgrade) is one ``BEGIN IMMEDIATE`` ... ``COMMIT`` transaction, rolled back on a
 file only ever holds whole ticks. A tick's ``ticks`` row is written last: it is the tick's commit
 mark. ``synchronous=NORMAL`` in WAL mode makes a commit survive the process being killed (SIGKILL);
 only a power loss or OS crash can lose the last commits, and then whole ticks, never part of one.
+
+Rows are written with sqlite-utils; raw SQL is left for what it has no word for: the transaction,
+PRAGMAs, and the ``UPDATE``s of the one-row ``runs`` record and of memory scores (its ``update``
+reads each row first and fails on a missing one).
 """
 
 from __future__ import annotations
