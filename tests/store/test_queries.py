@@ -2,7 +2,9 @@
 reaches for their connection."""
 
 import ast
+import json
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -21,22 +23,34 @@ SCANNED = ("sandbox", "tests", "experiments", "bench", "notebooks")
 HANDLES = {"conn", "db", "_conn", "_db"}
 
 
+def sources(root: Path) -> Iterator[tuple[str, str]]:
+    """(name, code) of every Python file and notebook code cell outside ``sandbox/store``."""
+    for top in SCANNED:
+        for f in sorted((root / top).rglob("*")):
+            rel = f.relative_to(root)
+            if rel.parts[:2] == ("sandbox", "store"):
+                continue
+            if f.suffix == ".py":
+                yield str(rel), f.read_text()
+            elif f.suffix == ".ipynb":
+                cells = json.loads(f.read_text())["cells"]
+                for i, cell in enumerate(cells):
+                    if cell["cell_type"] == "code":
+                        yield f"{rel}[cell {i}]", "".join(cell["source"])
+
+
 def reach_ins(root: Path) -> list[str]:
     """``x.conn`` / ``x.db`` (and their private spellings) outside ``sandbox/store``, where ``x``
     is not ``self`` (a class's own connection, like the response cache's, is its business)."""
     found = []
-    for top in SCANNED:
-        for f in sorted((root / top).rglob("*.py")):
-            rel = f.relative_to(root)
-            if rel.parts[:2] == ("sandbox", "store"):
-                continue
-            for node in ast.walk(ast.parse(f.read_text(), str(rel))):
-                if (
-                    isinstance(node, ast.Attribute)
-                    and node.attr in HANDLES
-                    and not (isinstance(node.value, ast.Name) and node.value.id == "self")
-                ):
-                    found.append(f"{rel}:{node.lineno} {ast.unparse(node)}")
+    for name, code in sources(root):
+        for node in ast.walk(ast.parse(code, name)):
+            if (
+                isinstance(node, ast.Attribute)
+                and node.attr in HANDLES
+                and not (isinstance(node.value, ast.Name) and node.value.id == "self")
+            ):
+                found.append(f"{name}:{node.lineno} {ast.unparse(node)}")
     return found
 
 
@@ -51,7 +65,12 @@ def test_the_scan_finds_a_reach_in(tmp_path):
         "n = reader.conn.execute('SELECT 1')\nwriter.db.execute('PRAGMA x')\nself._db.close()\n"
     )
     (tmp_path / "sandbox" / "store" / "y.py").write_text("reader.conn.close()\n")
-    assert reach_ins(tmp_path) == [
+    (tmp_path / "notebooks").mkdir()
+    cells = [{"cell_type": "markdown", "source": ["reader.conn"]}]
+    cells.append({"cell_type": "code", "source": ["import pandas\n", "r.db"]})
+    (tmp_path / "notebooks" / "n.ipynb").write_text(json.dumps({"cells": cells}))
+    assert sorted(reach_ins(tmp_path)) == [
+        "notebooks/n.ipynb[cell 1]:2 r.db",
         "sandbox/runner/x.py:1 reader.conn",
         "sandbox/runner/x.py:2 writer.db",
     ]
