@@ -13,10 +13,8 @@ if TYPE_CHECKING:
 
 def table(run: str | Path, name: str) -> pd.DataFrame:
     """One table of one run, with the run id as a column."""
-    import pandas as pd
-
     with RunReader(run) as reader:
         run_id = reader.run()["id"]
-        df = pd.read_sql_query(f"SELECT * FROM {name} ORDER BY rowid", reader.conn)
+        df = reader.frame(name)
     df.insert(0, "run", run_id)
     return df

@@ -64,16 +64,12 @@ def happening_reports(run: str | Path) -> list[HappeningReport]:
         for h in happenings:
             key = f"%{h['keyword'].lower()}%"
             if "memories" in present and reader.count("memories"):
-                rows = reader.conn.execute(
-                    "SELECT DISTINCT agent FROM memories WHERE lower(text) LIKE ?", (key,)
-                )
-                heard = {r[0] for r in rows}
+                rows = reader.rows("memories", "lower(text) LIKE ?", (key,), select="agent")
+                heard = {r["agent"] for r in rows}
             else:
                 heard = set()
-                for (audience,) in reader.conn.execute(
-                    "SELECT audience FROM events WHERE lower(text) LIKE ?", (key,)
-                ):
-                    heard.update(json.loads(audience))
+                for row in reader.rows("events", "lower(text) LIKE ?", (key,), select="audience"):
+                    heard.update(json.loads(row["audience"]))
             came: set[str] = set()
             for t, state in states.items():
                 when = start + step * (t - 1)
@@ -112,12 +108,10 @@ def end_interviews(reader: RunReader) -> dict[str, list[tuple[str, str, bool]]]:
     if "judged" not in reader.columns("interviews"):
         return out
     latest: dict[tuple[str, str, str], bool] = {}
-    for agent, judged in reader.conn.execute(
-        "SELECT agent, judged FROM interviews WHERE judged IS NOT NULL ORDER BY id"
-    ):
-        j = json.loads(judged)
+    for row in reader.rows("interviews", "judged IS NOT NULL", order_by="id"):
+        j = json.loads(row["judged"])
         if j.get("knows") is not None:
-            latest[(j["kind"], agent, j["subject"])] = bool(j["knows"])
+            latest[(j["kind"], row["agent"], j["subject"])] = bool(j["knows"])
     for (kind, agent, subject), knows in latest.items():
         out.setdefault(kind, []).append((agent, subject, knows))
     return out

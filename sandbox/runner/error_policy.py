@@ -10,10 +10,10 @@ count too.
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 
 from sandbox.errors import ErrorRateError
+from sandbox.store.queries import CallCounts
 from sandbox.store.records import LLMCallRecord
 
 MIN_CALLS = 20  # judging the share on fewer calls would stop runs on their first failure
@@ -27,16 +27,9 @@ class CallTally:
     first_error: str | None = None
 
     @classmethod
-    def from_store(cls, conn: sqlite3.Connection, max_error_rate: float) -> CallTally:
+    def resumed(cls, recorded: CallCounts, max_error_rate: float) -> CallTally:
         """A tally that starts from the calls a trajectory file already holds (a resumed run)."""
-        calls, failed = conn.execute(
-            "SELECT count(*), coalesce(sum(error_type IS NOT NULL), 0) FROM llm_calls"
-        ).fetchone()
-        row = conn.execute(
-            "SELECT error_type, error FROM llm_calls WHERE error_type IS NOT NULL ORDER BY id LIMIT 1"
-        ).fetchone()
-        first = f"{row[0]}: {row[1]}" if row else None
-        return cls(max_error_rate, int(calls), int(failed), first)
+        return cls(max_error_rate, recorded.calls, recorded.failed, recorded.first_error)
 
     def add(self, calls: list[LLMCallRecord]) -> None:
         for c in calls:

@@ -111,12 +111,8 @@ async def areplay(run: str | Path, out: str | Path | None = None) -> ReplayRepor
     assert replay_run is not None
     with RunReader(replay_run.path) as reader:
         replayed = reader.tick_fingerprints()
-        hits = reader.conn.execute("SELECT count(*) FROM llm_calls WHERE cache_hit = 1").fetchone()[
-            0
-        ]
-        misses = reader.conn.execute(
-            "SELECT count(*) FROM llm_calls WHERE cache_hit = 0"
-        ).fetchone()[0]
+        hits = reader.count("llm_calls", "cache_hit = 1")
+        misses = reader.count("llm_calls", "cache_hit = 0")
     divergent = next((t for t in sorted(original) if replayed.get(t) != original[t]), None)
     if divergent is None and problem is not None:
         divergent = len(replayed) + 1

@@ -338,7 +338,7 @@ class Run:
     async def arun(self, on_tick: OnTick | None = None) -> None:
         """Step until ``ticks_target``; every tick is committed before the next one starts."""
         self.writer.set_status("running")
-        tally = CallTally.from_store(self.writer.db.conn, self.max_error_rate)
+        tally = CallTally.resumed(self.writer.call_counts(), self.max_error_rate)
         try:
             while self.world.tick < self.ticks_target:
                 record = await self.world.astep()

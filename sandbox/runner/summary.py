@@ -6,16 +6,11 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from sandbox.store.queries import CallUsage
 from sandbox.store.reader import RunReader
 
 
-class PurposeUsage(BaseModel):
-    calls: int
-    cache_hits: int
-    errors: int
-    prompt_tokens: int
-    completion_tokens: int
-    cost_usd: float | None
+class PurposeUsage(CallUsage):
     per_agent_tick: float | None = None  # None for runs without ticks (questionnaires)
 
 
@@ -46,30 +41,20 @@ class RunSummary(BaseModel):
 def summarize(run: str | Path) -> RunSummary:
     with RunReader(run) as reader:
         meta = reader.run()
-        q = reader.conn.execute
         ticks = reader.last_tick()
         agents = reader.count("agents")
-        kinds = dict(q("SELECT kind, count(*) FROM actions GROUP BY kind ORDER BY kind").fetchall())
-        errors = q("SELECT count(*) FROM actions WHERE status = 'error'").fetchone()[0]
-        invalid = q("SELECT count(*) FROM actions WHERE status = 'invalid'").fetchone()[0]
+        kinds = reader.count_by("actions", "kind")
+        errors = reader.count("actions", "status = 'error'")
+        invalid = reader.count("actions", "status = 'invalid'")
         agent_ticks = max(1, agents * ticks)
-        by_purpose = {}
-        for row in q(
-            "SELECT purpose, count(*), sum(cache_hit), sum(error_type IS NOT NULL),"
-            " sum(prompt_tokens), sum(completion_tokens), sum(cost_usd), count(cost_usd)"
-            " FROM llm_calls GROUP BY purpose ORDER BY purpose"
-        ):
-            by_purpose[row[0]] = PurposeUsage(
-                calls=row[1],
-                cache_hits=row[2] or 0,
-                errors=row[3] or 0,
-                prompt_tokens=row[4] or 0,
-                completion_tokens=row[5] or 0,
-                cost_usd=row[6] if row[7] else None,
-                per_agent_tick=row[1] / agent_ticks if ticks else None,
+        by_purpose = {
+            purpose: PurposeUsage(
+                **usage.model_dump(), per_agent_tick=usage.calls / agent_ticks if ticks else None
             )
+            for purpose, usage in reader.call_usage().items()
+        }
         costs = [u.cost_usd for u in by_purpose.values() if u.cost_usd is not None]
-        wall = q("SELECT coalesce(sum(wall_s), 0) FROM ticks").fetchone()[0]
+        wall = reader.total("ticks", "wall_s")
         return RunSummary(
             run_id=meta["id"],
             name=meta["name"],
@@ -102,10 +87,8 @@ def failed_calls(path: str | Path) -> tuple[int, int]:
     failed = total = 0
     for f in find_runs(path):
         with RunReader(f) as reader:
-            row = reader.conn.execute(
-                "SELECT count(*), coalesce(sum(error_type IS NOT NULL), 0) FROM llm_calls"
-            ).fetchone()
-        total, failed = total + row[0], failed + row[1]
+            counts = reader.call_counts()
+        total, failed = total + counts.calls, failed + counts.failed
     return failed, total
 
 

@@ -19,10 +19,9 @@ at most ``FULL_EVERY - 1`` deltas to the snapshot before it.
 from __future__ import annotations
 
 import json
-import sqlite3
 from typing import Any
 
-from sandbox.store.introspect import column_names
+from sandbox.store.introspect import Source, column_names, database
 
 FULL_EVERY = 100
 MAX_DROP = 256  # a list that lost more of its head than this in one tick is diffed item by item
@@ -107,24 +106,28 @@ def _list_diff(old: list[Any], new: list[Any]) -> Delta:
     return {"=": new}
 
 
-def stored_state(conn: sqlite3.Connection, tick: int) -> Any:
+def stored_state(source: Source, tick: int) -> Any:
     """The state committed at ``tick`` as stored in a trajectory file: its full checkpoint, or the
     last full one before it with the deltas after it applied. None if the file holds no full
     checkpoint at or before ``tick``."""
-    if "state_delta" not in column_names(conn, "ticks"):
-        row = conn.execute("SELECT state FROM ticks WHERE tick = ?", (tick,)).fetchone()
-        return json.loads(row[0]) if row is not None and row[0] is not None else None
-    base = conn.execute(
-        "SELECT tick, state FROM ticks WHERE tick <= ? AND state IS NOT NULL "
-        "ORDER BY tick DESC LIMIT 1",
-        (tick,),
-    ).fetchone()
-    if base is None:
+    ticks = database(source)["ticks"]
+    if "state_delta" not in column_names(source, "ticks"):
+        rows = list(ticks.rows_where("tick = ?", [tick], select="state"))
+        return json.loads(rows[0]["state"]) if rows and rows[0]["state"] is not None else None
+    base = list(
+        ticks.rows_where(
+            "tick <= ? AND state IS NOT NULL",
+            [tick],
+            order_by="tick DESC",
+            select="tick, state",
+            limit=1,
+        )
+    )
+    if not base:
         return None
-    state = json.loads(base[1])
-    for (delta,) in conn.execute(
-        "SELECT state_delta FROM ticks WHERE tick > ? AND tick <= ? ORDER BY tick",
-        (base[0], tick),
+    state = json.loads(base[0]["state"])
+    for row in ticks.rows_where(
+        "tick > ? AND tick <= ?", [base[0]["tick"], tick], order_by="tick", select="state_delta"
     ):
-        state = patch(state, json.loads(delta))
+        state = patch(state, json.loads(row["state_delta"]))
     return state

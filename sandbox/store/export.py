@@ -14,7 +14,6 @@ imported only here.
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -22,13 +21,7 @@ from urllib.parse import quote
 from pydantic import BaseModel
 
 from sandbox.errors import StoreError
-from sandbox.store.reader import (
-    TRAJECTORY_FILE,
-    RunReader,
-    connect_read_only,
-    damaged_file,
-    resolve_run_path,
-)
+from sandbox.store.reader import TRAJECTORY_FILE, RunReader, resolve_run_path
 from sandbox.store.sweep_manifest import Manifest, is_sweep
 
 KEYS = ("condition", "model", "seed")
@@ -55,46 +48,31 @@ def _arrow_type(declared: str) -> Any:
     return pa.string()
 
 
-def run_keys(path: Path) -> dict[str, Any]:
+def run_keys(reader: RunReader) -> dict[str, Any]:
     """(condition, model, seed) of a run, from its record: the scenario's label (or the world's
     kind), the model and the seed."""
-    with RunReader(path) as reader:
-        meta = reader.run()
+    meta = reader.run()
     config = meta["config"]
     scenario = config.get("scenario") or {}
     condition = scenario.get("label") or config.get("kind") or config.get("name") or ""
     return {"run": meta["id"], "condition": condition, "model": meta["model"], "seed": meta["seed"]}
 
 
-def _tables(path: Path) -> dict[str, Any]:
+def _tables(reader: RunReader) -> dict[str, Any]:
     """Each table of one trajectory file as an Arrow table (typed by its declared columns)."""
-    with damaged_file(path):
-        conn = connect_read_only(path)
-        try:
-            return _read_tables(conn)
-        finally:
-            conn.close()
-
-
-def _read_tables(conn: sqlite3.Connection) -> dict[str, Any]:
     import pyarrow as pa
 
     out = {}
-    names = [
-        r[0]
-        for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
-    ]
-    for name in names:
+    for name in sorted(reader.tables()):
         if name in SKIP_TABLES or name.startswith("sqlite_"):
             continue
-        info = conn.execute(f"PRAGMA table_info({name})").fetchall()
-        columns = [r[1] for r in info]
-        rows = conn.execute(f"SELECT * FROM {name} ORDER BY rowid").fetchall()
+        declared = reader.column_types(name)
+        rows = reader.rows(name)
         arrays = [
-            pa.array([row[i] for row in rows], type=_arrow_type(info[i][2]))
-            for i in range(len(columns))
+            pa.array([row[c] for row in rows], type=_arrow_type(kind))
+            for c, kind in declared.items()
         ]
-        renamed = [f"row_{c}" if c in (*KEYS, "run") else c for c in columns]
+        renamed = [f"row_{c}" if c in (*KEYS, "run") else c for c in declared]
         out[name] = pa.table(arrays, names=renamed)
     return out
 
@@ -153,9 +131,11 @@ def export_parquet(source: str | Path, out: str | Path | None = None) -> ExportR
     target.mkdir(parents=True, exist_ok=True)
     counts: dict[str, int] = {}
     for f in files:
-        keys = run_keys(f)
+        with RunReader(f) as reader:
+            keys = run_keys(reader)
+            tables = _tables(reader)
         keys["condition"] = condition.get(keys["run"], keys["condition"])
-        for name, table in _tables(f).items():
+        for name, table in tables.items():
             counts[name] = counts.get(name, 0) + table.num_rows
             if partitioned:
                 where = target / name / _partition(keys)

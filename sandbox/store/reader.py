@@ -13,7 +13,8 @@ from typing import Any
 from sandbox.errors import StoreError
 from sandbox.store.checkpoint import patch, stored_state
 from sandbox.store.integrity import require_whole
-from sandbox.store.introspect import column_names, table_names
+from sandbox.store.introspect import database
+from sandbox.store.queries import TableQueries
 from sandbox.store.schema import FINGERPRINT_COLUMNS, SCHEMA_VERSION
 
 TRAJECTORY_FILE = "trajectory.sqlite"
@@ -67,46 +68,46 @@ def damaged_file(path: Path) -> Iterator[None]:
         ) from None
 
 
-class RunReader:
+class RunReader(TableQueries):
     """A trajectory file opened read-only. Opening it checks that its last tick is whole
-    (``PartialTickError`` otherwise, naming ``sandbox inspect --check`` / ``--repair``)."""
+    (``PartialTickError`` otherwise, naming ``sandbox inspect --check`` / ``--repair``).
+
+    Its reads (``rows``, ``count``, ``frame``, ``call_counts`` ...) come from ``TableQueries``;
+    the connection stays inside ``sandbox/store``."""
 
     def __init__(self, run: str | Path) -> None:
         self.path = resolve_run_path(run)
         with damaged_file(self.path):
-            self.conn = connect_read_only(self.path)
+            self._db = database(connect_read_only(self.path))
         try:
             self._check()
         except BaseException:
-            self.conn.close()
+            self._db.close()
             raise
 
+    def _reading(self) -> contextlib.AbstractContextManager[None]:
+        return damaged_file(self.path)
+
     def _check(self) -> None:
-        with damaged_file(self.path):
-            self.conn.row_factory = sqlite3.Row
-            tables = self.tables()
-            if not {"meta", "runs"} <= tables:
-                raise StoreError(
-                    f"{self.path} is not a trajectory file (no 'meta' and 'runs' tables): give a "
-                    "run directory made by 'sandbox run', or its trajectory.sqlite"
-                )
-            row = self.conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-        if row is None or int(row[0]) > SCHEMA_VERSION or int(row[0]) < 1:
+        if not {"meta", "runs"} <= self.tables():
             raise StoreError(
-                f"{self.path} has trajectory schema version {row[0] if row else 'unknown'}; this "
+                f"{self.path} is not a trajectory file (no 'meta' and 'runs' tables): give a "
+                "run directory made by 'sandbox run', or its trajectory.sqlite"
+            )
+        rows = self.rows("meta", "key = 'schema_version'", select="value")
+        version = int(rows[0]["value"]) if rows else None
+        if version is None or version > SCHEMA_VERSION or version < 1:
+            raise StoreError(
+                f"{self.path} has trajectory schema version {'unknown' if version is None else version}; this "
                 f"sandbox reads versions 1 to {SCHEMA_VERSION}"
             )
         try:
-            require_whole(self.conn, self.path)
+            require_whole(self._db.conn, self.path)
         except sqlite3.DatabaseError as exc:
-            self.conn.close()
             raise StoreError(f"{self.path} is not a readable trajectory file: {exc}") from None
-        except BaseException:
-            self.conn.close()
-            raise
 
     def close(self) -> None:
-        self.conn.close()
+        self._db.close()
 
     def __enter__(self) -> RunReader:
         return self
@@ -115,14 +116,13 @@ class RunReader:
         self.close()
 
     def run(self) -> dict[str, Any]:
-        with damaged_file(self.path):
-            row = self.conn.execute("SELECT * FROM runs").fetchone()
-        if row is None:
+        rows = self.rows("runs", limit=1)
+        if not rows:
             raise StoreError(
                 f"{self.path} holds no run record: the run failed before it started; delete "
                 "its folder and run again"
             )
-        out = dict(row)
+        out = rows[0]
         for key in ("config", "versions", "prompt_hashes", "settings"):
             out[key] = json.loads(out[key]) if out[key] else {}
         return out
@@ -131,8 +131,7 @@ class RunReader:
         """The run's segments (settings per stretch of ticks), oldest first. A file written before
         segments were recorded (schema < 6) has one, made from its run record; so has a run whose
         first segment is missing, before its later ones."""
-        rows = self.rows("segments") if "segments" in self.tables() else []
-        rows.sort(key=lambda r: r["segment"])
+        rows = self.rows("segments", order_by="segment") if "segments" in self.tables() else []
         if not rows or rows[0]["from_tick"] != 1:
             meta = self.run()
             settings = meta["settings"]
@@ -149,55 +148,32 @@ class RunReader:
             rows.insert(0, first)
         return rows
 
-    def last_tick(self) -> int:
-        with damaged_file(self.path):
-            row = self.conn.execute("SELECT max(tick) FROM ticks").fetchone()
-        return int(row[0] or 0)
-
     def state_at(self, tick: int) -> dict[str, Any]:
         """The world's state as committed at ``tick``: the last full checkpoint at or before it,
         with the deltas after it applied (schema 8; older files hold a full state every tick)."""
+        if not self.count("ticks", "tick = ?", (tick,)):
+            raise StoreError(f"{self.path} has no committed tick {tick}")
         with damaged_file(self.path):
-            if self.conn.execute("SELECT 1 FROM ticks WHERE tick = ?", (tick,)).fetchone() is None:
-                raise StoreError(f"{self.path} has no committed tick {tick}")
-            state = stored_state(self.conn, tick)
-            if state is None:
-                raise StoreError(f"{self.path} has no full checkpoint at or before tick {tick}")
-            return state
+            state = stored_state(self._db, tick)
+        if state is None:
+            raise StoreError(f"{self.path} has no full checkpoint at or before tick {tick}")
+        return state
 
     def states(self) -> Iterator[tuple[int, dict[str, Any]]]:
         """Every committed tick's state in order, each built from the one before (read-only:
         successive states share unchanged parts)."""
-        deltas = self._has_deltas()
-        sql = "SELECT tick, state" + (", state_delta" if deltas else "") + " FROM ticks"
+        select = "tick, state" + (", state_delta" if self._has_deltas() else "")
         state: Any = None
-        with damaged_file(self.path):
-            for row in self.conn.execute(sql + " ORDER BY tick").fetchall():
-                state = (
-                    json.loads(row[1]) if row[1] is not None else patch(state, json.loads(row[2]))
-                )
-                yield row[0], state
+        for row in self.rows("ticks", select=select, order_by="tick"):
+            state = (
+                json.loads(row["state"])
+                if row["state"] is not None
+                else patch(state, json.loads(row["state_delta"]))
+            )
+            yield row["tick"], state
 
     def _has_deltas(self) -> bool:
         return "state_delta" in self.columns("ticks")
-
-    def tables(self) -> set[str]:
-        """The tables the file holds (older schema versions lack some)."""
-        with damaged_file(self.path):
-            return table_names(self.conn)
-
-    def columns(self, table: str) -> set[str]:
-        with damaged_file(self.path):
-            return column_names(self.conn, table)
-
-    def rows(self, table: str, where: str = "", params: tuple = ()) -> list[dict[str, Any]]:
-        sql = f"SELECT * FROM {table}" + (f" WHERE {where}" if where else "") + " ORDER BY rowid"
-        with damaged_file(self.path):
-            return [dict(r) for r in self.conn.execute(sql, params)]
-
-    def count(self, table: str) -> int:
-        with damaged_file(self.path):
-            return int(self.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
 
     def tick_fingerprints(self) -> dict[int, str]:
         """SHA-256 per tick over its events, actions and thoughts (no ids, times or usage)."""
@@ -208,12 +184,12 @@ class RunReader:
                 continue
             have = self.columns(table)
             columns = [c for c in columns if c in have]
-            sql = f"SELECT {', '.join(columns)} FROM {table} ORDER BY tick, rowid"
-            for row in self.conn.execute(sql):
-                h = hashers.setdefault(row[0], hashlib.sha256())
+            for row in self.rows(table, select=", ".join(columns), order_by="tick, rowid"):
+                values = list(row.values())
+                h = hashers.setdefault(values[0], hashlib.sha256())
                 h.update(table.encode())
-                h.update(json.dumps(list(row), sort_keys=True).encode())
-        ticks = [r[0] for r in self.conn.execute("SELECT tick FROM ticks ORDER BY tick")]
+                h.update(json.dumps(values, sort_keys=True).encode())
+        ticks = [r["tick"] for r in self.rows("ticks", select="tick", order_by="tick")]
         return {t: hashers[t].hexdigest() if t in hashers else "" for t in ticks}
 
     def fingerprint(self) -> str:

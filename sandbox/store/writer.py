@@ -5,6 +5,10 @@ upgrade) is one ``BEGIN IMMEDIATE`` ... ``COMMIT`` transaction, rolled back on a
 file only ever holds whole ticks. A tick's ``ticks`` row is written last: it is the tick's commit
 mark. ``synchronous=NORMAL`` in WAL mode makes a commit survive the process being killed (SIGKILL);
 only a power loss or OS crash can lose the last commits, and then whole ticks, never part of one.
+
+Rows are written with sqlite-utils; raw SQL is left for what it has no word for: the transaction,
+PRAGMAs, and the ``UPDATE``s of the one-row ``runs`` record and of memory scores (its ``update``
+reads each row first and fails on a missing one).
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from sandbox.errors import StoreError
 from sandbox.personas.persona import BIG_FIVE_DOMAINS, Persona
 from sandbox.store.checkpoint import FULL_EVERY, diff
 from sandbox.store.integrity import require_whole
+from sandbox.store.queries import TableQueries
 from sandbox.store.records import LLMCallRecord, SurveyRecord, TickRecord
 from sandbox.store.run_lock import WriterLock
 from sandbox.store.schema import COLUMNS_ADDED_IN, SCHEMA_VERSION, TABLES, TABLES_ADDED_IN
@@ -93,10 +98,12 @@ COMMIT_STEPS = (
 )
 
 
-class TrajectoryWriter:
+class TrajectoryWriter(TableQueries):
     """Creates (or reopens, for resume) a trajectory file and commits ticks to it.
 
-    Reopening a file checks that its last tick is whole (``PartialTickError`` otherwise)."""
+    Reopening a file checks that its last tick is whole (``PartialTickError`` otherwise). It reads
+    what it wrote through ``TableQueries`` (``call_counts`` for the error policy of a resumed run);
+    the connection stays inside ``sandbox/store``."""
 
     def __init__(self, path: str | Path, *, commit_hook: CommitHook | None = None) -> None:
         self.path = Path(path)
@@ -107,7 +114,7 @@ class TrajectoryWriter:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._lock = WriterLock(self.path)  # one writer per run, across processes
-            self.db = open_database(self.path)
+            self._db = open_database(self.path)
             self._ensure_schema()
         except StoreError:
             self._release()
@@ -132,42 +139,40 @@ class TrajectoryWriter:
             self.commit_hook(tick, step)
 
     def _ensure_schema(self) -> None:
-        if "meta" in self.db.table_names():
-            row = self.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-            version = int(row[0]) if row else None
+        if "meta" in self.tables():
+            rows = self.rows("meta", "key = 'schema_version'", select="value")
+            version = int(rows[0]["value"]) if rows else None
             if version is None or version > SCHEMA_VERSION:
                 raise StoreError(
                     f"{self.path} has trajectory schema version {version}; this sandbox writes "
                     f"version {SCHEMA_VERSION}. Use a matching sandbox version to continue it."
                 )
-            require_whole(self.db.conn, self.path)
+            require_whole(self._db.conn, self.path)
             if version < SCHEMA_VERSION:
                 self._upgrade(version)
             return
-        with transaction(self.db.conn):
+        with transaction(self._db.conn):
             for name, (columns, pk, indexes) in TABLES.items():
-                self.db.table(name).create(columns, pk=pk, not_null=None, if_not_exists=True)
+                self._db.table(name).create(columns, pk=pk, not_null=None, if_not_exists=True)
                 for index in indexes:
-                    self.db.table(name).create_index(index, if_not_exists=True)
-            self.db.table("meta").insert({"key": "schema_version", "value": str(SCHEMA_VERSION)})
+                    self._db.table(name).create_index(index, if_not_exists=True)
+            self._db.table("meta").insert({"key": "schema_version", "value": str(SCHEMA_VERSION)})
 
     def _upgrade(self, version: int) -> None:
         """Add what later schema versions added; existing rows are untouched."""
-        with transaction(self.db.conn):
+        with transaction(self._db.conn):
             for v in range(version + 1, SCHEMA_VERSION + 1):
                 for table_name, columns in COLUMNS_ADDED_IN.get(v, {}).items():
-                    table = self.db.table(table_name)
+                    have = self.columns(table_name)
                     for column, kind in columns.items():
-                        if column not in table.columns_dict:  # a table made later
-                            table.add_column(column, kind)
+                        if column not in have:  # a table made later has it
+                            self._db.table(table_name).add_column(column, kind)
                 for name in TABLES_ADDED_IN.get(v, []):
                     columns, pk, indexes = TABLES[name]
-                    self.db.table(name).create(columns, pk=pk, if_not_exists=True)
+                    self._db.table(name).create(columns, pk=pk, if_not_exists=True)
                     for index in indexes:
-                        self.db.table(name).create_index(index, if_not_exists=True)
-            self.db.execute(
-                "UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(SCHEMA_VERSION)]
-            )
+                        self._db.table(name).create_index(index, if_not_exists=True)
+            self._db.table("meta").update("schema_version", {"value": str(SCHEMA_VERSION)})
 
     def start_run(
         self,
@@ -181,8 +186,8 @@ class TrajectoryWriter:
         settings: dict[str, Any],
         personas: list[tuple[Persona, str]],
     ) -> None:
-        with transaction(self.db.conn):
-            self.db.table("runs").insert(
+        with transaction(self._db.conn):
+            self._db.table("runs").insert(
                 {
                     "id": run_id,
                     "name": config["name"],
@@ -202,7 +207,7 @@ class TrajectoryWriter:
                     "settings": _dumps(settings),
                 }
             )
-            self.db.table("agents").insert_all(
+            self._db.table("agents").insert_all(
                 {
                     "name": p.name,
                     "persona": _dumps(p.model_dump(mode="json")),
@@ -224,10 +229,9 @@ class TrajectoryWriter:
     ) -> int:
         """Start a segment: the ticks from ``from_tick`` on run with these settings (a run has
         one; a resume that changes model, server or seed adds one). Returns its index."""
-        with self.db.conn:
-            row = self.db.execute("SELECT count(*) FROM segments").fetchone()
-            index = int(row[0])
-            self.db.table("segments").insert(
+        with transaction(self._db.conn):
+            index = self.count("segments")
+            self._db.table("segments").insert(
                 {
                     "segment": index,
                     "from_tick": from_tick,
@@ -244,7 +248,7 @@ class TrajectoryWriter:
     def commit_tick(self, record: TickRecord, prompt_hashes: dict[str, str] | None = None) -> None:
         """Write everything the tick produced in one transaction: all of it or nothing. The
         ``ticks`` row goes last, so a tick without it was never committed."""
-        db, tick = self.db, record.tick
+        db, tick = self._db, record.tick
         checkpoint, state = self._checkpoint(record)
         with transaction(db.conn):
             self._step(tick, "begin")
@@ -293,8 +297,8 @@ class TrajectoryWriter:
             update: dict[str, Any] = {"last_tick": tick}
             if prompt_hashes:
                 # Merged with those recorded: a resumed world knows only the prompts it used since.
-                row = db.execute("SELECT prompt_hashes FROM runs").fetchone()
-                recorded = json.loads(row[0]) if row and row[0] else {}
+                [row] = self.rows("runs", select="prompt_hashes", limit=1) or [{}]
+                recorded = json.loads(row["prompt_hashes"]) if row.get("prompt_hashes") else {}
                 update["prompt_hashes"] = _dumps({**recorded, **prompt_hashes})
             db.execute(
                 "UPDATE runs SET " + ", ".join(f"{k} = ?" for k in update),
@@ -332,11 +336,11 @@ class TrajectoryWriter:
 
     def record_calls(self, calls: list[LLMCallRecord]) -> None:
         """Calls made outside a committed tick (a failed tick, an interview)."""
-        with transaction(self.db.conn):
+        with transaction(self._db.conn):
             self._insert_calls(calls)
 
     def _insert_calls(self, calls: list[LLMCallRecord]) -> None:
-        self.db.table("llm_calls").insert_all(
+        self._db.table("llm_calls").insert_all(
             {
                 **c.model_dump(exclude={"messages"}),
                 "cache_hit": int(c.cache_hit),
@@ -347,8 +351,8 @@ class TrajectoryWriter:
 
     def record_survey(self, result: SurveyRecord, tick: int | None = None) -> None:
         """A questionnaire's item answers and its scores (facets and domains), in one transaction."""
-        with transaction(self.db.conn):
-            self.db.table("surveys").insert_all(
+        with transaction(self._db.conn):
+            self._db.table("surveys").insert_all(
                 {
                     "tick": tick,
                     "agent": result.respondent,
@@ -384,26 +388,31 @@ class TrajectoryWriter:
                 }
                 for code, value in result.domains.items()
             ]
-            self.db.table("survey_scores").insert_all(rows)
+            self._db.table("survey_scores").insert_all(rows)
 
     def record_interview(self, row: dict[str, Any], calls: list[LLMCallRecord]) -> None:
         """An interview (it does not change the world: no tick, no state)."""
-        with transaction(self.db.conn):
-            self.db.table("interviews").insert(
+        with transaction(self._db.conn):
+            self._db.table("interviews").insert(
                 {**row, "memories": _dumps(row["memories"]), "asked_at": _now()}
             )
             self._insert_calls(calls)
 
     def set_status(self, status: str, error: str | None = None) -> None:
-        with transaction(self.db.conn):
-            self.db.execute(
+        with transaction(self._db.conn):
+            self._db.execute(
                 "UPDATE runs SET status = ?, error = ?, finished_at = ?",
                 [status, error, _now() if status != "running" else None],
             )
 
     def set_ticks_planned(self, ticks: int) -> None:
-        with transaction(self.db.conn):
-            self.db.execute("UPDATE runs SET ticks_planned = ?", [ticks])
+        with transaction(self._db.conn):
+            self._db.execute("UPDATE runs SET ticks_planned = ?", [ticks])
+
+    def checkpoint_wal(self) -> None:
+        """Move the committed ticks from the WAL file into the database file (what "save" means
+        to a user who copies the file; every tick is already durable once committed)."""
+        self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def _release(self) -> None:
         if self._lock is not None:
@@ -411,5 +420,5 @@ class TrajectoryWriter:
             self._lock = None
 
     def close(self) -> None:
-        self.db.conn.close()
+        self._db.conn.close()
         self._release()

@@ -354,7 +354,7 @@ class SandboxApp(App[None]):
 
     # --- saving and quitting ---------------------------------------------------------------------
     def action_save(self) -> None:
-        self.run_.writer.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        self.run_.writer.checkpoint_wal()
         self.notify(f"Saved: {self.world.tick} committed ticks in {self.run_.path}")
 
     async def action_quit_app(self) -> None:

@@ -40,12 +40,12 @@ def manifest_rows(directory):
 def tables(run_dir):
     """Each trajectory table's rows, without ids, times or usage (what a replay compares)."""
     with RunReader(run_dir) as reader:
-        present = {r[0] for r in reader.conn.execute("SELECT name FROM sqlite_master")}
+        present = reader.tables()
         out = {}
         for table, columns in FINGERPRINT_COLUMNS.items():
             if table in present:
-                sql = f"SELECT {', '.join(columns)} FROM {table} ORDER BY tick, rowid"
-                out[table] = [tuple(r) for r in reader.conn.execute(sql)]
+                rows = reader.rows(table, select=", ".join(columns), order_by="tick, rowid")
+                out[table] = [tuple(r.values()) for r in rows]
         return out
 
 
