@@ -303,23 +303,22 @@ class SandboxApp(App[None]):
     @work(exclusive=True, group="tick")
     async def ask_agent(self, name: str, question: str) -> None:
         try:
-            answer, used = await self.world.interview(name, question)
+            reply = await self.world.interview(name, question)
         except SandboxError as exc:
             self.notify(f"The interview failed: {exc}", severity="error", timeout=10, markup=False)
             return
-        finally:
-            calls = self.world.client.drain_calls()
+        answer = reply.answer
         self.run_.writer.record_interview(
             {
                 "tick": self.world.tick,
                 "agent": name,
                 "question": question,
                 "answer": answer,
-                "memories": used,
+                "memories": reply.memories,
             },
-            calls,
+            reply.calls,
         )
-        self.usage.add(calls)
+        self.usage.add(reply.calls)
         self.query_one("#events", RichLog).write(
             Text.assemble(("[interview] ", "bold blue"), (f"{name}: {answer}", "blue"))
         )

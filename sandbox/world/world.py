@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar, cast
 
 import mesa
@@ -12,6 +13,7 @@ import networkx as nx
 from sandbox.agents.agent import PersonaAgent
 from sandbox.agents.mind import Mind
 from sandbox.errors import ConfigError, UnknownAgentError, UnknownPlaceError
+from sandbox.llm.calls import CallLog, collect_calls
 from sandbox.llm.client import ModelClient
 from sandbox.llm.templates import PromptLibrary
 from sandbox.seeds import derive_rng, derive_seed
@@ -20,6 +22,7 @@ from sandbox.world.clock import Clock
 from sandbox.world.config import WorldConfig
 from sandbox.world.events import EventBus
 from sandbox.world.loop import LoopThread
+from sandbox.world.metrics import TickMetrics
 from sandbox.world.open_world import OpenWorldRules
 from sandbox.world.policies import register_engine_policies
 from sandbox.world.rules import Rules
@@ -34,6 +37,15 @@ class TickRecorder(Protocol):
     def commit_tick(self, record: TickRecord) -> None: ...
 
     def record_calls(self, calls: list[LLMCallRecord]) -> None: ...
+
+
+@dataclass(frozen=True)
+class InterviewAnswer:
+    """An agent's answer to an interview, the memories it drew on, and the calls made for it."""
+
+    answer: str
+    memories: list[str]
+    calls: list[LLMCallRecord]
 
 
 class World(mesa.Model):
@@ -120,6 +132,8 @@ class World(mesa.Model):
         self.bus = EventBus(
             everyone=lambda: [a.name for a in self.persona_agents], at_place=self.names_at
         )
+        self.metrics = TickMetrics(list(self.places))
+        self.datacollector = self.metrics.datacollector()  # Mesa's, one row per committed tick
         if state is not None:
             self.load_state(state)
         self._committed_state = self.state_dict()
@@ -208,17 +222,19 @@ class World(mesa.Model):
         return await tick
 
     async def _run_tick(self, tick: int) -> TickRecord:
-        """Tick ``tick``, committed; or, when it fails, the world as it was (calls still logged)."""
-        try:
-            return await self._tick(tick)
-        except BaseException:
-            calls = self.client.drain_calls()
-            self.load_state(self._committed_state)
-            if self.recorder is not None and calls:
-                self.recorder.record_calls(calls)  # calls were made (and maybe paid for)
-            raise
+        """Tick ``tick``, committed; or, when it fails, the world as it was (calls still logged).
+        The tick's model calls are collected by the tick itself and come back in its record."""
+        with collect_calls() as calls:
+            try:
+                return await self._tick(tick, calls)
+            except BaseException:
+                self.load_state(self._committed_state)
+                made = calls.take()  # those not handed to a record: made (and maybe paid for)
+                if self.recorder is not None and made:
+                    self.recorder.record_calls(made)
+                raise
 
-    async def _tick(self, tick: int) -> TickRecord:
+    async def _tick(self, tick: int, calls: CallLog) -> TickRecord:
         started = time.perf_counter()
         # Mesa's generators, for a Mesa idiom in rules (world.agents.shuffle_do): drawn from
         # (seed, tick) like every draw of a tick, so a resumed run draws the same.
@@ -258,14 +274,16 @@ class World(mesa.Model):
             beliefs=resolution.beliefs,
             memories=memories,
             memory_scores=scores,
-            llm_calls=self.client.drain_calls(),
+            llm_calls=calls.take(),
             state=state,
         )
+        record.metrics = self.metrics.rows(self, record)
         if self.recorder is not None:
             self.recorder.commit_tick(record)
         self._committed_state = state
         del self._injected[:taken]
         self.last_record = record
+        self.datacollector.collect(self)  # the same metrics, now the tick is committed
         return record
 
     def inject(
@@ -334,9 +352,15 @@ class World(mesa.Model):
             mind.scored_this_tick = []
         return rows, scores
 
-    async def interview(self, name: str, question: str, *, k: int = 8) -> tuple[str, list[str]]:
+    async def interview(self, name: str, question: str, *, k: int = 8) -> InterviewAnswer:
         """Ask an agent a question now. The answer comes from its memories; nothing in the world
-        changes (retrieval does not touch last-access times). Returns (answer, memories used)."""
+        changes (retrieval does not touch last-access times). Returns the answer, the memories
+        used and the model calls made for it (to log with the answer)."""
+        with collect_calls() as calls:
+            answer, used = await self._answer(name, question, k)
+        return InterviewAnswer(answer, used, calls.take())
+
+    async def _answer(self, name: str, question: str, k: int) -> tuple[str, list[str]]:
         from sandbox.agents.cognition import interview_request
 
         agent = self.agent(name)

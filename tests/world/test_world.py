@@ -245,3 +245,59 @@ def test_an_event_injected_during_a_tick_is_emitted_at_the_next_one():
         assert [e.tick for e in world.last_record.events if e.text == "A visitor knocks."] == [2]
         world.step()
         assert "A visitor knocks." not in [e.text for e in world.last_record.events]
+
+
+class Recorder:
+    def __init__(self):
+        self.ticks, self.loose = [], []
+
+    def commit_tick(self, record):
+        self.ticks.append(record)
+
+    def record_calls(self, calls):
+        self.loose.extend(calls)
+
+
+def test_a_ticks_calls_come_back_in_its_record_and_no_others(cafe):
+    """A call made between ticks (a notebook asking the client) is not swept into the next tick."""
+    from pydantic import BaseModel
+
+    from sandbox.llm.request import LLMRequest, Message
+
+    class Ping(BaseModel):
+        ok: bool
+
+    client = ModelClient(HeuristicBackend(policies={"test.ping": lambda facts, rng: {"ok": True}}))
+    with World(cafe, client) as world:
+        world.step()
+        request = LLMRequest(
+            purpose="test.ping",
+            messages=(Message(role="user", content="hello"),),
+            response_model=Ping,
+            agent="Walter",
+            tick=0,
+            seed=1,
+        )
+        asyncio.run(world.client.complete(request))
+        world.step()
+        assert {c.tick for c in world.last_record.llm_calls} == {2}
+        assert [c.seq for c in world.last_record.llm_calls] == list(range(len(cafe.agents)))
+        [outside] = world.client.drain_calls()
+        assert outside.tick == 0
+
+
+def test_the_calls_of_a_failed_tick_are_logged_once(cafe):
+    class FailsOnTick2(HeuristicBackend):
+        async def complete(self, request, messages):
+            if request.tick == 2 and request.agent == "Walter":
+                raise ModelUnavailableError("server went away")
+            return await super().complete(request, messages)
+
+    recorder = Recorder()
+    with World(cafe, ModelClient(FailsOnTick2()), recorder=recorder) as world:
+        world.step()
+        with pytest.raises(ModelUnavailableError):
+            world.step()
+    assert [r.tick for r in recorder.ticks] == [1]
+    assert {c.tick for c in recorder.loose} == {2} and len(recorder.loose) == len(cafe.agents)
+    assert [c.agent for c in recorder.loose if c.error_type] == ["Walter"]
