@@ -21,7 +21,7 @@ def study_file(tmp_path, settings):
 
 @pytest.mark.parametrize("size", [4, 6])
 def test_a_study_that_sets_public_goods_group_is_refused(tmp_path, size):
-    with pytest.raises(ConfigError, match="public_goods_group.*group_size") as err:
+    with pytest.raises(ConfigError, match=r"public_goods_group.*group_size") as err:
         load_social_study(study_file(tmp_path, f"  public_goods_group: {size}\n"))
     assert "\n" not in str(err.value).strip()
 
