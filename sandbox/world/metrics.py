@@ -6,7 +6,8 @@ Each metric is a function of the world and the tick's record. ``world.datacollec
 ``get_agent_vars_dataframe()``; the same values, evaluated just before the commit, go into the
 tick's record and the ``metrics`` table (``tick``, ``agent`` NULL for a model metric, ``name``,
 ``value``), so a run's whole history is in its file, resumed or not. Only numbers that a resumed or
-replayed run reproduces are kept (counts and tokens; no wall-clock times, no costs).
+replayed run reproduces are kept (counts and tokens; no wall-clock times, costs or cache hits:
+a replay answers every call from the record).
 """
 
 from __future__ import annotations
@@ -34,7 +35,6 @@ MODEL_METRICS: dict[str, ModelMetric] = {
     "new_memories": lambda w, r: len(r.memories),
     "model_calls": lambda w, r: len(r.llm_calls),
     "failed_calls": lambda w, r: sum(c.error_type is not None for c in r.llm_calls),
-    "cache_hits": lambda w, r: sum(c.cache_hit for c in r.llm_calls),
     "prompt_tokens": lambda w, r: sum(c.prompt_tokens for c in r.llm_calls),
     "completion_tokens": lambda w, r: sum(c.completion_tokens for c in r.llm_calls),
 }

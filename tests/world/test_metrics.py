@@ -1,7 +1,10 @@
 """Per-tick metrics: Mesa's DataCollector in memory, the ``metrics`` table in the trajectory."""
 
+import asyncio
+
 import pytest
 
+from sandbox.runner.replay import areplay
 from sandbox.runner.run import Run
 from sandbox.runner.settings import RunSettings
 from sandbox.store.reader import RunReader
@@ -64,7 +67,7 @@ def metrics_of(run_dir):
         )
 
 
-def test_the_metrics_table_is_the_same_after_a_resume(cafe, tmp_path):
+def test_the_metrics_table_is_the_same_after_a_resume_and_in_a_replay(cafe, tmp_path):
     settings = RunSettings(ticks=5, out=tmp_path)
     whole = Run.create(cafe, settings, directory=tmp_path / "whole")
     whole.run()
@@ -87,3 +90,5 @@ def test_the_metrics_table_is_the_same_after_a_resume(cafe, tmp_path):
     assert ordered((m.tick, m.agent, m.name, m.value) for m in records[-1].metrics) == [
         r for r in rows if r[0] == 5
     ]
+    report = asyncio.run(areplay(whole.directory))  # every call answered from the record
+    assert report.identical and metrics_of(report.replay) == rows
