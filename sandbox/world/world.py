@@ -194,15 +194,19 @@ class World(mesa.Model):
         Mesa wraps this method (``mesa.Model._wrapped_step``): ``world.step()`` first advances
         Mesa's ``world.steps``, then runs this body, so the tick run is number ``world.steps``.
         ``astep()`` goes through the same wrapper; a failed tick puts ``steps`` back."""
-        tick = self._run_tick(self.steps)
+        number = self.steps
+        tick = self._run_tick(number)
         if self._claimed is not None:  # called by astep: the caller's event loop runs the tick
             self._claimed.append(tick)
             return
         try:
             self.last_record = self.run_blocking(tick)
-        finally:
-            if self.steps != self.tick:  # the tick never ran (or did not commit)
-                self.load_state(self._committed_state)
+        except BaseException:
+            # A tick that ran and failed has put steps back (load_state); one that never ran
+            # (step() called from inside the world's loop) takes back the count Mesa made for it.
+            if self.steps == number:
+                self.steps = number - 1
+            raise
 
     def run_blocking(self, coro: Coroutine[Any, Any, T]) -> T:
         """Run ``coro`` on the world's own loop thread and wait for it: works where an event loop

@@ -301,3 +301,19 @@ def test_the_calls_of_a_failed_tick_are_logged_once(cafe):
     assert [r.tick for r in recorder.ticks] == [1]
     assert {c.tick for c in recorder.loose} == {2} and len(recorder.loose) == len(cafe.agents)
     assert [c.agent for c in recorder.loose if c.error_type] == ["Walter"]
+
+
+def test_step_inside_a_tick_is_refused_and_changes_nothing(cafe):
+    refused = []
+
+    async def nested(w, tick):
+        try:
+            w.step()  # from the world's own loop: must be astep
+        except RuntimeError as exc:
+            refused.append((str(exc), w.steps))
+
+    with World(cafe) as world:
+        world.reflect_hooks.append(nested)
+        world.step()
+        assert world.steps == world.tick == 1
+    assert len(refused) == 1 and "use astep()" in refused[0][0] and refused[0][1] == 1
