@@ -146,8 +146,7 @@ def test_hostile_interview_question_stays_quoted():
     config = hostile_world(ticks=2)
     with World(config) as world:
         run_hostile(world, 2)
-        asyncio.run(world.interview("Bo", HOSTILE))
-        [call] = world.client.drain_calls()
+        [call] = asyncio.run(world.interview("Bo", HOSTILE)).calls
     assert call.purpose == "agent.interview"
     assert not forged_lines(call.messages, call.purpose)
 

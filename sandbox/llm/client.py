@@ -21,6 +21,7 @@ from pydantic import BaseModel
 from sandbox.errors import CacheMissError, ModelAnswerError, ModelError, ModelUnavailableError
 from sandbox.llm.backend import Backend, EmbeddingBackend
 from sandbox.llm.cache import AnswerSource, CachedAnswer, RecordedCalls, ResponseCache
+from sandbox.llm.calls import CallLog, open_call_log
 from sandbox.llm.permits import PermitSource, held
 from sandbox.llm.ratelimit import RateLimiter
 from sandbox.llm.redact import redact
@@ -40,22 +41,6 @@ class Answer(Generic[T]):
     value: T
     raw: str
     call: LLMCallRecord
-
-
-class CallLog:
-    """Call records of one or more clients, numbered in the order their requests were issued.
-
-    A judge client shares the agents' client's log, so a tick's records come out of one drain,
-    each under the model that answered it.
-    """
-
-    def __init__(self) -> None:
-        self.calls: list[LLMCallRecord] = []
-        self.seq = 0
-
-    def next_seq(self) -> int:
-        seq, self.seq = self.seq, self.seq + 1
-        return seq
 
 
 class ModelClient:
@@ -80,7 +65,7 @@ class ModelClient:
         self.rate_limiter = rate_limiter or RateLimiter(None)
         self.max_repairs = max_repairs
         self.permits = permits  # a limit shared with other processes (a sweep's), if any
-        self.call_log = call_log or CallLog()
+        self.call_log = call_log or CallLog()  # calls made where no collector is open
         self._semaphores: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore]
         self._semaphores = weakref.WeakKeyDictionary()
 
@@ -94,16 +79,23 @@ class ModelClient:
         cache key: the same model id at another server may answer differently)."""
         return getattr(self.backend, "api_base", None)
 
+    def _log(self) -> CallLog:
+        """Where this call's record goes: the collector open in this task (``collect_calls``: a
+        tick's, an interview's), else the client's own log."""
+        return open_call_log() or self.call_log
+
     def record_external(self, record: LLMCallRecord) -> None:
         """Log a call made outside ``complete`` (an embedding request), in issue order."""
-        record.seq = self.call_log.next_seq()
-        self.call_log.calls.append(record)
+        log = self._log()
+        record.seq = log.next_seq()
+        log.add(record)
 
     def drain_calls(self) -> list[LLMCallRecord]:
-        """Hand over the call records made since the last drain, in the order requests were made."""
+        """Hand over the records of calls made outside any ``collect_calls`` block since the last
+        drain, in the order requests were made (a script or test that calls a client directly)."""
         log = self.call_log
-        calls, log.calls, log.seq = log.calls, [], 0
-        return sorted(calls, key=lambda c: c.seq)
+        calls, log.seq = log.take(), 0
+        return calls
 
     def _semaphore(self) -> asyncio.Semaphore:
         loop = asyncio.get_running_loop()
@@ -140,7 +132,8 @@ class ModelClient:
         turns, ``ModelUnavailableError`` when the model cannot be reached, and ``CacheMissError``
         in replay when no recorded answer exists. Every outcome is recorded as an ``LLMCallRecord``.
         """
-        seq = self.call_log.next_seq()  # before any await: the order of issue, not completion
+        log = self._log()
+        seq = log.next_seq()  # before any await: the order of issue, not completion
         model: type[BaseModel] = response_model or request.response_model
         key = request.cache_key(self.model_id, self.api_base)
         record = LLMCallRecord(
@@ -169,7 +162,7 @@ class ModelClient:
             raise
         finally:
             record.latency_s = time.perf_counter() - started
-            self.call_log.calls.append(record)
+            log.add(record)
 
     async def embed(
         self,
@@ -183,7 +176,8 @@ class ModelClient:
         """Embed ``texts`` through ``backend`` behind the same concurrency limit, rate limiter and
         usage record (``purpose = memory.embed``) as completions. The backend retries transient
         failures; a failure raises ``ModelUnavailableError`` and is recorded like any call."""
-        seq = self.call_log.next_seq()
+        log = self._log()
+        seq = log.next_seq()
         record = LLMCallRecord(
             tick=tick,
             seq=seq,
@@ -212,7 +206,7 @@ class ModelClient:
             raise
         finally:
             record.latency_s = time.perf_counter() - started
-            self.call_log.calls.append(record)
+            log.add(record)
 
     def _from_cache(
         self, hit: CachedAnswer, request: LLMRequest, model: type[T], record: LLMCallRecord

@@ -23,6 +23,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from sandbox.errors import ModelAnswerError
+from sandbox.llm.calls import collect_calls
 from sandbox.llm.request import LLMRequest, json_schema_of
 from sandbox.runner.run import judge_for, reopen_world
 from sandbox.seeds import derive_seed
@@ -69,31 +70,31 @@ async def ainterview_everyone(
                     asks.append((a, "acquaintance", b, ACQUAINTANCE_QUESTION.format(name=b)))
     template = world.prompts.get("interview_judge")
     try:
-        answers = await asyncio.gather(*(world.interview(a, q) for a, _, _, q in asks))
-        requests = [
-            LLMRequest(
-                purpose="interview.judge",
-                messages=template.render(
-                    {"name": a, "question": q, "answer": answer, "subject": subject},
-                    schema=json_schema_of(JudgedKnowledge),
-                ),
-                response_model=JudgedKnowledge,
-                agent=a,
-                tick=tick,
-                temperature=0.0,
-                seed=derive_seed(world.config.seed, "end-interview", a, kind, subject),
-                facts={"kind": kind, "subject": subject, "answer": answer},
-                template=template.name,
+        with collect_calls() as log:  # the interviews' calls and the judge's, in one numbering
+            replies = await asyncio.gather(*(world.interview(a, q) for a, _, _, q in asks))
+            answers = [(r.answer, r.memories) for r in replies]
+            requests = [
+                LLMRequest(
+                    purpose="interview.judge",
+                    messages=template.render(
+                        {"name": a, "question": q, "answer": answer, "subject": subject},
+                        schema=json_schema_of(JudgedKnowledge),
+                    ),
+                    response_model=JudgedKnowledge,
+                    agent=a,
+                    tick=tick,
+                    temperature=0.0,
+                    seed=derive_seed(world.config.seed, "end-interview", a, kind, subject),
+                    facts={"kind": kind, "subject": subject, "answer": answer},
+                    template=template.name,
+                )
+                for (a, kind, subject, q), (answer, _) in zip(asks, answers, strict=True)
+            ]
+            verdicts = await asyncio.gather(
+                *(judge.complete(r) for r in requests), return_exceptions=True
             )
-            for (a, kind, subject, q), (answer, _) in zip(asks, answers, strict=True)
-        ]
-        verdicts = await asyncio.gather(
-            *(judge.complete(r) for r in requests), return_exceptions=True
-        )
+        calls = log.take()
     finally:
-        calls = world.client.drain_calls() + (
-            judge.drain_calls() if judge is not world.client else []
-        )
         world.close()
     out, rows = [], []
     for (a, kind, subject, q), (answer, used), verdict in zip(asks, answers, verdicts, strict=True):

@@ -122,25 +122,27 @@ async def _self_reports(run: Run, study: Any) -> None:
     import asyncio
 
     from sandbox.agents.survey import administer
+    from sandbox.llm.calls import collect_calls
     from sandbox.personas.questionnaire import load_instrument
 
     instrument = load_instrument("ipip-neo-120")
     client = run.world.client
-    results = await asyncio.gather(
-        *(
-            administer(
-                a.persona,
-                instrument,
-                client,
-                mode=study.survey_mode,
-                batch_size=study.survey_batch_size,
-                seed=study.seed,
-                tick=run.world.tick,
-                prompts=run.world.prompts,
+    with collect_calls() as calls:
+        results = await asyncio.gather(
+            *(
+                administer(
+                    a.persona,
+                    instrument,
+                    client,
+                    mode=study.survey_mode,
+                    batch_size=study.survey_batch_size,
+                    seed=study.seed,
+                    tick=run.world.tick,
+                    prompts=run.world.prompts,
+                )
+                for a in run.world.persona_agents
             )
-            for a in run.world.persona_agents
         )
-    )
     for result in results:
         run.writer.record_survey(result.to_record(), tick=run.world.tick)
-    run.writer.record_calls(client.drain_calls())
+    run.writer.record_calls(calls.take())

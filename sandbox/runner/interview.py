@@ -30,13 +30,12 @@ async def ainterview(
 ) -> InterviewResult:
     path = resolve_run_path(run)
     world, _, _ = reopen_world(path, {**(overrides or {}), "ticks": None})
-    client = world.client
     last = world.tick
     try:
-        answer, used = await world.interview(agent, question)
+        reply = await world.interview(agent, question)
     finally:
-        calls = client.drain_calls()
         world.close()
+    answer, used = reply.answer, reply.memories
     writer = TrajectoryWriter(path)
     try:
         writer.record_interview(
@@ -47,7 +46,7 @@ async def ainterview(
                 "answer": answer,
                 "memories": used,
             },
-            calls,
+            reply.calls,
         )
     finally:
         writer.close()

@@ -9,6 +9,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 
 from sandbox.agents.survey import SurveyMode, administer
+from sandbox.llm.calls import CallLog, collect_calls
 from sandbox.llm.client import ModelClient
 from sandbox.personas.banks import load_bank
 from sandbox.personas.questionnaire import load_instrument
@@ -70,30 +71,32 @@ async def avalidate_bank(
     )
     import asyncio
 
+    calls = CallLog()
     try:
         for start in range(0, len(personas), validation.personas_at_once):
             chunk = personas[start : start + validation.personas_at_once]
-            results = await asyncio.gather(
-                *(
-                    administer(
-                        p,
-                        instrument,
-                        client,
-                        mode=validation.mode,
-                        batch_size=validation.batch_size,
-                        style=validation.style,
-                        seed=validation.seed,
+            with collect_calls() as calls:
+                results = await asyncio.gather(
+                    *(
+                        administer(
+                            p,
+                            instrument,
+                            client,
+                            mode=validation.mode,
+                            batch_size=validation.batch_size,
+                            style=validation.style,
+                            seed=validation.seed,
+                        )
+                        for p in chunk
                     )
-                    for p in chunk
                 )
-            )
             for result in results:
                 writer.record_survey(result.to_record())
                 if on_persona is not None:
                     on_persona(result.respondent)
-            writer.record_calls(client.drain_calls())
+            writer.record_calls(calls.take())
     except BaseException as exc:
-        writer.record_calls(client.drain_calls())
+        writer.record_calls(calls.take())  # the failed chunk's calls (made, maybe paid for)
         writer.set_status("failed", f"{type(exc).__name__}: {exc}")
         writer.close()
         raise

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sandbox.errors import ConfigError, SandboxError
 from sandbox.llm.client import ModelClient
@@ -22,6 +22,7 @@ from sandbox.world.config import WorldConfig
 from sandbox.world.world import World
 
 OnTick = Callable[[TickRecord], None]
+T = TypeVar("T")
 _SEGMENT_FIELDS = ("model", "api_base", "judge_model", "judge_api_base", "seed")
 
 
@@ -209,6 +210,8 @@ class Run:
         self.writer = writer
         self.ticks_target = ticks_target
         self.max_error_rate = max_error_rate
+        self._tally: CallTally | None = None
+        self._status: str | None = None  # as this Run last wrote it (None: not yet)
 
     @property
     def path(self) -> Path:
@@ -335,28 +338,21 @@ class Run:
             writer.set_ticks_planned(ticks)
         return cls(path.parent, world, writer, ticks, settings.max_error_rate)
 
+    def start(self) -> None:
+        """Mark the run ``running`` (one at its planned end stays ``completed``)."""
+        if not self.at_planned_end:
+            self._set_status("running")
+
     async def arun(self, on_tick: OnTick | None = None) -> None:
         """Step until ``ticks_target``; every tick is committed before the next one starts."""
-        self.writer.set_status("running")
-        tally = CallTally.resumed(self.writer.call_counts(), self.max_error_rate)
-        try:
-            while self.world.tick < self.ticks_target:
-                record = await self.world.astep()
-                if on_tick is not None:
-                    on_tick(record)
-                tally.add(record.llm_calls)
-                tally.check()  # too many failed calls: stop as failed (--max-error-rate)
-            tally.check(final=True)
-        except SandboxError as exc:
-            self.writer.set_status("failed", str(exc))
-            raise
-        except (KeyboardInterrupt, asyncio.CancelledError):
-            self.writer.set_status("interrupted", "stopped by the user; resume with --resume")
-            raise
-        except BaseException as exc:
-            self.writer.set_status("failed", f"{type(exc).__name__}: {exc}")
-            raise
-        self.writer.set_status("completed")
+        self.start()
+        await self._guarded(self._ticks(on_tick))
+
+    async def _ticks(self, on_tick: OnTick | None) -> None:
+        while not self.at_planned_end:
+            await self._tick(on_tick)
+        if self._status != "completed":  # resumed at its planned end: no tick ran
+            await self._finish()
 
     def run(self, on_tick: OnTick | None = None) -> None:
         """Blocking form of ``arun``. In a script it runs on a fresh event loop; where a loop is
@@ -374,17 +370,64 @@ class Run:
         return self.world.tick >= self.ticks_target
 
     async def astep(self) -> TickRecord:
-        """One tick, for front ends that step by hand (the TUI): committed before it returns, and
-        the run marked ``completed`` when it reaches its planned end. Past that end it refuses to
-        step; ``extend`` the run first."""
+        """One tick, committed before it returns: the one tick driver of ``arun``, the TUI and
+        notebooks. It keeps the run's status (``running``; ``failed`` or ``interrupted`` with
+        the reason when the tick fails; ``completed`` at the planned end) and applies the error
+        policy (``ErrorRateError`` after a committed tick when too many calls failed). Past the
+        planned end it refuses to step; ``extend`` the run first."""
         if self.at_planned_end:
             raise ConfigError(
                 f"the run reached its planned end (tick {self.ticks_target}); extend it to go on"
             )
+        return await self._guarded(self._tick())
+
+    async def _tick(self, on_tick: OnTick | None = None) -> TickRecord:
+        self._set_status("running")
+        tally = self._calls()  # read from the file before this tick's calls are in it
         record = await self.world.astep()
+        if on_tick is not None:
+            on_tick(record)
+        tally.add(record.llm_calls)
+        tally.check()  # too many failed calls: stop as failed (--max-error-rate)
         if self.at_planned_end:
-            self.writer.set_status("completed")
+            await self._finish()
         return record
+
+    async def _finish(self) -> None:
+        self._calls().check(final=True)
+        self._set_status("completed")
+
+    async def _guarded(self, work: Coroutine[Any, Any, T]) -> T:
+        """``work``, with the run's status set to why it failed when it does."""
+        try:
+            return await work
+        except SandboxError as exc:
+            self._set_status("failed", str(exc))
+            raise
+        except (KeyboardInterrupt, asyncio.CancelledError):
+            self._set_status("interrupted", "stopped by the user; resume with --resume")
+            raise
+        except BaseException as exc:
+            self._set_status("failed", f"{type(exc).__name__}: {exc}")
+            raise
+
+    def _calls(self) -> CallTally:
+        """The error policy's tally: from the file's calls (earlier sessions too) on first use."""
+        if self._tally is None:
+            self._tally = CallTally.resumed(self.writer.call_counts(), self.max_error_rate)
+        return self._tally
+
+    def _set_status(self, status: str, error: str | None = None) -> None:
+        if status == "running" and self._status == "running":
+            return  # already marked: no write per tick
+        self.writer.set_status(status, error)
+        self._status = status
+
+    def pause(self, reason: str) -> None:
+        """Mark the run ``interrupted`` with ``reason`` (a front end that stops stepping, e.g. the
+        TUI on quit), unless it is at its planned end: that run stays ``completed``."""
+        if not self.at_planned_end:
+            self._set_status("interrupted", reason)
 
     def extend(self, ticks: int) -> int:
         """Plan ``ticks`` more ticks after the planned end (or the current tick, if later). The new
@@ -393,7 +436,7 @@ class Run:
             raise ConfigError(f"a run is extended by at least 1 tick, not {ticks}")
         self.ticks_target = max(self.ticks_target, self.world.tick) + ticks
         self.writer.set_ticks_planned(self.ticks_target)
-        self.writer.set_status("running")
+        self._set_status("running")
         return self.ticks_target
 
     def close(self) -> None:

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 LIKERT_CODES = (-2.5, -1.5, -0.5, 0.5, 1.5, 2.5)
+LEGACY_GROUP = 4  # the default of the removed settings.public_goods_group, in recorded runs
+NO_GROUP_SETTING = (
+    "settings.public_goods_group is not a setting (it was never used): the public goods group "
+    "size is the study's group_size, and a games world lists its groups; remove it"
+)
 
 
 class PDPayoffs(BaseModel):
@@ -105,7 +111,18 @@ class GameSettings(BaseModel):
     ultimatum_pie: int = Field(10, ge=1)
     public_goods_endowment: int = Field(20, ge=1)
     public_goods_multiplier: float = Field(1.6, gt=1)
-    public_goods_group: int = Field(4, ge=2)
     public_goods_rounds: int = Field(3, ge=1)
     pd_rounds: int = Field(5, ge=1)
     pd_payoffs: PDPayoffs = PDPayoffs()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_group_size(cls, data: Any) -> Any:
+        """``public_goods_group`` was validated and never read; the public goods groups are the
+        study's ``group_size`` (a games world lists its ``groups``). Runs recorded before it went
+        hold it at its default, 4, in their settings: dropped, so they still resume and replay."""
+        if isinstance(data, dict) and "public_goods_group" in data:
+            if data["public_goods_group"] != LEGACY_GROUP:
+                raise ValueError(NO_GROUP_SETTING)
+            data = {k: v for k, v in data.items() if k != "public_goods_group"}
+        return data

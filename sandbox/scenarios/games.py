@@ -4,7 +4,7 @@ Tick 1 (``elicit_beliefs``): each agent says what it expects to do in each game 
 expects of others (``beliefs``, strategy ``expectation``). Then, in order: the dictator game (one
 tick: give part of a pie to a partner), the ultimatum game (two ticks: everyone offers to its
 partner, then everyone answers the offer it received; each pair plays both roles), the public goods
-game (``public_goods_rounds`` ticks, groups of ``public_goods_group``), and the iterated prisoner's
+game (``public_goods_rounds`` ticks, in the scenario's ``groups``), and the iterated prisoner's
 dilemma (``pd_rounds`` ticks, fixed pairs). Each decision is an ``actions`` row with a private
 ``thought``; outcomes are told to each agent privately. Payoffs come from ``game_theory``.
 """

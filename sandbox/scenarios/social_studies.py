@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from sandbox.errors import ConfigError
 from sandbox.personas.banks import load_bank
@@ -13,7 +13,12 @@ from sandbox.personas.names import with_neutral_names
 from sandbox.personas.persona import Persona
 from sandbox.personas.sampling import sample
 from sandbox.scenarios.debate import DebateScenario, Topic
-from sandbox.scenarios.game_theory import GameSettings, round_robin, split_groups
+from sandbox.scenarios.game_theory import (
+    NO_GROUP_SETTING,
+    GameSettings,
+    round_robin,
+    split_groups,
+)
 from sandbox.scenarios.games import GamesScenario
 from sandbox.scenarios.judge import JudgeSpec
 from sandbox.validation import describe_validation_error, read_structured_file
@@ -63,6 +68,14 @@ class GamesStudy(_Study):
     survey_mode: Literal["item", "batch"] = "batch"
     survey_batch_size: int = Field(24, ge=1)
     directions_file: str = "personality_directions.yaml"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _group_size_is_the_studys(cls, data: Any) -> Any:
+        settings = data.get("settings") if isinstance(data, dict) else None
+        if isinstance(settings, dict) and "public_goods_group" in settings:
+            raise ValueError(NO_GROUP_SETTING)
+        return data
 
 
 def _resolve(p: Path, value: str) -> str:

@@ -240,6 +240,8 @@ def _repair(conn: sqlite3.Connection, path: Path) -> RepairReport:
     for table in COUNTED:
         if table in tables:
             dropped[table] = conn.execute(f"DELETE FROM {table} WHERE tick > ?", (keep,)).rowcount
+    if "metrics" in tables:  # not counted in ticks (schema 10), dropped with their tick
+        dropped["metrics"] = conn.execute("DELETE FROM metrics WHERE tick > ?", (keep,)).rowcount
     if "llm_calls" in tables:
         marks = ", ".join("?" for _ in bad)
         sql = f"DELETE FROM llm_calls WHERE tick IN ({marks})"

@@ -98,6 +98,15 @@ class LLMCallRecord(BaseModel):
     response: str | None = None
 
 
+class MetricRecord(BaseModel):
+    """One per-tick metric (``world/metrics.py``): of the model when ``agent`` is None."""
+
+    tick: int
+    agent: str | None = None
+    name: str
+    value: float
+
+
 class TickRecord(BaseModel):
     """Everything one tick produced; committed to the store in one transaction."""
 
@@ -114,6 +123,9 @@ class TickRecord(BaseModel):
     )
     llm_calls: list[LLMCallRecord]
     state: dict[str, Any]
+    metrics: list[MetricRecord] = Field(
+        default_factory=list, description="the tick's metrics (what world.datacollector collects)"
+    )
 
 
 class SurveyRecord(BaseModel):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 # Version history: 1 = runs, agents, ticks, events, actions, thoughts, llm_calls;
 # 2 = adds surveys and survey_scores; 3 = adds beliefs, and actions.value / actions.data;
 # 4 = adds memories and interviews; 5 = adds ticks.n_thoughts / ticks.n_beliefs (the ticks row is
@@ -15,6 +15,7 @@ SCHEMA_VERSION = 9
 # 8 = adds ticks.state_delta: a tick's checkpoint is a full ``state`` every 100 ticks (and at the
 #     first tick after a (re)start) and otherwise only a delta (sandbox/store/checkpoint.py).
 # 9 = adds interviews.judged (end-of-run interviews, judged).
+# 10 = adds metrics (per-tick model and agent metrics, what world.datacollector collects).
 # An older file is upgraded in place when it is reopened for writing.
 
 # table -> (columns, primary key, indexes). Columns map to sqlite-utils column types.
@@ -143,6 +144,7 @@ TABLES_ADDED_IN: dict[int, list[str]] = {
     3: ["beliefs"],
     4: ["memories", "interviews"],
     6: ["segments"],
+    10: ["metrics"],
 }
 COLUMNS_ADDED_IN: dict[int, dict[str, dict[str, Any]]] = {
     3: {"actions": {"value": float, "data": str}},
@@ -250,6 +252,12 @@ TABLES["segments"] = (
     },
     "segment",
     [],
+)
+
+TABLES["metrics"] = (
+    {"id": int, "tick": int, "agent": str, "name": str, "value": float},
+    "id",
+    [["tick"], ["name"]],
 )
 
 # Columns that make up the trajectory for identity checks (no ids, wall-clock or usage fields).

@@ -81,8 +81,8 @@ def transaction(conn: sqlite3.Connection) -> Iterator[None]:
 
 
 # Called inside a tick's transaction with (tick, step): "begin", then after each insert
-# ("events", "actions", "beliefs", "thoughts", "memories", "memory_scores", "llm_calls", "runs",
-# "ticks"). A fault-injection point for tests; raising from it rolls the tick back.
+# ("events", "actions", "beliefs", "thoughts", "memories", "memory_scores", "metrics", "llm_calls",
+# "runs", "ticks"). A fault-injection point for tests; raising from it rolls the tick back.
 CommitHook = Callable[[int, str], None]
 COMMIT_STEPS = (
     "begin",
@@ -92,6 +92,7 @@ COMMIT_STEPS = (
     "thoughts",
     "memories",
     "memory_scores",
+    "metrics",
     "llm_calls",
     "runs",
     "ticks",
@@ -292,6 +293,8 @@ class TrajectoryWriter(TableQueries):
                     ],
                 )
             self._step(tick, "memory_scores")
+            db.table("metrics").insert_all(m.model_dump() for m in record.metrics)
+            self._step(tick, "metrics")
             self._insert_calls(record.llm_calls)
             self._step(tick, "llm_calls")
             update: dict[str, Any] = {"last_tick": tick}

@@ -1,8 +1,9 @@
 """SandboxApp: step a world, watch its places, events and narrator, inspect and talk to agents.
 
 The app drives a ``Run`` (created from a world file or resumed) one tick at a time with
-``Run.astep``, so it writes the same trajectory as ``sandbox run``: every tick is committed when it
-ends, and the run stops (``completed``) at its planned end unless the user extends it. Ticks and
+``Run.astep``, the tick driver of ``sandbox run`` too, so it writes the same trajectory, keeps the
+run's status and applies its error policy the same way: every tick is committed when it ends, and
+the run stops (``completed``) at its planned end unless the user extends it. Ticks and
 interviews run in Textual workers, so model calls never freeze the interface; a failed tick is
 rolled back by the world and reported as a notification. Input for the world given at any time,
 during a tick too, is queued and handed to the world as the next tick starts.
@@ -21,7 +22,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Label, OptionList, RichLog, Static
 from textual.widgets.option_list import Option
 
-from sandbox.errors import SandboxError
+from sandbox.errors import ErrorRateError, SandboxError
 from sandbox.runner.run import Run
 from sandbox.tui.dialogs import Ask
 from sandbox.tui.pending import InputQueue, Pending
@@ -100,8 +101,7 @@ class SandboxApp(App[None]):
         agents.add_options([Option(a.name, id=a.name) for a in self.world.persona_agents])
         if self.run_.at_planned_end:
             self.notify(self._end_message(), timeout=10)
-        else:
-            self.run_.writer.set_status("running")
+        self.run_.start()
         self.refresh_views()
 
     def _end_message(self) -> str:
@@ -163,6 +163,13 @@ class SandboxApp(App[None]):
         self.refresh_views()
         try:
             record = await self.run_.astep()
+        except ErrorRateError as exc:  # the tick committed, then the run's error policy stopped it
+            self.running = False
+            self.stepping = False
+            self._committed(self.world.last_record)
+            self.notify(f"The run stopped: {exc}", severity="error", timeout=10, markup=False)
+            self.refresh_views()
+            return False
         except SandboxError as exc:
             self.running = False
             self.stepping = False
@@ -176,14 +183,18 @@ class SandboxApp(App[None]):
             return False
         finally:
             self.stepping = False
-        self.pending.committed()
-        self.usage.add(record.llm_calls)
-        self._log_tick(record)
+        self._committed(record)
         if self.run_.at_planned_end:
             self.running = False
             self.notify(self._end_message(), timeout=10)
         self.refresh_views()
         return True
+
+    def _committed(self, record: TickRecord | None) -> None:
+        self.pending.committed()
+        if record is not None:
+            self.usage.add(record.llm_calls)
+            self._log_tick(record)
 
     def _log_tick(self, record: TickRecord) -> None:
         events = self.query_one("#events", RichLog)
@@ -303,23 +314,22 @@ class SandboxApp(App[None]):
     @work(exclusive=True, group="tick")
     async def ask_agent(self, name: str, question: str) -> None:
         try:
-            answer, used = await self.world.interview(name, question)
+            reply = await self.world.interview(name, question)
         except SandboxError as exc:
             self.notify(f"The interview failed: {exc}", severity="error", timeout=10, markup=False)
             return
-        finally:
-            calls = self.world.client.drain_calls()
+        answer = reply.answer
         self.run_.writer.record_interview(
             {
                 "tick": self.world.tick,
                 "agent": name,
                 "question": question,
                 "answer": answer,
-                "memories": used,
+                "memories": reply.memories,
             },
-            calls,
+            reply.calls,
         )
-        self.usage.add(calls)
+        self.usage.add(reply.calls)
         self.query_one("#events", RichLog).write(
             Text.assemble(("[interview] ", "bold blue"), (f"{name}: {answer}", "blue"))
         )
@@ -361,10 +371,8 @@ class SandboxApp(App[None]):
         self.running = False
         self.workers.cancel_all()  # a tick in flight is rolled back; committed ticks stay
         await asyncio.sleep(0)
-        if not self.run_.at_planned_end:  # a run at its planned end stays completed
-            self.run_.writer.set_status(
-                "interrupted",
-                f"paused in the TUI at tick {self.world.tick}; resume with "
-                f"sandbox tui --resume {self.run_.directory}",
-            )
+        self.run_.pause(  # a run at its planned end stays completed
+            f"paused in the TUI at tick {self.world.tick}; resume with "
+            f"sandbox tui --resume {self.run_.directory}"
+        )
         self.exit()

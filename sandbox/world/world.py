@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any, Protocol, TypeVar
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar, cast
 
 import mesa
 import networkx as nx
@@ -12,14 +13,16 @@ import networkx as nx
 from sandbox.agents.agent import PersonaAgent
 from sandbox.agents.mind import Mind
 from sandbox.errors import ConfigError, UnknownAgentError, UnknownPlaceError
+from sandbox.llm.calls import CallLog, collect_calls
 from sandbox.llm.client import ModelClient
 from sandbox.llm.templates import PromptLibrary
-from sandbox.seeds import derive_rng
+from sandbox.seeds import derive_rng, derive_seed
 from sandbox.store.records import EventRecord, LLMCallRecord, TickRecord
 from sandbox.world.clock import Clock
 from sandbox.world.config import WorldConfig
 from sandbox.world.events import EventBus
 from sandbox.world.loop import LoopThread
+from sandbox.world.metrics import TickMetrics
 from sandbox.world.open_world import OpenWorldRules
 from sandbox.world.policies import register_engine_policies
 from sandbox.world.rules import Rules
@@ -36,12 +39,26 @@ class TickRecorder(Protocol):
     def record_calls(self, calls: list[LLMCallRecord]) -> None: ...
 
 
+@dataclass(frozen=True)
+class InterviewAnswer:
+    """An agent's answer to an interview, the memories it drew on, and the calls made for it."""
+
+    answer: str
+    memories: list[str]
+    calls: list[LLMCallRecord]
+
+
 class World(mesa.Model):
     """A world of persona agents at places, stepped one tick at a time.
 
     ``await world.astep()`` runs one tick on the caller's event loop; ``world.step()`` runs it on the
     world's own loop thread, so it works in plain scripts and inside Jupyter alike. A tick either
     commits completely or leaves the world as it was (a failed model call rolls it back).
+
+    Mesa owns the bookkeeping: the persona agents are ``world.agents`` (a Mesa ``AgentSet``:
+    ``select``, ``groupby``, ``shuffle_do`` work), both ``step()`` and ``astep()`` go through Mesa's
+    step wrapper, which advances ``world.steps`` (the tick being run, then committed), and
+    ``world.random`` / ``world.rng`` are reseeded from (seed, tick) as each tick starts.
     """
 
     def __init__(
@@ -83,13 +100,14 @@ class World(mesa.Model):
             self.embedder = make_embedder(
                 config.cognition.embedder, client, getattr(client.backend, "api_base", None)
             )
-        self._agents_by_name: dict[str, PersonaAgent] = {}
+        self._by_name: dict[str, PersonaAgent] = {}  # an index of self.agents, rebuilt on a miss
+        self._claimed: list[Coroutine[Any, Any, TickRecord]] | None = None  # see astep
         for entry in config.agents:
             if entry.persona is None:
                 raise ConfigError(
                     "world config has unresolved persona files; load it with load_world"
                 )
-            agent = PersonaAgent(
+            PersonaAgent(  # registers itself in self.agents (Mesa)
                 self,
                 entry.persona,
                 entry.start,
@@ -99,7 +117,6 @@ class World(mesa.Model):
                 work=entry.work,
                 mind=self._new_mind(),
             )
-            self._agents_by_name[agent.name] = agent
         if memories:
             from sandbox.agents.mind import restore_stream
 
@@ -109,10 +126,14 @@ class World(mesa.Model):
                     restore_stream(mind.stream, rows)
                     mind.persisted = len(mind.stream)
         self.graph = nx.Graph()
-        self.graph.add_nodes_from(self._agents_by_name)
+        self.graph.add_nodes_from(a.name for a in self.persona_agents)
         for tie in config.ties:
             self.graph.add_edge(tie.a, tie.b, weight=tie.weight)
-        self.bus = EventBus(everyone=lambda: list(self._agents_by_name), at_place=self.names_at)
+        self.bus = EventBus(
+            everyone=lambda: [a.name for a in self.persona_agents], at_place=self.names_at
+        )
+        self.metrics = TickMetrics(list(self.places))
+        self.datacollector = self.metrics.datacollector()  # Mesa's, one row per committed tick
         if state is not None:
             self.load_state(state)
         self._committed_state = self.state_dict()
@@ -132,21 +153,26 @@ class World(mesa.Model):
 
     @property
     def persona_agents(self) -> list[PersonaAgent]:
-        return list(self._agents_by_name.values())
+        """``list(world.agents)``, typed: the persona agents in the order the config lists them."""
+        return cast("list[PersonaAgent]", list(self.agents))
 
     def agent(self, name: str) -> PersonaAgent:
-        try:
-            return self._agents_by_name[name]
-        except KeyError:
-            known = ", ".join(self._agents_by_name)
-            raise UnknownAgentError(f"no agent named {name!r} (agents: {known})") from None
+        """The agent called ``name`` (by an index of ``world.agents``, rebuilt when it misses)."""
+        agent = self._by_name.get(name)
+        if agent is None or agent not in self.agents:
+            self._by_name = {a.name: a for a in self.persona_agents}
+            agent = self._by_name.get(name)
+        if agent is None:
+            known = ", ".join(self._by_name)
+            raise UnknownAgentError(f"no agent named {name!r} (agents: {known})")
+        return agent
 
     def names_at(self, place: str) -> list[str]:
-        return [a.name for a in self._agents_by_name.values() if a.place == place]
+        return [a.name for a in self.persona_agents if a.place == place]
 
     def occupancy(self) -> dict[str, list[str]]:
         out: dict[str, list[str]] = {p: [] for p in self.places}
-        for agent in self._agents_by_name.values():
+        for agent in self.persona_agents:
             out[agent.place].append(agent.name)
         return out
 
@@ -163,8 +189,24 @@ class World(mesa.Model):
 
     # --- the tick ----------------------------------------------------------------------------
     def step(self) -> None:
-        """Run one tick and wait for it (works in scripts and in Jupyter). See ``last_record``."""
-        self.last_record = self.run_blocking(self.astep())
+        """Run one tick and wait for it (works in scripts and in Jupyter). See ``last_record``.
+
+        Mesa wraps this method (``mesa.Model._wrapped_step``): ``world.step()`` first advances
+        Mesa's ``world.steps``, then runs this body, so the tick run is number ``world.steps``.
+        ``astep()`` goes through the same wrapper; a failed tick puts ``steps`` back."""
+        number = self.steps
+        tick = self._run_tick(number)
+        if self._claimed is not None:  # called by astep: the caller's event loop runs the tick
+            self._claimed.append(tick)
+            return
+        try:
+            self.last_record = self.run_blocking(tick)
+        except BaseException:
+            # A tick that ran and failed has put steps back (load_state); one that never ran
+            # (step() called from inside the world's loop) takes back the count Mesa made for it.
+            if self.steps == number:
+                self.steps = number - 1
+            raise
 
     def run_blocking(self, coro: Coroutine[Any, Any, T]) -> T:
         """Run ``coro`` on the world's own loop thread and wait for it: works where an event loop
@@ -175,17 +217,33 @@ class World(mesa.Model):
 
     async def astep(self) -> TickRecord:
         """Run one tick on the running event loop and return what it committed."""
+        self._claimed = []
         try:
-            return await self._tick(self.tick + 1)
-        except BaseException:
-            calls = self.client.drain_calls()
-            self.load_state(self._committed_state)
-            if self.recorder is not None and calls:
-                self.recorder.record_calls(calls)  # calls were made (and maybe paid for)
-            raise
+            self.step()  # Mesa's step wrapper: advances self.steps, hands the tick back here
+            [tick] = self._claimed
+        finally:
+            self._claimed = None
+        return await tick
 
-    async def _tick(self, tick: int) -> TickRecord:
+    async def _run_tick(self, tick: int) -> TickRecord:
+        """Tick ``tick``, committed; or, when it fails, the world as it was (calls still logged).
+        The tick's model calls are collected by the tick itself and come back in its record."""
+        with collect_calls() as calls:
+            try:
+                return await self._tick(tick, calls)
+            except BaseException:
+                self.load_state(self._committed_state)
+                made = calls.take()  # those not handed to a record: made (and maybe paid for)
+                if self.recorder is not None and made:
+                    self.recorder.record_calls(made)
+                raise
+
+    async def _tick(self, tick: int, calls: CallLog) -> TickRecord:
         started = time.perf_counter()
+        # Mesa's generators, for a Mesa idiom in rules (world.agents.shuffle_do): drawn from
+        # (seed, tick) like every draw of a tick, so a resumed run draws the same.
+        self.random.seed(derive_seed(self.config.seed, tick, "mesa"))
+        self.reset_rng(derive_seed(self.config.seed, tick, "mesa-numpy"))
         self.bus.begin_tick(tick)
         # 1-2. Clock and scene (and what was injected from outside since the last tick).
         self.rules.scene(self, tick)
@@ -194,7 +252,7 @@ class World(mesa.Model):
             self.bus.emit(**event)
         # 3. Perceive.
         inbox = self.bus.deliver()
-        for agent in self._agents_by_name.values():
+        for agent in self.persona_agents:
             agent.perceive(inbox.get(agent.name, []))
         # 4. Decide, everyone from the same snapshot, concurrently.
         outcomes = await self.rules.decide(self, tick)
@@ -208,8 +266,7 @@ class World(mesa.Model):
             await hook(self, tick)
         memories, scores = self._memory_rows()
         # 7. Commit.
-        self.tick = tick
-        self.steps = tick
+        self.tick = tick  # == self.steps, advanced by Mesa's step wrapper
         state = self.state_dict()
         record = TickRecord(
             tick=tick,
@@ -221,14 +278,16 @@ class World(mesa.Model):
             beliefs=resolution.beliefs,
             memories=memories,
             memory_scores=scores,
-            llm_calls=self.client.drain_calls(),
+            llm_calls=calls.take(),
             state=state,
         )
+        record.metrics = self.metrics.rows(self, record)
         if self.recorder is not None:
             self.recorder.commit_tick(record)
         self._committed_state = state
         del self._injected[:taken]
         self.last_record = record
+        self.datacollector.collect(self)  # the same metrics, now the tick is committed
         return record
 
     def inject(
@@ -278,7 +337,7 @@ class World(mesa.Model):
     def _memory_rows(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         """Memories new since the last commit, and scores set now for memories stored earlier."""
         rows, scores = [], []
-        for agent in self._agents_by_name.values():
+        for agent in self.persona_agents:
             mind = agent.mind
             if mind is None:
                 continue
@@ -297,11 +356,16 @@ class World(mesa.Model):
             mind.scored_this_tick = []
         return rows, scores
 
-    async def interview(self, name: str, question: str, *, k: int = 8) -> tuple[str, list[str]]:
+    async def interview(self, name: str, question: str, *, k: int = 8) -> InterviewAnswer:
         """Ask an agent a question now. The answer comes from its memories; nothing in the world
-        changes (retrieval does not touch last-access times). Returns (answer, memories used)."""
+        changes (retrieval does not touch last-access times). Returns the answer, the memories
+        used and the model calls made for it (to log with the answer)."""
+        with collect_calls() as calls:
+            answer, used = await self._answer(name, question, k)
+        return InterviewAnswer(answer, used, calls.take())
+
+    async def _answer(self, name: str, question: str, k: int) -> tuple[str, list[str]]:
         from sandbox.agents.cognition import interview_request
-        from sandbox.seeds import derive_seed
 
         agent = self.agent(name)
         retrieved = []
@@ -346,7 +410,7 @@ class World(mesa.Model):
         """Everything the next tick depends on, as JSON-ready data (fresh containers)."""
         return {
             "tick": self.tick,
-            "agents": {n: a.state_dict() for n, a in self._agents_by_name.items()},
+            "agents": {a.name: a.state_dict() for a in self.persona_agents},
             "pending": [e.model_dump(mode="json") for e in self.bus.pending],
             "edges": [[a, b, d["weight"]] for a, b, d in sorted(self.graph.edges(data=True))],
             "rules": self.rules.state_dict(),
@@ -354,7 +418,9 @@ class World(mesa.Model):
 
     def load_state(self, state: dict[str, Any]) -> None:
         self.tick = state["tick"]
-        self.steps = self.tick
+        self.steps = (
+            self.tick
+        )  # Mesa's counter, restored with the committed tick (resume, rollback)
         for name, agent_state in state["agents"].items():
             self.agent(name).load_state(agent_state)
         self.bus.pending = [EventRecord.model_validate(e) for e in state["pending"]]

@@ -196,8 +196,10 @@ def test_interview_answers_from_memories_without_changing_the_world():
         for _ in range(3):
             world.step()
         before = json.dumps(world.state_dict(), sort_keys=True)
-        answer, used = asyncio.run(world.interview("Ann", "What did you do in the kitchen?"))
-        assert answer and used
+        reply = asyncio.run(world.interview("Ann", "What did you do in the kitchen?"))
+        assert reply.answer and reply.memories
+        assert [c.purpose for c in reply.calls][-1] == "agent.interview"
+        assert world.client.drain_calls() == []  # returned with the answer, not left in a buffer
         assert json.dumps(world.state_dict(), sort_keys=True) == before
     with pytest.raises(KeyError, match="no agent named 'Zed'"):
         asyncio.run(world_with().interview("Zed", "hi"))

@@ -391,3 +391,39 @@ def test_input_handed_to_a_failed_tick_is_applied_once_when_it_is_tried_again(tm
     with RunReader(run.path) as reader:
         rows = reader.rows("events", "text = 'The lights flicker'")
     assert [r["tick"] for r in rows] == [2]
+
+
+def test_the_tui_applies_the_runs_error_policy_like_sandbox_run(tmp_path):
+    """One tick driver: the TUI's ticks go through Run.astep, which keeps the status and stops a
+    run whose calls mostly fail (the ticks stay committed, the input is not handed over twice)."""
+    from sandbox.llm.request import Completion
+
+    class Garbage(HeuristicBackend):
+        async def complete(self, request, messages):
+            return Completion(text="not an answer")
+
+    run = new_run(tmp_path, client=ModelClient(Garbage(), max_repairs=0))
+
+    async def go():
+        app = RecordingApp(run)
+        async with app.run_test(size=SIZE) as pilot:
+            await step(app, pilot, 3)  # 18 failed calls: too few to judge
+            assert app.world.tick == 3 and not any("stopped" in m for m in app.messages)
+            with RunReader(run.path) as reader:
+                assert reader.run()["status"] == "running"
+            await pilot.press("e")
+            await pilot.press(*"A bell rings", "enter", "enter")
+            await step(app, pilot)  # 24 of 24 failed
+            assert app.world.tick == 4
+            assert any("The run stopped" in m and "24 of 24" in m for m in app.messages)
+            assert "A bell rings" not in str(app.query_one("#queued").render())
+            with RunReader(run.path) as reader:
+                assert reader.run()["status"] == "failed"
+                assert "--max-error-rate" in reader.run()["error"]
+            await pilot.press("q")
+
+    asyncio.run(go())
+    run.close()
+    with RunReader(run.path) as reader:
+        assert reader.last_tick() == 4
+        assert [r["tick"] for r in reader.rows("events", "text = 'A bell rings'")] == [4]

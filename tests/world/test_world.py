@@ -137,12 +137,78 @@ def test_failed_tick_leaves_the_world_as_it_was(cafe):
         assert world.state_dict() == before
 
 
-def test_mesa_bookkeeping_follows_ticks(cafe):
+def test_the_agents_are_mesas_agentset(cafe):
     with World(cafe) as world:
+        assert len(world.agents) == len(cafe.agents) == len(world.persona_agents)
+        assert list(world.agents) == world.persona_agents
+        at_cafe = world.agents.select(lambda a: a.place == "cafe")
+        assert {a.name for a in at_cafe} == set(world.names_at("cafe")) and len(at_cafe) > 0
+        by_place = world.agents.groupby("place")
+        assert {p: sorted(a.name for a in g) for p, g in by_place} == {
+            p: sorted(names) for p, names in world.occupancy().items() if names
+        }
+        name = world.persona_agents[2].name
+        assert world.agent(name) is world.persona_agents[2]
+
+
+def test_mesa_steps_advance_through_mesas_step_wrapper(cafe):
+    seen = []
+
+    async def during(w, tick):  # inside the tick: Mesa's wrapper has already counted it
+        seen.append((tick, w.steps, w.tick))
+
+    async def go(world):
         world.step()
+        await world.astep()
         world.step()
-        assert world.steps == world.tick == 2
-        assert len(world.agents) == len(cafe.agents)
+
+    with World(cafe) as world:
+        world.reflect_hooks.append(during)
+        assert world.steps == 0
+        asyncio.run(go(world))
+        assert world.steps == world.tick == 3
+    assert seen == [(1, 1, 0), (2, 2, 1), (3, 3, 2)]
+
+
+def test_a_failed_tick_puts_mesas_steps_back(cafe):
+    class FailsOnTick2(HeuristicBackend):
+        async def complete(self, request, messages):
+            if request.tick == 2:
+                raise ModelUnavailableError("server went away")
+            return await super().complete(request, messages)
+
+    with World(cafe, ModelClient(FailsOnTick2())) as world:
+        world.step()
+        with pytest.raises(ModelUnavailableError):
+            world.step()
+        assert world.steps == world.tick == 1
+        with pytest.raises(ModelUnavailableError):
+            asyncio.run(world.astep())
+        assert world.steps == world.tick == 1
+
+
+def test_mesas_generators_are_reseeded_per_tick(cafe):
+    """world.random (what AgentSet.shuffle uses) depends on (seed, tick) only, so a Mesa idiom in
+    a rule draws the same in a resumed run."""
+    draws = {}
+
+    async def draw(w, tick):
+        draws.setdefault(tick, []).append(
+            ([a.name for a in w.agents.shuffle()], float(w.rng.random()))
+        )
+
+    for _ in range(2):
+        with World(cafe) as world:
+            world.reflect_hooks.append(draw)
+            world.step()
+            world.step()
+            world.random.random()  # drawing between ticks changes nothing
+    with World(cafe) as resumed:
+        resumed.load_state({**resumed.state_dict(), "tick": 1})
+        resumed.reflect_hooks.append(draw)
+        resumed.step()
+    assert draws[1][0] == draws[1][1] and draws[2][0] == draws[2][1] == draws[2][2]
+    assert draws[1][0] != draws[2][0]
 
 
 def test_resolution_order_is_a_seeded_shuffle_per_tick(cafe):
@@ -179,3 +245,75 @@ def test_an_event_injected_during_a_tick_is_emitted_at_the_next_one():
         assert [e.tick for e in world.last_record.events if e.text == "A visitor knocks."] == [2]
         world.step()
         assert "A visitor knocks." not in [e.text for e in world.last_record.events]
+
+
+class Recorder:
+    def __init__(self):
+        self.ticks, self.loose = [], []
+
+    def commit_tick(self, record):
+        self.ticks.append(record)
+
+    def record_calls(self, calls):
+        self.loose.extend(calls)
+
+
+def test_a_ticks_calls_come_back_in_its_record_and_no_others(cafe):
+    """A call made between ticks (a notebook asking the client) is not swept into the next tick."""
+    from pydantic import BaseModel
+
+    from sandbox.llm.request import LLMRequest, Message
+
+    class Ping(BaseModel):
+        ok: bool
+
+    client = ModelClient(HeuristicBackend(policies={"test.ping": lambda facts, rng: {"ok": True}}))
+    with World(cafe, client) as world:
+        world.step()
+        request = LLMRequest(
+            purpose="test.ping",
+            messages=(Message(role="user", content="hello"),),
+            response_model=Ping,
+            agent="Walter",
+            tick=0,
+            seed=1,
+        )
+        asyncio.run(world.client.complete(request))
+        world.step()
+        assert {c.tick for c in world.last_record.llm_calls} == {2}
+        assert [c.seq for c in world.last_record.llm_calls] == list(range(len(cafe.agents)))
+        [outside] = world.client.drain_calls()
+        assert outside.tick == 0
+
+
+def test_the_calls_of_a_failed_tick_are_logged_once(cafe):
+    class FailsOnTick2(HeuristicBackend):
+        async def complete(self, request, messages):
+            if request.tick == 2 and request.agent == "Walter":
+                raise ModelUnavailableError("server went away")
+            return await super().complete(request, messages)
+
+    recorder = Recorder()
+    with World(cafe, ModelClient(FailsOnTick2()), recorder=recorder) as world:
+        world.step()
+        with pytest.raises(ModelUnavailableError):
+            world.step()
+    assert [r.tick for r in recorder.ticks] == [1]
+    assert {c.tick for c in recorder.loose} == {2} and len(recorder.loose) == len(cafe.agents)
+    assert [c.agent for c in recorder.loose if c.error_type] == ["Walter"]
+
+
+def test_step_inside_a_tick_is_refused_and_changes_nothing(cafe):
+    refused = []
+
+    async def nested(w, tick):
+        try:
+            w.step()  # from the world's own loop: must be astep
+        except RuntimeError as exc:
+            refused.append((str(exc), w.steps))
+
+    with World(cafe) as world:
+        world.reflect_hooks.append(nested)
+        world.step()
+        assert world.steps == world.tick == 1
+    assert len(refused) == 1 and "use astep()" in refused[0][0] and refused[0][1] == 1
