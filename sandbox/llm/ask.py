@@ -27,10 +27,9 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from sandbox import defaults
 from sandbox.llm.request import LLMRequest, json_schema_of
 from sandbox.llm.templates import PromptLibrary
-
-DEFAULT_TEMPERATURE = 0.7
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -49,7 +48,7 @@ class Ask:
     agent: str | None = None
     tick: int | None = None
     seed: int = 0
-    temperature: float = DEFAULT_TEMPERATURE
+    temperature: float = defaults.TEMPERATURE
     max_tokens: int | None = None
 
     def request(self, prompts: PromptLibrary) -> LLMRequest:

@@ -35,7 +35,7 @@ from sandbox.world.rules import Resolution, gather_outcomes
 
 if TYPE_CHECKING:
     from sandbox.agents.agent import PersonaAgent
-    from sandbox.agents.memory import Retrieved
+    from sandbox.agents.memory import Memory, Retrieved
     from sandbox.world.world import World
 
 SLEEP, LISTEN = "sleep", "listen"
@@ -152,7 +152,7 @@ class OpenWorldRules:
             seed = derive_seed(world.config.seed, tick, agent.name)
             requests.append(agent.decision_request(situation, world.prompts, seed))
             keys.append(agent.name)
-        batches = {}
+        batches: dict[str, list[Memory]] = {}
         if self.cog is not None:
             scoring, scoring_keys, batches = intake.importance_asks(view, self.cog)
             requests += scoring
