@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from sandbox import defaults
 from sandbox.cli_common import ApiBaseOpt, ModelOpt, user_errors
 from sandbox.cli_personas import app as personas_app
 from sandbox.cli_sweep import export, sweep
@@ -27,6 +29,29 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(personas_app, name="personas")
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunOptions:
+    """What the command line says about a run (None: not given, so the world's, the recorded
+    run's or ``RunSettings``' own default applies). ``data`` is the world file, parsed once."""
+
+    model: str | None = None
+    api_base: str | None = None
+    judge_model: str | None = None
+    judge_api_base: str | None = None
+    ticks: int | None = None
+    seed: int | None = None
+    out: Path = Path(defaults.OUT_DIR)
+    concurrency: int = defaults.CONCURRENCY
+    rpm: float | None = defaults.RPM
+    timeout: float = defaults.TIMEOUT_S
+    max_retries: int = defaults.MAX_RETRIES
+    cache: Path | None = None
+    no_cache: bool = False
+    max_error_rate: float | None = None
+    allow_change: bool = False
+    data: Any = None
 
 
 @app.command()
@@ -62,7 +87,7 @@ def run(
         int | None, typer.Option(help="Seed, 0 to 2**63-1 (default: the world's).")
     ] = None,
     out: Annotated[Path, typer.Option(help="Directory that receives run directories.")] = Path(
-        "runs"
+        defaults.OUT_DIR
     ),
     resume: Annotated[
         Path | None,
@@ -76,14 +101,21 @@ def run(
             "the run records the change as a new segment from the next tick on.",
         ),
     ] = False,
-    concurrency: Annotated[int, typer.Option(help="Model calls in flight at once.")] = 64,
-    rpm: Annotated[float | None, typer.Option(help="Rate limit, requests per minute.")] = None,
-    timeout: Annotated[float, typer.Option(help="Seconds before a model call times out.")] = 60.0,
+    concurrency: Annotated[
+        int, typer.Option(help="Model calls in flight at once.")
+    ] = defaults.CONCURRENCY,
+    rpm: Annotated[
+        float | None, typer.Option(help="Rate limit, requests per minute.")
+    ] = defaults.RPM,
+    timeout: Annotated[
+        float, typer.Option(help="Seconds before a model call times out.")
+    ] = defaults.TIMEOUT_S,
     max_retries: Annotated[
         int, typer.Option(help="Retries on rate limits, timeouts and connection errors.")
-    ] = 4,
+    ] = defaults.MAX_RETRIES,
     cache: Annotated[
-        Path | None, typer.Option(help="Response cache file (default: OUT/cache.sqlite).")
+        Path | None,
+        typer.Option(help=f"Response cache file (default: OUT/{defaults.CACHE_FILE})."),
     ] = None,
     no_cache: Annotated[
         bool, typer.Option("--no-cache", help="Do not read or write the cache.")
@@ -96,7 +128,7 @@ def run(
             "(0 to 1; judged after 20 calls and at the end; 1 never stops). A run that completes "
             "with failed calls exits with code 3."
         ),
-    ] = 0.2,
+    ] = defaults.MAX_ERROR_RATE,
 ) -> None:
     """Run a world (or an experiment file) and write its trajectory under OUT.
 
@@ -109,37 +141,37 @@ def run(
         from sandbox.console import make_console
 
         console = make_console()
-        opts = {
-            "model": model,
-            "api_base": api_base,
-            "judge_model": judge_model,
-            "judge_api_base": judge_api_base,
-            "ticks": ticks,
-            "seed": seed,
-            "out": out,
-            "concurrency": concurrency,
-            "rpm": rpm,
-            "timeout": timeout,
-            "max_retries": max_retries,
-            "cache": cache,
-            "no_cache": no_cache,
-            "max_error_rate": max_error_rate,
-            "allow_change": allow_change,
-        }
+        opts = RunOptions(
+            model=model,
+            api_base=api_base,
+            judge_model=judge_model,
+            judge_api_base=judge_api_base,
+            ticks=ticks,
+            seed=seed,
+            out=out,
+            concurrency=concurrency,
+            rpm=rpm,
+            timeout=timeout,
+            max_retries=max_retries,
+            cache=cache,
+            no_cache=no_cache,
+            max_error_rate=max_error_rate,
+            allow_change=allow_change,
+        )
         if world is not None and resume is None:
             from sandbox.runner.experiment import is_experiment_data
             from sandbox.validation import read_structured_file
 
             data = read_structured_file(world, what="world file")  # parsed once
             if is_experiment_data(data):
-                _run_experiment(world, console, **opts)
+                _run_experiment(world, console, opts)
                 return
-            opts["data"] = data
-        runner = _open_run(world, resume, **opts)
+            opts = replace(opts, data=data)
+        runner = _open_run(world, resume, opts)
         _drive(runner, console, feed)
 
 
-def _run_experiment(path: Path, console: Console, **opts: Any) -> None:
+def _run_experiment(path: Path, console: Console, opts: RunOptions) -> None:
     from sandbox.analysis.report import experiment_report
     from sandbox.console import print_report
     from sandbox.runner.experiment import arun_experiment
@@ -170,34 +202,34 @@ def directions_for(path: str | Path) -> Path | None:
     return None
 
 
-def _open_run(world: Path | None, resume: Path | None, **opts: Any) -> Run:
+def _open_run(world: Path | None, resume: Path | None, opts: RunOptions) -> Run:
     from sandbox.errors import ConfigError
     from sandbox.runner.run import Run
 
     if resume is not None:
         if world is not None:
             raise ConfigError("give either a WORLD file or --resume RUN, not both")
-        if opts.get("judge_model") or opts.get("judge_api_base"):
+        if opts.judge_model or opts.judge_api_base:
             raise ConfigError(
                 "--judge-model and --judge-api-base apply to new runs; a resumed run keeps the "
                 "judge it was started with"
             )
-        overrides = {
-            "model": opts["model"],
-            "api_base": opts["api_base"],
-            "seed": opts["seed"],
-            "ticks": opts["ticks"],
-            "concurrency": opts["concurrency"],
-            "rpm": opts["rpm"],
-            "timeout": opts["timeout"],
-            "max_retries": opts["max_retries"],
-            "cache": opts["cache"],
-            "max_error_rate": opts.get("max_error_rate"),
+        overrides: dict[str, Any] = {
+            "model": opts.model,
+            "api_base": opts.api_base,
+            "seed": opts.seed,
+            "ticks": opts.ticks,
+            "concurrency": opts.concurrency,
+            "rpm": opts.rpm,
+            "timeout": opts.timeout,
+            "max_retries": opts.max_retries,
+            "cache": opts.cache,
+            "max_error_rate": opts.max_error_rate,
         }
-        if opts["no_cache"]:
+        if opts.no_cache:
             overrides["use_cache"] = False
-        return Run.resume(resume, overrides, allow_change=opts.get("allow_change", False))
-    if opts.get("allow_change"):
+        return Run.resume(resume, overrides, allow_change=opts.allow_change)
+    if opts.allow_change:
         raise ConfigError("--allow-change applies to --resume RUN only")
     if world is None:
         raise ConfigError(
@@ -205,33 +237,29 @@ def _open_run(world: Path | None, resume: Path | None, **opts: Any) -> Run:
         )
     from sandbox.world.config import load_world
 
-    config = load_world(world, opts.get("data"))
+    config = load_world(world, opts.data)
     return Run.create(config, _settings(opts), world_file=world)
 
 
-def _settings(opts: dict[str, Any]) -> RunSettings:
+def _settings(opts: RunOptions) -> RunSettings:
     """RunSettings from the command line's options (those it was given)."""
     from sandbox.runner.settings import RunSettings
 
     return RunSettings(
-        model=opts["model"] or "heuristic",
-        api_base=opts["api_base"],
-        judge_model=opts.get("judge_model"),
-        judge_api_base=opts.get("judge_api_base"),
-        ticks=opts.get("ticks"),
-        seed=opts.get("seed"),
-        out=opts["out"],
-        cache=opts["cache"],
-        use_cache=not opts["no_cache"],
-        concurrency=opts["concurrency"],
-        rpm=opts["rpm"],
-        timeout=opts["timeout"],
-        max_retries=opts["max_retries"],
-        **(
-            {"max_error_rate": opts["max_error_rate"]}
-            if opts.get("max_error_rate") is not None
-            else {}
-        ),
+        model=opts.model or defaults.OFFLINE_MODEL,
+        api_base=opts.api_base,
+        judge_model=opts.judge_model,
+        judge_api_base=opts.judge_api_base,
+        ticks=opts.ticks,
+        seed=opts.seed,
+        out=opts.out,
+        cache=opts.cache,
+        use_cache=not opts.no_cache,
+        concurrency=opts.concurrency,
+        rpm=opts.rpm,
+        timeout=opts.timeout,
+        max_retries=opts.max_retries,
+        **({"max_error_rate": opts.max_error_rate} if opts.max_error_rate is not None else {}),
     )
 
 
@@ -317,7 +345,7 @@ def tui(
         Path | None, typer.Option(help="Continue RUN (a run directory) from its last tick.")
     ] = None,
     out: Annotated[Path, typer.Option(help="Directory that receives run directories.")] = Path(
-        "runs"
+        defaults.OUT_DIR
     ),
     seed: Annotated[int | None, typer.Option(help="Seed (default: the world's).")] = None,
 ) -> None:
@@ -328,19 +356,7 @@ def tui(
         from sandbox.tui.app import SandboxApp
 
         runner = _open_run(
-            world,
-            resume,
-            model=model,
-            api_base=api_base,
-            ticks=None,
-            seed=seed,
-            out=out,
-            concurrency=64,
-            rpm=None,
-            timeout=60.0,
-            max_retries=4,
-            cache=None,
-            no_cache=False,
+            world, resume, RunOptions(model=model, api_base=api_base, seed=seed, out=out)
         )
         try:
             SandboxApp(runner).run()

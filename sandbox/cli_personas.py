@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from sandbox import defaults
 from sandbox.cli_common import ApiBaseOpt, ModelOpt, user_errors
 
 if TYPE_CHECKING:
@@ -153,8 +154,12 @@ def validate(
     seed: Annotated[
         int, typer.Option(help="Seed for the subset and the requests.", min=0, max=2**63 - 1)
     ] = 0,
-    out: Annotated[Path, typer.Option(help="Directory that receives the run.")] = Path("runs"),
-    concurrency: Annotated[int, typer.Option(help="Model calls in flight at once.")] = 64,
+    out: Annotated[Path, typer.Option(help="Directory that receives the run.")] = Path(
+        defaults.OUT_DIR
+    ),
+    concurrency: Annotated[
+        int, typer.Option(help="Model calls in flight at once.")
+    ] = defaults.CONCURRENCY,
 ) -> None:
     """Give a questionnaire to every persona and compare measured with assigned personality.
 
@@ -173,7 +178,10 @@ def validate(
         from sandbox.runner.settings import RunSettings
 
         settings = RunSettings(
-            model=model or "heuristic", api_base=api_base, out=out, concurrency=concurrency
+            model=model or defaults.OFFLINE_MODEL,
+            api_base=api_base,
+            out=out,
+            concurrency=concurrency,
         )
         vsettings = ValidationSettings(
             instrument=instrument,

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from sandbox import defaults
 from sandbox.cli_common import ApiBaseOpt, user_errors
 
 if TYPE_CHECKING:
@@ -85,11 +86,13 @@ def sweep(
     ] = 3,
     concurrency: Annotated[
         int, typer.Option(help="Model calls in flight at once within one run.")
-    ] = 64,
-    timeout: Annotated[float, typer.Option(help="Seconds before a model call times out.")] = 60.0,
+    ] = defaults.CONCURRENCY,
+    timeout: Annotated[
+        float, typer.Option(help="Seconds before a model call times out.")
+    ] = defaults.TIMEOUT_S,
     max_retries: Annotated[
         int, typer.Option(help="Retries on rate limits, timeouts and connection errors.")
-    ] = 4,
+    ] = defaults.MAX_RETRIES,
     no_cache: Annotated[
         bool, typer.Option("--no-cache", help="Do not read or write the shared response cache.")
     ] = False,

@@ -6,6 +6,8 @@ import argparse
 import asyncio
 from pathlib import Path
 
+from sandbox import defaults
+
 
 def experiment_main(
     description: str, configs: dict[str, Path], argv: list[str] | None = None
@@ -20,9 +22,11 @@ def experiment_main(
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("experiment", choices=list(configs))
     parser.add_argument("--config", type=Path, help="experiment file (default: the experiment's)")
-    parser.add_argument("--model", default="heuristic", help="heuristic or a litellm model id")
+    parser.add_argument(
+        "--model", default=defaults.OFFLINE_MODEL, help="heuristic or a litellm model id"
+    )
     parser.add_argument("--api-base", default=None, help="OpenAI-compatible server URL")
-    parser.add_argument("--out", type=Path, default=Path("runs"))
+    parser.add_argument("--out", type=Path, default=Path(defaults.OUT_DIR))
     args = parser.parse_args(argv)
     config = args.config or configs[args.experiment]
     console = make_console()

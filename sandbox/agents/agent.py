@@ -10,7 +10,8 @@ import mesa
 
 from sandbox.agents.actions import Decision
 from sandbox.agents.memory import MemoryKind
-from sandbox.llm.request import LLMRequest, json_schema_of
+from sandbox.llm.ask import Ask
+from sandbox.llm.request import LLMRequest
 from sandbox.llm.templates import PromptLibrary
 from sandbox.personas.persona import Persona
 from sandbox.personas.wording import WordingStyle, render
@@ -120,10 +121,12 @@ class PersonaAgent(mesa.Agent):
             "happenings": list(situation.happenings),
             "new_happenings": list(situation.new_happenings),
         }
-        template = prompts.get("agent_decide")
         talk = situation.conversation
-        messages = template.render(
-            {
+        return Ask(
+            template="agent_decide",
+            answer=Decision,
+            purpose="agent.decide",
+            fields={
                 "name": self.name,
                 "persona": render(self.persona, self.persona_style),
                 "time": situation.time_text,
@@ -149,19 +152,12 @@ class PersonaAgent(mesa.Agent):
                     (r.memory.text for r in situation.memories), empty="- none"
                 ),
             },
-            schema=json_schema_of(Decision),
-        )
-        return LLMRequest(
-            purpose="agent.decide",
-            messages=messages,
-            response_model=Decision,
+            facts=facts,
             agent=self.name,
             tick=situation.tick,
-            temperature=0.7,
             seed=seed,
-            facts=facts,
-            template=template.name,
-        )
+            temperature=0.7,
+        ).request(prompts)
 
     def state_dict(self) -> dict[str, Any]:
         state = {

@@ -1,6 +1,7 @@
 """Requests for the cognitive functions: importance, plans, reflection, interviews.
 
-Each builder returns an ``LLMRequest`` whose ``facts`` carry what the heuristic backend needs.
+Each builder states an ``Ask`` (``sandbox.llm.ask``) and returns its ``LLMRequest``, whose ``facts``
+carry what the heuristic backend needs.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from sandbox.agents.cognition_answers import (
     importance_model,
     plan_model,
 )
-from sandbox.llm.request import LLMRequest, json_schema_of
+from sandbox.llm.ask import Ask
+from sandbox.llm.request import LLMRequest
 from sandbox.llm.templates import PromptLibrary
 from sandbox.personas.wording import render
 from sandbox.quoting import PromptText, quote, quoted_list
@@ -36,19 +38,18 @@ def _request(
     seed: int,
     temperature: float = 0.7,
 ) -> LLMRequest:
-    t = prompts.get(template)
     base = {"name": agent.name, "persona": render(agent.persona, agent.persona_style)}
-    return LLMRequest(
+    return Ask(
+        template=template,
+        answer=model,
         purpose=purpose,
-        messages=t.render({**base, **fields}, schema=json_schema_of(model)),
-        response_model=model,
+        fields={**base, **fields},
+        facts={"agent": agent.name, "traits": agent.persona.big_five.as_dict(), **facts},
         agent=agent.name,
         tick=tick,
-        temperature=temperature,
         seed=seed,
-        facts={"agent": agent.name, "traits": agent.persona.big_five.as_dict(), **facts},
-        template=t.name,
-    )
+        temperature=temperature,
+    ).request(prompts)
 
 
 def importance_request(

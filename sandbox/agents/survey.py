@@ -15,8 +15,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, create_model
 
 from sandbox.errors import ModelAnswerError
+from sandbox.llm.ask import Ask
 from sandbox.llm.client import ModelClient
-from sandbox.llm.request import LLMRequest, json_schema_of
 from sandbox.llm.templates import PromptLibrary
 from sandbox.personas.persona import DOMAIN_CODES, Persona
 from sandbox.personas.questionnaire import Instrument, Item, Scores, score
@@ -131,7 +131,7 @@ async def administer(
         numbers = tuple(i.number for i in group)
         if mode == "item":
             model = item_answer_model(lo, hi)
-            template = prompts.get("survey_item")
+            template = "survey_item"
             fields = {
                 "persona": description,
                 "instructions": PromptText(instrument.instructions),
@@ -140,7 +140,7 @@ async def administer(
             }
         else:
             model = batch_answer_model(numbers, lo, hi)
-            template = prompts.get("survey_batch")
+            template = "survey_batch"
             statements = PromptText("\n".join(f"item_{i.number}: {quote(i.text)}" for i in group))
             fields = {
                 "persona": description,
@@ -149,17 +149,17 @@ async def administer(
                 "statements": statements,
             }
         requests.append(
-            LLMRequest(
+            Ask(
+                template=template,
+                answer=model,
                 purpose=f"survey.{mode}",
-                messages=template.render(fields, schema=json_schema_of(model)),
-                response_model=model,
+                fields=fields,
+                facts=_facts(persona, group, instrument),
                 agent=persona.name,
                 tick=tick,
-                temperature=temperature,
                 seed=derive_seed(seed, "survey", instrument.instrument, persona.name, numbers[0]),
-                facts=_facts(persona, group, instrument),
-                template=template.name,
-            )
+                temperature=temperature,
+            ).request(prompts)
         )
     outcomes = await asyncio.gather(*(client.complete(r) for r in requests), return_exceptions=True)
     responses: list[SurveyResponse] = []

@@ -18,6 +18,7 @@ from typing import Any, Generic, TypeVar, overload
 
 from pydantic import BaseModel
 
+from sandbox import defaults
 from sandbox.errors import CacheMissError, ModelAnswerError, ModelError, ModelUnavailableError
 from sandbox.llm.backend import Backend, EmbeddingBackend
 from sandbox.llm.cache import AnswerSource, CachedAnswer, RecordedCalls, ResponseCache
@@ -50,9 +51,9 @@ class ModelClient:
         *,
         cache: ResponseCache | None = None,
         answer_sources: Sequence[AnswerSource] = (),
-        concurrency: int = 64,
+        concurrency: int = defaults.CONCURRENCY,
         rate_limiter: RateLimiter | None = None,
-        max_repairs: int = 2,
+        max_repairs: int = defaults.MAX_REPAIRS,
         permits: PermitSource | None = None,
         call_log: CallLog | None = None,
     ) -> None:

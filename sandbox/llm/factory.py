@@ -6,22 +6,23 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from sandbox import defaults
 from sandbox.llm.backend import Backend
 from sandbox.llm.cache import AnswerSource, ResponseCache
 from sandbox.llm.client import CallLog, ModelClient
 from sandbox.llm.permits import PermitSource
 from sandbox.llm.ratelimit import RateLimiter
 
-OFFLINE_MODEL = "heuristic"
+OFFLINE_MODEL = defaults.OFFLINE_MODEL
 
 
 def make_backend(
     model: str,
     *,
     api_base: str | None = None,
-    timeout: float = 60.0,
-    max_retries: int = 4,
-    structured_output: str = "auto",
+    timeout: float = defaults.TIMEOUT_S,
+    max_retries: int = defaults.MAX_RETRIES,
+    structured_output: str = defaults.STRUCTURED_OUTPUT,
 ) -> Backend:
     """``heuristic`` gives the offline backend; anything else is a litellm model id."""
     if model == OFFLINE_MODEL:
@@ -45,12 +46,12 @@ def make_client(
     api_base: str | None = None,
     cache_path: str | Path | None = None,
     answer_sources: Sequence[AnswerSource] = (),
-    concurrency: int = 64,
-    rpm: float | None = None,
-    timeout: float = 60.0,
-    max_retries: int = 4,
-    max_repairs: int = 2,
-    structured_output: str = "auto",
+    concurrency: int = defaults.CONCURRENCY,
+    rpm: float | None = defaults.RPM,
+    timeout: float = defaults.TIMEOUT_S,
+    max_retries: int = defaults.MAX_RETRIES,
+    max_repairs: int = defaults.MAX_REPAIRS,
+    structured_output: str = defaults.STRUCTURED_OUTPUT,
     replay: bool = False,
     permits: PermitSource | None = None,
     call_log: CallLog | None = None,

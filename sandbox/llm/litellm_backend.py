@@ -12,6 +12,7 @@ import os
 from collections.abc import Awaitable, Callable
 from typing import Any, Literal
 
+from sandbox import defaults
 from sandbox.errors import ModelAuthError, ModelUnavailableError
 from sandbox.llm.redact import redact
 from sandbox.llm.request import Completion, Embedding, LLMRequest, Message, Usage
@@ -53,11 +54,11 @@ class LiteLLMBackend:
         *,
         api_base: str | None = None,
         api_key: str | None = None,
-        timeout: float = 60.0,
-        max_retries: int = 4,
-        backoff_base: float = 0.5,
-        backoff_cap: float = 30.0,
-        structured_output: StructuredMode = "auto",
+        timeout: float = defaults.TIMEOUT_S,
+        max_retries: int = defaults.MAX_RETRIES,
+        backoff_base: float = defaults.BACKOFF_BASE_S,
+        backoff_cap: float = defaults.BACKOFF_CAP_S,
+        structured_output: StructuredMode = defaults.STRUCTURED_OUTPUT,
     ) -> None:
         self.litellm = import_litellm()
         self.model_id = model

@@ -9,6 +9,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from sandbox import defaults
+
 
 class Message(BaseModel):
     model_config = ConfigDict(frozen=True)
@@ -32,7 +34,7 @@ class LLMRequest(BaseModel):
     response_model: type[BaseModel] = Field(exclude=True)
     agent: str | None = None
     tick: int | None = None
-    temperature: float = 0.7
+    temperature: float = defaults.TEMPERATURE
     seed: int = 0
     max_tokens: int | None = None
     facts: dict[str, Any] = Field(default_factory=dict)

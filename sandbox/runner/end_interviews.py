@@ -23,8 +23,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from sandbox.errors import ModelAnswerError
+from sandbox.llm.ask import Ask
 from sandbox.llm.calls import collect_calls
-from sandbox.llm.request import LLMRequest, json_schema_of
 from sandbox.runner.run import judge_for, reopen_world
 from sandbox.seeds import derive_seed
 from sandbox.store.reader import resolve_run_path
@@ -68,26 +68,22 @@ async def ainterview_everyone(
             for b in names:
                 if a != b:
                     asks.append((a, "acquaintance", b, ACQUAINTANCE_QUESTION.format(name=b)))
-    template = world.prompts.get("interview_judge")
     try:
         with collect_calls() as log:  # the interviews' calls and the judge's, in one numbering
             replies = await asyncio.gather(*(world.interview(a, q) for a, _, _, q in asks))
             answers = [(r.answer, r.memories) for r in replies]
             requests = [
-                LLMRequest(
+                Ask(
+                    template="interview_judge",
+                    answer=JudgedKnowledge,
                     purpose="interview.judge",
-                    messages=template.render(
-                        {"name": a, "question": q, "answer": answer, "subject": subject},
-                        schema=json_schema_of(JudgedKnowledge),
-                    ),
-                    response_model=JudgedKnowledge,
+                    fields={"name": a, "question": q, "answer": answer, "subject": subject},
+                    facts={"kind": kind, "subject": subject, "answer": answer},
                     agent=a,
                     tick=tick,
-                    temperature=0.0,
                     seed=derive_seed(world.config.seed, "end-interview", a, kind, subject),
-                    facts={"kind": kind, "subject": subject, "answer": answer},
-                    template=template.name,
-                )
+                    temperature=0.0,
+                ).request(world.prompts)
                 for (a, kind, subject, q), (answer, _) in zip(asks, answers, strict=True)
             ]
             verdicts = await asyncio.gather(

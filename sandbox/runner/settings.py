@@ -7,15 +7,18 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from sandbox import defaults
 from sandbox.seeds import Seed
 
-DEFAULT_MAX_ERROR_RATE = 0.2
+DEFAULT_MAX_ERROR_RATE = defaults.MAX_ERROR_RATE
 
 
 class RunSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    model: str = Field("heuristic", description="'heuristic' (offline) or any litellm model id")
+    model: str = Field(
+        defaults.OFFLINE_MODEL, description="'heuristic' (offline) or any litellm model id"
+    )
     api_base: str | None = Field(None, description="base URL of an OpenAI-compatible server")
     judge_model: str | None = Field(
         None, description="model for judging calls (stance, evaluations); default: the agents'"
@@ -27,15 +30,17 @@ class RunSettings(BaseModel):
         None, description="overrides the world's (at most 1,000,000)"
     )
     seed: Seed | None = Field(None, description="overrides the world's seed (0 to 2**63 - 1)")
-    out: Path = Field(Path("runs"), description="where run directories are created")
+    out: Path = Field(Path(defaults.OUT_DIR), description="where run directories are created")
     cache: Path | None = Field(None, description="response cache file; default OUT/cache.sqlite")
     use_cache: bool = True
-    concurrency: Annotated[int, Field(ge=1)] = 64
-    rpm: Annotated[float, Field(gt=0)] | None = None
-    timeout: Annotated[float, Field(gt=0)] = 60.0
-    max_retries: Annotated[int, Field(ge=0)] = 4
-    max_repairs: Annotated[int, Field(ge=0)] = 2
-    structured_output: Literal["auto", "json_schema", "json_object", "prompt"] = "auto"
+    concurrency: Annotated[int, Field(ge=1)] = defaults.CONCURRENCY
+    rpm: Annotated[float, Field(gt=0)] | None = defaults.RPM
+    timeout: Annotated[float, Field(gt=0)] = defaults.TIMEOUT_S
+    max_retries: Annotated[int, Field(ge=0)] = defaults.MAX_RETRIES
+    max_repairs: Annotated[int, Field(ge=0)] = defaults.MAX_REPAIRS
+    structured_output: Literal["auto", "json_schema", "json_object", "prompt"] = (
+        defaults.STRUCTURED_OUTPUT
+    )
     max_error_rate: Annotated[float, Field(ge=0, le=1)] = Field(
         DEFAULT_MAX_ERROR_RATE,
         description="stop the run as failed once more than this share of its model calls failed "
@@ -45,4 +50,4 @@ class RunSettings(BaseModel):
     def cache_path(self) -> Path | None:
         if not self.use_cache:
             return None
-        return self.cache if self.cache is not None else self.out / "cache.sqlite"
+        return self.cache if self.cache is not None else self.out / defaults.CACHE_FILE

@@ -26,7 +26,8 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from sandbox.errors import ModelAnswerError
-from sandbox.llm.request import LLMRequest, json_schema_of
+from sandbox.llm.ask import Ask
+from sandbox.llm.request import LLMRequest
 from sandbox.personas.wording import render
 from sandbox.quoting import PromptText, one_line, quote
 from sandbox.scenarios import debate_policies
@@ -209,18 +210,17 @@ class DebateRules:
             template, model, purpose = "debate_post", post_model(self.s.post_chars), "debate.post"
         else:
             template, model, purpose = "debate_chat", Chat, "debate.chat"
-        t = world.prompts.get(template)
-        return LLMRequest(
+        return Ask(
+            template=template,
+            answer=model,
             purpose=purpose,
-            messages=t.render(fields, schema=json_schema_of(model)),
-            response_model=model,
+            fields=fields,
+            facts=facts,
             agent=agent.name,
             tick=tick,
-            temperature=0.7,
             seed=derive_seed(world.config.seed, tick, agent.name),
-            facts=facts,
-            template=t.name,
-        )
+            temperature=0.7,
+        ).request(world.prompts)
 
     def scene(self, world: World, tick: int) -> None:
         if tick == 1:
@@ -358,29 +358,24 @@ class DebateRules:
     ) -> list[ActionRecord]:
         """The judge rates each utterance (on topic? stance?) with a separate call. An on-topic
         stance is heard by the rest of the group (a post) or by the partner (a chat message)."""
-        t = world.prompts.get("debate_stance")
         requests = []
         for name, record in said:
             topic = self.s.topics[self.group_of[name]]
             requests.append(
-                LLMRequest(
+                Ask(
+                    template="debate_stance",
+                    answer=Judgement,
                     purpose="debate.stance",
-                    messages=t.render(
-                        {
-                            "statement": quote(topic.statement),
-                            "text": quote(record.text),
-                            "scale": SCALE,
-                        },
-                        schema=json_schema_of(Judgement),
-                    ),
-                    response_model=Judgement,
-                    agent=None,
-                    tick=tick,
-                    temperature=0.0,
-                    seed=derive_seed(world.config.seed, tick, name, "judge"),
+                    fields={
+                        "statement": quote(topic.statement),
+                        "text": quote(record.text),
+                        "scale": SCALE,
+                    },
                     facts={"text": record.text, "statement": topic.statement, "kind": record.kind},
-                    template=t.name,
-                )
+                    tick=tick,
+                    seed=derive_seed(world.config.seed, tick, name, "judge"),
+                    temperature=0.0,
+                ).request(world.prompts)
             )
         outcomes = await gather_outcomes(world, requests, [n for n, _ in said], client=self.judge)
         out = []

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from sandbox.errors import ModelAnswerError
-from sandbox.llm.request import LLMRequest, json_schema_of
+from sandbox.llm.ask import Ask
+from sandbox.llm.request import LLMRequest
 from sandbox.personas.wording import render
 from sandbox.quoting import PromptText, quoted_list
 from sandbox.scenarios import games_policies
@@ -212,26 +213,22 @@ class GamesRules:
             facts["partner_history"] = self.pd_history.get(agent.name, [])
         outcomes = [o["text"] for o in agent.recent() if o["kind"] == "outcome"]
         history = quoted_list(outcomes, empty="")
-        t = world.prompts.get("games_move")
-        return LLMRequest(
+        return Ask(
+            template="games_move",
+            answer=model,
             purpose=purpose,
-            messages=t.render(
-                {
-                    "persona": render(agent.persona, "biography"),
-                    "framing": role_framing(self.s.framing),
-                    "rules": RULES_TEXT[game].format(**fmt),
-                    "history": PromptText(f"What happened so far:\n{history}\n" if history else ""),
-                },
-                schema=json_schema_of(model),
-            ),
-            response_model=model,
+            fields={
+                "persona": render(agent.persona, "biography"),
+                "framing": role_framing(self.s.framing),
+                "rules": RULES_TEXT[game].format(**fmt),
+                "history": PromptText(f"What happened so far:\n{history}\n" if history else ""),
+            },
+            facts=facts,
             agent=agent.name,
             tick=tick,
-            temperature=0.7,
             seed=derive_seed(world.config.seed, tick, agent.name),
-            facts=facts,
-            template=t.name,
-        )
+            temperature=0.7,
+        ).request(world.prompts)
 
     async def decide(self, world: World, tick: int) -> dict[str, Any]:
         game, round_no = self.s.schedule()[tick - 1]

@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from sandbox.errors import ModelAnswerError
-from sandbox.llm.request import LLMRequest, json_schema_of
+from sandbox.llm.ask import Ask
+from sandbox.llm.request import LLMRequest
 from sandbox.personas.attributes import (
     attribute_label,
     attribute_level,
@@ -116,7 +117,7 @@ class TrustRules:
         )
         context = PromptText("" if strategy == "noctx_rank" else self._rules_text(world) + "\n")
         if strategy == "ctx_dollars":
-            template = world.prompts.get("trust_belief_dollars")
+            template = "trust_belief_dollars"
             model = dollar_answer_model(levels, self.s.endowment)
             fields = {
                 "context": context,
@@ -125,7 +126,7 @@ class TrustRules:
             }
             purpose = "trust.belief.dollars"
         else:
-            template = world.prompts.get("trust_belief_rank")
+            template = "trust_belief_rank"
             model = rank_answer_model(levels)
             target = "interpersonal trust"  # CTX+TR differs from NOCTX+TR only by the rules
             fields = {
@@ -136,22 +137,21 @@ class TrustRules:
                 "measure": target,
             }
             purpose = "trust.belief.rank"
-        return LLMRequest(
+        return Ask(
+            template=template,
+            answer=model,
             purpose=purpose,
-            messages=template.render(fields, schema=json_schema_of(model)),
-            response_model=model,
-            agent=None,
-            tick=tick,
-            temperature=0.05,
-            seed=derive_seed(world.config.seed, tick, strategy, attribute),
+            fields=fields,
             facts={
                 "attribute": attribute,
                 "levels": list(levels),
                 "strategy": strategy,
                 "endowment": self.s.endowment,
             },
-            template=template.name,
-        )
+            tick=tick,
+            seed=derive_seed(world.config.seed, tick, strategy, attribute),
+            temperature=0.05,
+        ).request(world.prompts)
 
     def _prior_position(self, persona: Any) -> float | None:
         positions = []
@@ -212,11 +212,11 @@ class TrustRules:
         facts["round"] = round_no
         history_text = PromptText(f"What happened so far:\n{past}" if past else "")
         if purpose == "trust.forecast":
-            template = world.prompts.get("trust_forecast")
+            template = "trust_forecast"
             model = forecast_answer_model(self.s.endowment)
             fields = {**base, "history": history_text, "round": round_no}
         else:
-            template = world.prompts.get("trust_send")
+            template = "trust_send"
             model = send_answer_model(self.s.endowment)
             fields = {
                 **base,
@@ -224,17 +224,17 @@ class TrustRules:
                 "history": history_text,
                 "round_text": f" in round {round_no} of {self.s.rounds}" if repeated else "",
             }
-        return LLMRequest(
+        return Ask(
+            template=template,
+            answer=model,
             purpose=purpose,
-            messages=template.render(fields, schema=json_schema_of(model)),
-            response_model=model,
+            fields=fields,
+            facts=facts,
             agent=agent.name,
             tick=tick,
-            temperature=0.05,
             seed=derive_seed(world.config.seed, tick, agent.name),
-            facts=facts,
-            template=template.name,
-        )
+            temperature=0.05,
+        ).request(world.prompts)
 
     # --- the Rules protocol ----------------------------------------------------------------------
     def _round(self, tick: int) -> int:

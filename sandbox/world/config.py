@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from sandbox.agents.memory import RetrievalConfig
+from sandbox.agents.cognition_config import CognitionConfig
 from sandbox.errors import ConfigError, PersonaError
 from sandbox.personas.persona import Persona, load_persona_file
 from sandbox.seeds import Seed
@@ -74,36 +74,6 @@ class Happening(BaseModel):
     start_hour: Annotated[int, Field(ge=0, le=23)]
     end_hour: Annotated[int, Field(ge=1, le=24)]
     keyword: str = Field(description="a word that marks talk about it, e.g. 'party'")
-
-
-class CognitionConfig(BaseModel):
-    """Generative-agent cognition. Without this block agents are reactive (one call a tick)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    embedder: str = "hashing"
-    retrieval: RetrievalConfig = Field(default_factory=RetrievalConfig)
-    planning: bool = True
-    reflection: bool = True
-    reflection_threshold: Annotated[float, Field(gt=0)] = 150.0
-    reflection_window: Annotated[int, Field(ge=1)] = Field(
-        100, description="recent memories the focal questions come from (the paper: 100)"
-    )
-    narrator: bool = True
-    conversation_turns: Annotated[int, Field(ge=1)] = 8
-    importance_batch: Annotated[int, Field(ge=1)] = Field(
-        20, description="at most this many memories per importance call; the rest wait a tick"
-    )
-    max_replans_per_hour: Annotated[int, Field(ge=0)] = Field(
-        2,
-        description="replans an agent may make per simulated hour; further plan_change is refused",
-    )
-    emotions_fallback: Literal["none", "lexicon"] = Field(
-        "none",
-        description="when the model gives no emotions for memories (or for reflections, which it "
-        "is not asked to rate): 'none' stores none, with the reason; 'lexicon' rates them with the "
-        "word lexicon. Each memory row records its emotions_source",
-    )
 
 
 class WorldConfig(BaseModel):

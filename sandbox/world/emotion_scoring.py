@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 
 from sandbox.agents.emotions import lexicon_emotions
 from sandbox.errors import ModelAnswerError
-from sandbox.llm.request import LLMRequest, json_schema_of
+from sandbox.llm.ask import Ask
 from sandbox.personas.wording import describe
 from sandbox.quoting import quote
 from sandbox.seeds import derive_seed
@@ -40,26 +40,22 @@ async def emotions_of(
     """The emotion vector of each (agent name, text), from ``source``."""
     if source == "lexicon" or not asks:
         return [lexicon_emotions(text) for _, text in asks]
-    template = world.prompts.get("memory_emotions")
     requests = []
     for i, (name, text) in enumerate(asks):
         agent = world.agent(name)
         persona = describe(agent.persona) if getattr(agent, "persona", None) else ""
         requests.append(
-            LLMRequest(
+            Ask(
+                template="memory_emotions",
+                answer=EmotionScores,
                 purpose="memory.emotions",
-                messages=template.render(
-                    {"name": name, "persona": persona, "text": quote(text)},
-                    schema=json_schema_of(EmotionScores),
-                ),
-                response_model=EmotionScores,
+                fields={"name": name, "persona": persona, "text": quote(text)},
+                facts={"text": text, "lexicon": lexicon_emotions(text)},
                 agent=name,
                 tick=tick,
-                temperature=0.0,
                 seed=derive_seed(world.config.seed, tick, name, "emotions", i),
-                facts={"text": text, "lexicon": lexicon_emotions(text)},
-                template=template.name,
-            )
+                temperature=0.0,
+            ).request(world.prompts)
         )
     outcomes = await gather_outcomes(world, requests, [str(i) for i in range(len(asks))])
     out: list[list[float] | None] = []

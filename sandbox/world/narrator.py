@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from sandbox.agents.cognition_answers import narration_model
 from sandbox.errors import ModelAnswerError
-from sandbox.llm.request import LLMRequest, json_schema_of
+from sandbox.llm.ask import Ask
 from sandbox.quoting import PromptText, quote
 from sandbox.seeds import derive_seed
 
@@ -50,7 +50,6 @@ class Narrator:
         names = tuple(a.agent for a in acts)
         model = narration_model(names)
         occupancy = world.occupancy()
-        template = world.prompts.get("narrator_resolve")
         listing = PromptText(
             "\n".join(
                 f"{i + 1}. {a.agent}, at the {a.place} (with {len(occupancy[a.place]) - 1} "
@@ -58,16 +57,11 @@ class Narrator:
                 for i, a in enumerate(acts)
             )
         )
-        request = LLMRequest(
+        request = Ask(
+            template="narrator_resolve",
+            answer=model,
             purpose="narrator.resolve",
-            messages=template.render(
-                {"time": world.clock.describe(tick), "acts": listing}, schema=json_schema_of(model)
-            ),
-            response_model=model,
-            agent=None,
-            tick=tick,
-            temperature=0.5,
-            seed=derive_seed(world.config.seed, tick, "narrator"),
+            fields={"time": world.clock.describe(tick), "acts": listing},
             facts={
                 "acts": [
                     {
@@ -79,8 +73,10 @@ class Narrator:
                     for a in acts
                 ]
             },
-            template=template.name,
-        )
+            tick=tick,
+            seed=derive_seed(world.config.seed, tick, "narrator"),
+            temperature=0.5,
+        ).request(world.prompts)
         try:
             answer = await world.client.complete(request)
         except ModelAnswerError as exc:
