@@ -75,6 +75,17 @@ def experiment_report(
             phases
         ]
         figures.append(debate.plot_trajectories(rs, folder / "opinion_trajectories.png"))
+    if "tom_inner_speech" in scenarios:
+        from sandbox.analysis import tom
+
+        a = tom.answers(rs)
+        tables["Theory of mind: accuracy by mental state and order (95% Wilson interval)"] = (
+            tom.by_state_and_order(a).set_index(["run", "mental_state", "order"]).round(3)
+        )
+        tables["Theory of mind: accuracy overall, by order and on the false-belief subset"] = (
+            tom.summary(a).set_index(["run", "subset"]).round(3)
+        )
+        figures.append(tom.plot_accuracy(a, folder / "tom_accuracy.png"))
     if "games" in scenarios:
         from sandbox.analysis import games
 
