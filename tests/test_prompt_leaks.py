@@ -107,6 +107,9 @@ def _small_experiment(path: Path, tmp_path: Path) -> Path:
         config["attributes"] = ["age_band", "openness", "political_views"]
     elif config["experiment"] == "tom_inner_speech":
         config.update(dyads=2, turns=4)
+    elif config["experiment"] == "trait_expression":
+        config.update(traits=["openness", "extraversion"], intensities=["very"], turns=1)
+        config.pop("bank")  # role cards, no bank
     else:
         config["personas"] = 8
     small = tmp_path / path.name

@@ -86,6 +86,26 @@ def experiment_report(
             tom.summary(a).set_index(["run", "subset"]).round(3)
         )
         figures.append(tom.plot_accuracy(a, folder / "tom_accuracy.png"))
+    if "trait_expression" in scenarios:
+        from sandbox.analysis import traits
+
+        j = traits.judgements(rs)
+        for by, title in (
+            (None, "overall"),
+            ("trait", "per trait"),
+            ("intensity", "per intensity"),
+            ("pole", "positive vs negative pole"),
+        ):
+            table = traits.success_rates(j, by)
+            tables[
+                f"Trait expression: judge recovers trait and pole, {title} (95% Wilson interval; "
+                "chance .10)"
+            ] = table.set_index(["run", by] if by else ["run"]).round(3)
+        if j["wording"].nunique() > 1:
+            tables["Trait expression: per wording"] = (
+                traits.success_rates(j, "wording").set_index(["run", "wording"]).round(3)
+            )
+        figures.append(traits.plot_success(j, folder / "trait_success.png"))
     if "games" in scenarios:
         from sandbox.analysis import games
 

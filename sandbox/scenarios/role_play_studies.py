@@ -12,10 +12,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sandbox.errors import ConfigError
 from sandbox.personas.banks import load_bank
 from sandbox.personas.names import neutral_names, with_neutral_names
-from sandbox.personas.persona import Persona
+from sandbox.personas.persona import BIG_FIVE_DOMAINS, Persona
 from sandbox.personas.sampling import sample
 from sandbox.scenarios.judge import JudgeSpec
 from sandbox.scenarios.tom_inner_speech import Situation, TomScenario
+from sandbox.scenarios.trait_expression import Direction, Intensity, Trait, Wording
 from sandbox.validation import describe_validation_error, read_structured_file
 from sandbox.world.config import WorldConfig
 
@@ -121,10 +122,56 @@ def role_play_worlds(study: TomStudy | TraitStudy) -> list[tuple[str, WorldConfi
 
 class TraitStudy(_Study):
     experiment: Literal["trait_expression"] = "trait_expression"
+    traits: list[Trait] = Field(default_factory=lambda: list(BIG_FIVE_DOMAINS))
+    directions: list[Direction] = Field(default_factory=lambda: ["high", "low"])
+    intensities: list[Intensity] = Field(default_factory=lambda: ["a bit", "very", "extremely"])
+    wordings: list[Wording] = Field(
+        default_factory=lambda: ["adjectives"],
+        description="adjectives: the domain's adjective pair; facets: its six facet adjectives",
+    )
+    repeats: int = Field(1, ge=1, description="role cards per trait x pole x intensity x wording")
+    turns: int = Field(2, ge=1, description="messages each partner writes")
+    max_words: int = Field(30, ge=5)
+    topics: list[str] = Field(
+        min_length=1, description="conversation topics, one per pair (cycled)"
+    )
 
 
 def trait_worlds(study: TraitStudy) -> list[tuple[str, WorldConfig]]:
-    raise ConfigError("trait_expression is not built yet")
+    import random
+
+    from sandbox.personas.persona import BigFive
+    from sandbox.scenarios.trait_expression import RoleCard, TraitScenario, level_of
+
+    cards = [
+        RoleCard(trait=t, direction=d, intensity=i, wording=w)
+        for t in study.traits
+        for d in study.directions
+        for i in study.intensities
+        for w in study.wordings
+        for _ in range(study.repeats)
+    ]
+    if len(cards) % 2:
+        raise ConfigError(
+            f"{len(cards)} role cards cannot be paired: make traits x directions x intensities x "
+            "wordings x repeats even (e.g. repeats: 2)"
+        )
+    random.Random(f"trait-cards|{study.seed}").shuffle(cards)
+    names = neutral_names(len(cards), study.seed)
+    people = []
+    for name, card in zip(names, cards, strict=True):
+        score = (level_of(card.direction, card.intensity) - 0.5) / 9
+        people.append(Persona(name=name, big_five=BigFive(**{card.trait: round(score, 3)})))
+    pairs = [(names[2 * k], names[2 * k + 1]) for k in range(len(cards) // 2)]
+    scenario = TraitScenario(
+        pairs=pairs,
+        topics=[study.topics[k % len(study.topics)] for k in range(len(pairs))],
+        cards=dict(zip(names, cards, strict=True)),
+        turns=study.turns,
+        max_words=study.max_words,
+    )
+    label = "traits"
+    return [(label, _world(study, people, scenario.model_dump(), scenario.ticks(), label))]
 
 
-__all__ = ["TomStudy", "TraitStudy", "load_role_play_study", "neutral_names", "role_play_worlds"]
+__all__ = ["TomStudy", "TraitStudy", "load_role_play_study", "role_play_worlds"]
