@@ -288,7 +288,12 @@ def _drive(runner: Run, console: Console, feed: bool) -> None:
                 else f"No tick was committed; the run's record is in {runner.directory}"
             )
             raise
-    runner.close()
+    from sandbox.runner.evaluations import evaluate_run
+
+    try:
+        run_stoppable(evaluate_run(runner))  # a resumed role-play study's questions, judgements
+    finally:
+        runner.close()
     summary = summarize(runner.directory)
     console.print(summary_table(summary))
     console.print(calls_table(summary))

@@ -11,9 +11,24 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from sandbox.runner.run import Run
 
+# scenario -> the table its evaluation fills (empty: not evaluated yet)
+EVALUATED = {"tom_inner_speech": "tom_items", "trait_expression": "trait_judgements"}
+
+
+def pending_evaluation(run: Run) -> bool:
+    """A role-play run at its planned end whose evaluation has not been written yet."""
+    table = EVALUATED.get(getattr(run.world.rules, "name", ""))
+    if table is None or not run.at_planned_end:
+        return False
+    return run.writer.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0
+
 
 async def evaluate_run(run: Run) -> None:
-    """Evaluate a finished run of a role-play study (a no-op for other scenarios)."""
+    """Evaluate a finished run of a role-play study once: a no-op for other scenarios, for a run
+    not at its planned end and for one already evaluated (so a resumed run gets its evaluation
+    when it reaches its end, and only once)."""
+    if not pending_evaluation(run):
+        return
     world = run.world
     name = getattr(world.rules, "name", None)
     if name == "tom_inner_speech":

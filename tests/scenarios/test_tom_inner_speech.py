@@ -161,3 +161,22 @@ def test_runs_through_litellm_against_the_fake_server(tmp_path, fake_server):
     assert fake_server.request_count == len(calls)
     given = study_table(rs, "tom_answers")
     assert len(given) == 12 and set(given["answer_model"]) == {"openai/agents-m"}
+
+
+def test_a_resumed_run_gets_its_questions_once_it_reaches_its_end(tmp_path):
+    from sandbox.runner.experiment import load_experiment, plan_worlds
+    from sandbox.runner.run import Run
+    from sandbox.runner.settings import RunSettings
+    from sandbox.store.reader import RunReader
+
+    [(_, world)] = plan_worlds(load_experiment(_study(tmp_path, turns=4)))
+    run = Run.create(world, RunSettings(out=tmp_path), directory=tmp_path / "r")
+    run.ticks_target = 2  # stopped half-way, as a killed run would be
+    run.run()
+    run.close()
+    with RunReader(tmp_path / "r") as reader:
+        assert reader.count("tom_items") == 0
+    result = CliRunner().invoke(app, ["run", "--resume", str(tmp_path / "r")])
+    assert result.exit_code == 0, result.output
+    with RunReader(tmp_path / "r") as reader:
+        assert reader.count("tom_items") == reader.count("tom_answers") == 2 * 4
