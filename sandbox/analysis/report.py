@@ -40,8 +40,15 @@ def experiment_report(
     scenarios = set(rs.runs["scenario"])
     tables: dict[str, Any] = {"Models": models_table(rs)}
     from sandbox.analysis.failures import failures
+    from sandbox.analysis.study_tables import evaluation_failures
 
-    tables["Failed answers (left out of every statistic below)"] = failures(rs).set_index(
+    failed = failures(rs)
+    extra = evaluation_failures(rs)
+    if not extra.empty:
+        import pandas as pd
+
+        failed = pd.concat([failed, extra], ignore_index=True)
+    tables["Failed answers (left out of every statistic below)"] = failed.set_index(
         ["run", "what"]
     )[["failed", "total"]]
     figures: list[Path] = []

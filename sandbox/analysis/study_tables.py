@@ -30,3 +30,21 @@ def study_table(rs: RunSet, table: str) -> pd.DataFrame:
     if not frames:
         return pd.DataFrame(columns=["run", "model"])
     return pd.concat(frames, ignore_index=True)
+
+
+# table -> what its failed rows are called in the report's "Failed answers" table
+FAILURE_LABELS = {"tom_answers": "theory-of-mind answers", "trait_judgements": "trait judgements"}
+
+
+def evaluation_failures(rs: RunSet) -> pd.DataFrame:
+    """Per run and evaluation table that has rows: how many failed (a row with an ``error``)."""
+    import pandas as pd
+
+    rows = []
+    for table, what in FAILURE_LABELS.items():
+        t = study_table(rs, table)
+        for run, g in t.groupby("run", sort=True) if not t.empty else []:
+            failed = int(g["error"].notna().sum())
+            rows.append({"run": run, "what": what, "failed": failed, "total": len(g),
+                         "text": f"{failed} of {len(g)} {what} failed"})  # fmt: skip
+    return pd.DataFrame(rows, columns=["run", "what", "failed", "total", "text"])

@@ -180,3 +180,41 @@ def test_a_resumed_run_gets_its_questions_once_it_reaches_its_end(tmp_path):
     assert result.exit_code == 0, result.output
     with RunReader(tmp_path / "r") as reader:
         assert reader.count("tom_items") == reader.count("tom_answers") == 2 * 4
+
+
+def _refuse_one_question(body):
+    """Valid turns; every answer to the question about "Line 1." is a letter that is no option."""
+    import re
+
+    prompt = "\n".join(m["content"] for m in body["messages"])
+    if "inner speech" in prompt:
+        n = next(_COUNTER)
+        return json.dumps({"thought": f"I think thought number {n}.", "utterance": f"Line {n}."})
+    if re.search(r'Question: .*"Line 1\."', prompt):
+        return json.dumps({"choice": "Z"})
+    return json.dumps({"choice": "B"})
+
+
+@pytest.mark.network
+def test_a_failed_answer_is_a_typed_error_not_a_guess(tmp_path, fake_server):
+    import asyncio
+
+    from sandbox.runner.experiment import arun_experiment
+    from sandbox.runner.settings import RunSettings
+
+    global _COUNTER
+    _COUNTER = itertools.count()
+    fake_server.responder = _refuse_one_question
+    settings = RunSettings(out=tmp_path, model="openai/agents-m", api_base=fake_server.base_url)
+    folder = asyncio.run(arun_experiment(_study(tmp_path, dyads=1, turns=4), settings))
+    rs = load_runs(folder)
+    given = study_table(rs, "tom_answers")
+    failed = given[given["error"].notna()]
+    assert len(given) == 4 and len(failed) == 1
+    assert failed["choice"].isna().all() and failed["correct"].isna().all()
+    assert '"Z"' in failed["raw"].iloc[0]
+    assert len(answers(rs)) == 3  # left out of the accuracy
+    from sandbox.analysis.report import experiment_report
+
+    table = experiment_report(folder).tables["Failed answers (left out of every statistic below)"]
+    assert table.loc[(rs.runs["run"].iloc[0], "theory-of-mind answers"), "failed"] == 1
