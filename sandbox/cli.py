@@ -42,7 +42,8 @@ def run(
     judge_model: Annotated[
         str | None,
         typer.Option(
-            help="Model for judging calls (a debate message's stance and topicality, later "
+            help="Model for judging calls (a debate message's stance and topicality, the trait a "
+            "speaker expresses, later "
             "evaluations), recorded under its own id. Default: the experiment file's 'judge:', "
             "else the agents' model."
         ),
