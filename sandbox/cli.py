@@ -43,8 +43,7 @@ def run(
         str | None,
         typer.Option(
             help="Model for judging calls (a debate message's stance and topicality, the trait a "
-            "speaker expresses, later "
-            "evaluations), recorded under its own id. Default: the experiment file's 'judge:', "
+            "speaker expresses, later evaluations), recorded under its own id. Default: the experiment file's 'judge:', "
             "else the agents' model."
         ),
     ] = None,
