@@ -341,6 +341,120 @@ SWEEPS = [
 ]
 
 
+# Studies 1 and 2 of the role-play evaluation issue; each section is self-contained (its own
+# imports and run), so sections for other studies can be added beside them.
+ROLE_PLAY = [
+    new_markdown_cell(
+        "# Role-play evaluation\n\n"
+        "Studies that ask whether role-playing agents read each other's minds and whether an "
+        "assigned trait shows in what they say. Each runs here on the offline **heuristic** "
+        "backend: a lexical baseline, not a language model, so the numbers test the pipeline, "
+        "not a model (docs/experiments.md says what they mean). To measure a model, run "
+        "`sandbox run experiments/<study>.yaml --model ... --judge-model ...`."
+    ),
+    new_markdown_cell(
+        "## Study 1: theory of mind from inner speech (after ToMATO)\n\n"
+        "Dyads with private goals and an information asymmetry take turns; before each line the "
+        "speaker writes a private thought about one mental state (first or second order), hidden "
+        "from the partner. Every thought then becomes a four-option question put to the partner."
+    ),
+    new_code_cell(
+        "import os\n"
+        "from pathlib import Path\n\n"
+        "import yaml\n\n"
+        "from sandbox.analysis import load_runs, tom\n"
+        "from sandbox.analysis.study_tables import study_table\n"
+        "from sandbox.runner.experiment import arun_experiment\n"
+        "from sandbox.runner.settings import RunSettings\n\n"
+        "RUNS = Path(os.environ.get('SANDBOX_RUNS', '../runs'))\n"
+        "ROOT = Path('..').resolve()\n"
+        "config = yaml.safe_load((ROOT / 'experiments/tom_inner_speech.yaml').read_text())\n"
+        "config.update(bank=str(ROOT / 'personas/binary32.yaml'),\n"
+        "              situations_file=str(ROOT / 'experiments/tom_situations.yaml'), dyads=4)\n"
+        "path = RUNS / 'tom_inner_speech.yaml'\n"
+        "path.parent.mkdir(parents=True, exist_ok=True)\n"
+        "path.write_text(yaml.safe_dump(config))\n"
+        "tom_folder = await arun_experiment(path, RunSettings(out=RUNS))\n"
+        "tom_rs = load_runs(tom_folder)\n"
+        "tom_folder"
+    ),
+    new_markdown_cell(
+        "The dialogue as the partner heard it (`actions`), and the private thoughts "
+        "(`thoughts`, never shown to the partner):"
+    ),
+    new_code_cell(
+        "said = tom_rs.actions[['tick', 'agent', 'target', 'text']].head(6)\n"
+        "thought = tom_rs.thoughts[['tick', 'agent', 'text']].head(6)\n"
+        "said.merge(thought, on=['tick', 'agent'], suffixes=('_said', '_thought'))"
+    ),
+    new_markdown_cell("The items (`tom_items`) and the answers (`tom_answers`):"),
+    new_code_cell(
+        "items = study_table(tom_rs, 'tom_items')\n"
+        "items[['item', 'thinker', 'answerer', 'mental_state', 'tom_order', 'false_belief',\n"
+        "       'question', 'correct']].head()"
+    ),
+    new_code_cell(
+        "study_table(tom_rs, 'tom_answers')[['item', 'agent', 'choice', 'correct']].head()"
+    ),
+    new_markdown_cell(
+        "Accuracy by mental state and order, with 95% Wilson intervals, chance (.25) and a "
+        "binomial p against it:"
+    ),
+    new_code_cell(
+        "answers = tom.answers(tom_rs)\n"
+        "tom.by_state_and_order(answers).drop(columns='run').round(3)"
+    ),
+    new_markdown_cell("Overall, by order, and on the false-belief subset:"),
+    new_code_cell("tom.summary(answers).drop(columns='run').round(3)"),
+    new_code_cell(
+        "from IPython.display import Image\n\n"
+        "Image(tom.plot_accuracy(answers, RUNS / 'tom_accuracy.png'))"
+    ),
+    new_markdown_cell(
+        "## Study 2: trait expression in dialogue (after PsyPlay)\n\n"
+        "Each agent gets one Big Five trait at one pole and one intensity (the nine-level "
+        "wording's *a bit*, *very*, *extremely*); pairs talk on a topic, then the judge role names "
+        "the trait and pole from each agent's own lines alone."
+    ),
+    new_code_cell(
+        "import os\n"
+        "from pathlib import Path\n\n"
+        "from sandbox.analysis import load_runs, traits\n"
+        "from sandbox.analysis.study_tables import study_table\n"
+        "from sandbox.runner.experiment import arun_experiment\n"
+        "from sandbox.runner.settings import RunSettings\n\n"
+        "RUNS = Path(os.environ.get('SANDBOX_RUNS', '../runs'))\n"
+        "ROOT = Path('..').resolve()\n"
+        "trait_folder = await arun_experiment(ROOT / 'experiments/trait_expression.yaml',\n"
+        "                                     RunSettings(out=RUNS))\n"
+        "trait_rs = load_runs(trait_folder)\n"
+        "trait_folder"
+    ),
+    new_markdown_cell(
+        "Each role card, what its agent said and what the judge named (`trait_judgements`):"
+    ),
+    new_code_cell(
+        "judged = study_table(trait_rs, 'trait_judgements')\n"
+        "judged[['agent', 'trait', 'direction', 'intensity', 'lines', 'judged_trait',\n"
+        "        'judged_direction', 'success', 'judge']].head()"
+    ),
+    new_markdown_cell(
+        "Success (trait and pole both named) per trait, per intensity and positive vs negative "
+        "pole, with 95% Wilson intervals; chance for a uniform guess is .10:"
+    ),
+    new_code_cell(
+        "j = traits.judgements(trait_rs)\n"
+        "traits.success_rates(j, 'trait').drop(columns='run').round(3)"
+    ),
+    new_code_cell("traits.success_rates(j, 'intensity').drop(columns='run').round(3)"),
+    new_code_cell("traits.success_rates(j, 'pole').drop(columns='run').round(3)"),
+    new_code_cell(
+        "from IPython.display import Image\n\n"
+        "Image(traits.plot_success(j, RUNS / 'trait_success.png'))"
+    ),
+]
+
+
 def write(name: str, cells: list) -> None:
     nb = new_notebook(cells=cells)
     nb.metadata["kernelspec"] = {
@@ -358,3 +472,4 @@ if __name__ == "__main__":
     write("03_debate_dynamics.ipynb", DEBATE)
     write("04_self_report_vs_behaviour.ipynb", ILLUSION)
     write("05_sweeps.ipynb", SWEEPS)
+    write("06_role_play_evaluation.ipynb", ROLE_PLAY)

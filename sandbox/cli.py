@@ -67,8 +67,8 @@ def run(
     judge_model: Annotated[
         str | None,
         typer.Option(
-            help="Model for judging calls (a debate message's stance and topicality, later "
-            "evaluations), recorded under its own id. Default: the experiment file's 'judge:', "
+            help="Model for judging calls (a debate message's stance and topicality, the trait a "
+            "speaker expresses, later evaluations), recorded under its own id. Default: the experiment file's 'judge:', "
             "else the agents' model."
         ),
     ] = None,
@@ -316,7 +316,12 @@ def _drive(runner: Run, console: Console, feed: bool) -> None:
                 else f"No tick was committed; the run's record is in {runner.directory}"
             )
             raise
-    runner.close()
+    from sandbox.runner.evaluations import evaluate_run
+
+    try:
+        run_stoppable(evaluate_run(runner))  # a resumed role-play study's questions, judgements
+    finally:
+        runner.close()
     summary = summarize(runner.directory)
     console.print(summary_table(summary))
     console.print(calls_table(summary))

@@ -100,9 +100,16 @@ def _small_experiment(path: Path, tmp_path: Path) -> Path:
         config["topics_file"] = str((path.parent / config["topics_file"]).resolve())
     if "directions_file" in config:
         config["directions_file"] = str((path.parent / config["directions_file"]).resolve())
+    if "situations_file" in config:
+        config["situations_file"] = str((path.parent / config["situations_file"]).resolve())
     if config["experiment"] == "trust":
         config.update(personas=12, min_per_level=1, rounds=2, archetypes=[3])
         config["attributes"] = ["age_band", "openness", "political_views"]
+    elif config["experiment"] == "tom_inner_speech":
+        config.update(dyads=2, turns=4)
+    elif config["experiment"] == "trait_expression":
+        config.update(traits=["openness", "extraversion"], intensities=["very"], turns=1)
+        config.pop("bank")  # role cards, no bank
     else:
         config["personas"] = 8
     small = tmp_path / path.name

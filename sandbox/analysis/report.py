@@ -40,8 +40,15 @@ def experiment_report(
     scenarios = set(rs.runs["scenario"])
     tables: dict[str, Any] = {"Models": models_table(rs)}
     from sandbox.analysis.failures import failures
+    from sandbox.analysis.study_tables import evaluation_failures
 
-    tables["Failed answers (left out of every statistic below)"] = failures(rs).set_index(
+    failed = failures(rs)
+    extra = evaluation_failures(rs)
+    if not extra.empty:
+        import pandas as pd
+
+        failed = pd.concat([failed, extra], ignore_index=True)
+    tables["Failed answers (left out of every statistic below)"] = failed.set_index(
         ["run", "what"]
     )[["failed", "total"]]
     figures: list[Path] = []
@@ -75,6 +82,37 @@ def experiment_report(
             phases
         ]
         figures.append(debate.plot_trajectories(rs, folder / "opinion_trajectories.png"))
+    if "tom_inner_speech" in scenarios:
+        from sandbox.analysis import tom
+
+        a = tom.answers(rs)
+        tables["Theory of mind: accuracy by mental state and order (95% Wilson interval)"] = (
+            tom.by_state_and_order(a).set_index(["run", "mental_state", "order"]).round(3)
+        )
+        tables["Theory of mind: accuracy overall, by order and on the false-belief subset"] = (
+            tom.summary(a).set_index(["run", "subset"]).round(3)
+        )
+        figures.append(tom.plot_accuracy(a, folder / "tom_accuracy.png"))
+    if "trait_expression" in scenarios:
+        from sandbox.analysis import traits
+
+        j = traits.judgements(rs)
+        for by, title in (
+            (None, "overall"),
+            ("trait", "per trait"),
+            ("intensity", "per intensity"),
+            ("pole", "positive vs negative pole"),
+        ):
+            table = traits.success_rates(j, by)
+            tables[
+                f"Trait expression: judge recovers trait and pole, {title} (95% Wilson interval; "
+                "chance .10)"
+            ] = table.set_index(["run", by] if by else ["run"]).round(3)
+        if j["wording"].nunique() > 1:
+            tables["Trait expression: per wording"] = (
+                traits.success_rates(j, "wording").set_index(["run", "wording"]).round(3)
+            )
+        figures.append(traits.plot_success(j, folder / "trait_success.png"))
     if "games" in scenarios:
         from sandbox.analysis import games
 

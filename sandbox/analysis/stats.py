@@ -425,3 +425,18 @@ def interval(low: float, high: float, digits: int = 2) -> str:
     if not (np.isfinite(low) and np.isfinite(high)):
         return "[n/a]"
     return f"[{low:.{digits}f}, {high:.{digits}f}]"
+
+
+def wilson_ci(successes: int, trials: int, confidence: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval of a proportion (sensible at 0 or all successes, unlike a bootstrap
+    of 0/1 values); (nan, nan) for no trials."""
+    if trials == 0:
+        return float("nan"), float("nan")
+    from statistics import NormalDist
+
+    z = NormalDist().inv_cdf(0.5 + confidence / 2)
+    p = successes / trials
+    denom = 1 + z * z / trials
+    centre = (p + z * z / (2 * trials)) / denom
+    half = z * np.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / denom
+    return float(max(0.0, centre - half)), float(min(1.0, centre + half))

@@ -15,7 +15,15 @@ from sandbox.runner.settings import RunSettings
 from sandbox.validation import read_structured_file
 from sandbox.world.config import WorldConfig
 
-EXPERIMENTS = ("trust", "debate", "games", "personality_illusion")
+EXPERIMENTS = (
+    "trust",
+    "debate",
+    "games",
+    "personality_illusion",
+    "tom_inner_speech",
+    "trait_expression",
+)
+ROLE_PLAY = ("tom_inner_speech", "trait_expression")
 
 
 def is_experiment_file(path: str | Path) -> bool:
@@ -52,6 +60,11 @@ def load_experiment(path: str | Path) -> ExperimentPlan:
 
         study: Any = load_study(path)
         title = study.name or "trust-" + study.study
+    elif kind in ROLE_PLAY:
+        from sandbox.scenarios.role_play_studies import load_role_play_study
+
+        study = load_role_play_study(path)
+        title = study.name or kind
     else:
         from sandbox.scenarios.social_studies import load_social_study
 
@@ -68,15 +81,24 @@ def plan_worlds(plan: ExperimentPlan, seed: int | None = None) -> list[tuple[str
         from sandbox.scenarios.trust_study import study_worlds
 
         return study_worlds(study)
+    if plan.kind in ROLE_PLAY:
+        from sandbox.scenarios.role_play_studies import role_play_worlds
+
+        return role_play_worlds(study)
     from sandbox.scenarios.social_studies import social_worlds
 
     return social_worlds(study)
 
 
 async def finish_run(run: Run, kind: str, study: Any) -> None:
-    """What an experiment does after a run's ticks (the personality illusion's questionnaire)."""
+    """What an experiment does after a run's ticks (the personality illusion's questionnaire, the
+    role-play studies' questions and judgements)."""
     if kind == "personality_illusion":
         await _self_reports(run, study)
+    elif kind in ROLE_PLAY:
+        from sandbox.runner.evaluations import evaluate_run
+
+        await evaluate_run(run)
 
 
 async def arun_experiment(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 12
 # Version history: 1 = runs, agents, ticks, events, actions, thoughts, llm_calls;
 # 2 = adds surveys and survey_scores; 3 = adds beliefs, and actions.value / actions.data;
 # 4 = adds memories and interviews; 5 = adds ticks.n_thoughts / ticks.n_beliefs (the ticks row is
@@ -16,6 +16,8 @@ SCHEMA_VERSION = 10
 #     first tick after a (re)start) and otherwise only a delta (sandbox/store/checkpoint.py).
 # 9 = adds interviews.judged (end-of-run interviews, judged).
 # 10 = adds metrics (per-tick model and agent metrics, what world.datacollector collects).
+# 12 = adds tom_items, tom_answers (theory of mind from inner speech) and trait_judgements (trait
+#      expression in dialogue): role-play evaluation studies, written after the run's ticks.
 # An older file is upgraded in place when it is reopened for writing.
 
 # table -> (columns, primary key, indexes). Columns map to sqlite-utils column types.
@@ -145,6 +147,7 @@ TABLES_ADDED_IN: dict[int, list[str]] = {
     4: ["memories", "interviews"],
     6: ["segments"],
     10: ["metrics"],
+    12: ["tom_items", "tom_answers", "trait_judgements"],
 }
 COLUMNS_ADDED_IN: dict[int, dict[str, dict[str, Any]]] = {
     3: {"actions": {"value": float, "data": str}},
@@ -258,6 +261,65 @@ TABLES["metrics"] = (
     {"id": int, "tick": int, "agent": str, "name": str, "value": float},
     "id",
     [["tick"], ["name"]],
+)
+
+# Role-play evaluation studies (schema 12), written after a run's ticks (runner/evaluations.py).
+TABLES["tom_items"] = (
+    {
+        "item": int,
+        "dyad": int,
+        "thinker": str,
+        "answerer": str,
+        "tick": int,
+        "turn": int,
+        "mental_state": str,
+        "tom_order": int,
+        "false_belief": int,
+        "utterance": str,
+        "question": str,
+        "options": str,
+        "correct": str,
+        "sources": str,
+    },
+    "item",
+    [["answerer"]],
+)
+TABLES["tom_answers"] = (
+    {
+        "id": int,
+        "item": int,
+        "agent": str,
+        "choice": str,
+        "correct": int,
+        "model": str,
+        "raw": str,
+        "error": str,
+    },
+    "id",
+    [["item"], ["agent"]],
+)
+TABLES["trait_judgements"] = (
+    {
+        "id": int,
+        "agent": str,
+        "trait": str,
+        "direction": str,
+        "pole": str,
+        "intensity": str,
+        "wording": str,
+        "topic": str,
+        "lines": str,
+        "judged_trait": str,
+        "judged_direction": str,
+        "trait_correct": int,
+        "success": int,
+        "reason": str,
+        "judge": str,
+        "raw": str,
+        "error": str,
+    },
+    "id",
+    [["agent"]],
 )
 
 # Columns that make up the trajectory for identity checks (no ids, wall-clock or usage fields).

@@ -401,6 +401,20 @@ class TrajectoryWriter(TableQueries):
             )
             self._insert_calls(calls)
 
+    def record_evaluation(
+        self, rows: dict[str, list[dict[str, Any]]], calls: list[LLMCallRecord]
+    ) -> None:
+        """An evaluation study's rows (table -> rows, e.g. ``tom_items``) and the model calls that
+        made them, in one transaction, after the run's ticks (nothing in the world changes)."""
+        with transaction(self.db.conn):
+            for table, table_rows in rows.items():
+                if table_rows:
+                    self.db.table(table).insert_all(
+                        {k: _dumps(v) if isinstance(v, dict | list) else v for k, v in r.items()}
+                        for r in table_rows
+                    )
+            self._insert_calls(calls)
+
     def set_status(self, status: str, error: str | None = None) -> None:
         with transaction(self._db.conn):
             self._db.execute(

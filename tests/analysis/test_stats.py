@@ -111,3 +111,13 @@ def test_paired_test_and_ols_use_scipy_distributions():
     reg = stats.linregress(x[:, 0], y)
     assert fit.coef[1] == pytest.approx(reg.slope) and fit.p[1] == pytest.approx(reg.pvalue)
     assert fit.r2 == pytest.approx(reg.rvalue**2) and fit.adj_r2 < fit.r2
+
+
+def test_wilson_interval_of_a_proportion():
+    from sandbox.analysis.stats import wilson_ci
+
+    low, high = wilson_ci(0, 6)
+    assert low == 0.0 and high == pytest.approx(0.390, abs=1e-3)
+    low, high = wilson_ci(8, 10)
+    assert low == pytest.approx(0.490, abs=1e-3) and high == pytest.approx(0.943, abs=1e-3)
+    assert all(v != v for v in wilson_ci(0, 0))  # nan without trials
