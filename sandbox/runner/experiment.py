@@ -15,7 +15,15 @@ from sandbox.runner.settings import RunSettings
 from sandbox.validation import read_structured_file
 from sandbox.world.config import WorldConfig
 
-EXPERIMENTS = ("trust", "debate", "games", "personality_illusion")
+EXPERIMENTS = (
+    "trust",
+    "debate",
+    "games",
+    "personality_illusion",
+    "character_fidelity",
+    "personality_interview",
+)
+ROLE_PLAY = ("character_fidelity", "personality_interview")
 
 
 def is_experiment_file(path: str | Path) -> bool:
@@ -52,6 +60,11 @@ def load_experiment(path: str | Path) -> ExperimentPlan:
 
         study: Any = load_study(path)
         title = study.name or "trust-" + study.study
+    elif kind in ROLE_PLAY:
+        from sandbox.scenarios.role_play_studies import load_role_play_study
+
+        study = load_role_play_study(path)
+        title = study.name or kind
     else:
         from sandbox.scenarios.social_studies import load_social_study
 
@@ -68,15 +81,24 @@ def plan_worlds(plan: ExperimentPlan, seed: int | None = None) -> list[tuple[str
         from sandbox.scenarios.trust_study import study_worlds
 
         return study_worlds(study)
+    if plan.kind in ROLE_PLAY:
+        from sandbox.scenarios.role_play_studies import role_play_worlds
+
+        return role_play_worlds(study)
     from sandbox.scenarios.social_studies import social_worlds
 
     return social_worlds(study)
 
 
-async def finish_run(run: Run, kind: str, study: Any) -> None:
-    """What an experiment does after a run's ticks (the personality illusion's questionnaire)."""
+async def finish_run(run: Run, kind: str, study: Any, settings: RunSettings | None = None) -> None:
+    """What an experiment does after a run's ticks: the personality illusion's questionnaire, the
+    role-play studies' judging and interviews (``settings`` give the judge role)."""
     if kind == "personality_illusion":
         await _self_reports(run, study)
+    elif kind in ROLE_PLAY:
+        from sandbox.runner.role_play import finish_role_play
+
+        await finish_role_play(run, kind, study, settings or RunSettings())
 
 
 async def arun_experiment(
@@ -109,7 +131,7 @@ async def arun_experiment(
             )
             try:
                 await run.arun()
-                await finish_run(run, plan.kind, plan.study)
+                await finish_run(run, plan.kind, plan.study, run_settings)
             finally:
                 run.close()
             if on_run is not None:
@@ -118,6 +140,12 @@ async def arun_experiment(
 
 
 async def _self_reports(run: Run, study: Any) -> None:
+    await self_reports(
+        run, mode=study.survey_mode, batch_size=study.survey_batch_size, seed=study.seed
+    )
+
+
+async def self_reports(run: Run, *, mode: str, batch_size: int, seed: int) -> None:
     """Give every agent of the run the IPIP-NEO-120, stored in the run's surveys tables."""
     import asyncio
 
@@ -132,9 +160,9 @@ async def _self_reports(run: Run, study: Any) -> None:
                 a.persona,
                 instrument,
                 client,
-                mode=study.survey_mode,
-                batch_size=study.survey_batch_size,
-                seed=study.seed,
+                mode=mode,  # type: ignore[arg-type]
+                batch_size=batch_size,
+                seed=seed,
                 tick=run.world.tick,
                 prompts=run.world.prompts,
             )

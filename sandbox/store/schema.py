@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 13
 # Version history: 1 = runs, agents, ticks, events, actions, thoughts, llm_calls;
 # 2 = adds surveys and survey_scores; 3 = adds beliefs, and actions.value / actions.data;
 # 4 = adds memories and interviews; 5 = adds ticks.n_thoughts / ticks.n_beliefs (the ticks row is
@@ -15,6 +15,8 @@ SCHEMA_VERSION = 9
 # 8 = adds ticks.state_delta: a tick's checkpoint is a full ``state`` every 100 ticks (and at the
 #     first tick after a (re)start) and otherwise only a delta (sandbox/store/checkpoint.py).
 # 9 = adds interviews.judged (end-of-run interviews, judged).
+# 13 = adds fidelity_critiques and fidelity_scores (character fidelity), persona_interview_items,
+#      persona_interview_answers and persona_interview_scores (personality from interviews).
 # An older file is upgraded in place when it is reopened for writing.
 
 # table -> (columns, primary key, indexes). Columns map to sqlite-utils column types.
@@ -143,6 +145,13 @@ TABLES_ADDED_IN: dict[int, list[str]] = {
     3: ["beliefs"],
     4: ["memories", "interviews"],
     6: ["segments"],
+    13: [
+        "fidelity_critiques",
+        "fidelity_scores",
+        "persona_interview_items",
+        "persona_interview_answers",
+        "persona_interview_scores",
+    ],
 }
 COLUMNS_ADDED_IN: dict[int, dict[str, dict[str, Any]]] = {
     3: {"actions": {"value": float, "data": str}},
@@ -250,6 +259,74 @@ TABLES["segments"] = (
     },
     "segment",
     [],
+)
+
+# Role-play evaluations (schema 13), written after a run's last tick by the experiment: the judge's
+# critique and 1-5 scores of each character (character fidelity), and the interview items, answers
+# and judged Big Five scores of each agent (personality from interviews). ``judge`` is the model id
+# the judging call was made under; a failed call leaves its value NULL with its ``error``.
+TABLES["fidelity_critiques"] = (
+    {"id": int, "tick": int, "agent": str, "judge": str, "critique": str, "raw": str, "error": str},
+    "id",
+    [["agent"]],
+)
+TABLES["fidelity_scores"] = (
+    {
+        "id": int,
+        "tick": int,
+        "agent": str,
+        "judge": str,
+        "dimension": str,
+        "score": int,
+        "error": str,
+    },
+    "id",
+    [["agent"], ["dimension"]],
+)
+TABLES["persona_interview_items"] = (
+    {
+        "id": int,
+        "agent": str,
+        "item": int,
+        "source": str,
+        "number": int,
+        "domain": str,
+        "keyed": str,
+        "question": str,
+    },
+    "id",
+    [["agent"]],
+)
+TABLES["persona_interview_answers"] = (
+    {
+        "id": int,
+        "tick": int,
+        "agent": str,
+        "item": int,
+        "strategy": str,
+        "memories": str,
+        "answer": str,
+        "raw": str,
+        "error": str,
+    },
+    "id",
+    [["agent"]],
+)
+TABLES["persona_interview_scores"] = (
+    {
+        "id": int,
+        "tick": int,
+        "agent": str,
+        "judge": str,
+        "domain": str,
+        "score": float,
+        "normalized": float,
+        "rationale": str,
+        "raw": str,
+        "error": str,
+    },
+    "id",
+    [["agent"], ["domain"]],
 )
 
 # Columns that make up the trajectory for identity checks (no ids, wall-clock or usage fields).

@@ -13,7 +13,7 @@ import contextlib
 import json
 import platform
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -393,6 +393,21 @@ class TrajectoryWriter:
                 {**row, "memories": _dumps(row["memories"]), "asked_at": _now()}
             )
             self._insert_calls(calls)
+
+    def record_rows(
+        self, table: str, rows: list[dict[str, Any]], calls: Sequence[LLMCallRecord] = ()
+    ) -> None:
+        """Rows of an evaluation table written after the run's ticks (schema 13: the role-play
+        studies' items, answers and judgements), with the model calls that made them, in one
+        transaction. JSON-ready values (lists, dicts) are stored as JSON text."""
+        if table not in TABLES_ADDED_IN[13]:
+            raise ValueError(f"record_rows writes the evaluation tables only, not {table!r}")
+        with transaction(self.db.conn):
+            self.db.table(table).insert_all(
+                {k: _dumps(v) if isinstance(v, list | dict) else v for k, v in row.items()}
+                for row in rows
+            )
+            self._insert_calls(list(calls))
 
     def set_status(self, status: str, error: str | None = None) -> None:
         with transaction(self.db.conn):

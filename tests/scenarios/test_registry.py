@@ -18,7 +18,7 @@ PROMPTS = Path(sandbox.prompts.__file__).parent
 
 
 def test_builtin_scenarios_are_found_by_their_module():
-    assert builtin_scenarios() == ["debate", "games", "trust"]
+    assert builtin_scenarios() == ["character_fidelity", "debate", "games", "trust"]
 
 
 def test_every_scenario_declares_existing_prompts_and_its_own_purposes():
@@ -59,7 +59,7 @@ def test_a_purpose_cannot_be_claimed_twice():
 
 
 def test_unknown_scenarios_are_one_line_config_errors():
-    with pytest.raises(ConfigError, match="unknown scenario 'chess'; known: debate, games, trust"):
+    with pytest.raises(ConfigError, match="unknown scenario 'chess'; known: character_fidelity, debate, games, trust"):
         make_rules({"name": "chess"})
     with pytest.raises(ConfigError, match="unknown scenario 'game_theory'"):
         make_rules({"name": "game_theory"})  # a module, but not a scenario
