@@ -59,7 +59,10 @@ def test_a_purpose_cannot_be_claimed_twice():
 
 
 def test_unknown_scenarios_are_one_line_config_errors():
-    with pytest.raises(ConfigError, match="unknown scenario 'chess'; known: character_fidelity, debate, games, trust"):
+    with pytest.raises(
+        ConfigError,
+        match="unknown scenario 'chess'; known: character_fidelity, debate, games, trust",
+    ):
         make_rules({"name": "chess"})
     with pytest.raises(ConfigError, match="unknown scenario 'game_theory'"):
         make_rules({"name": "game_theory"})  # a module, but not a scenario
