@@ -42,8 +42,8 @@ def run(
     judge_model: Annotated[
         str | None,
         typer.Option(
-            help="Model for judging calls (a debate message's stance and topicality, later "
-            "evaluations), recorded under its own id. Default: the experiment file's 'judge:', "
+            help="Model for judging calls (a debate message's stance and topicality; the "
+            "role-play studies' critiques, scores and Big Five ratings), recorded under its own id. Default: the experiment file's 'judge:', "
             "else the agents' model."
         ),
     ] = None,
