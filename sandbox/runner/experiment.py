@@ -145,8 +145,13 @@ async def _self_reports(run: Run, study: Any) -> None:
     )
 
 
-async def self_reports(run: Run, *, mode: str, batch_size: int, seed: int) -> None:
-    """Give every agent of the run the IPIP-NEO-120, stored in the run's surveys tables."""
+async def self_reports(
+    run: Run, *, mode: str, batch_size: int, seed: int, after_run: bool = False
+) -> None:
+    """Give every agent of the run the IPIP-NEO-120, stored in the run's surveys tables (with the
+    run's last tick, or, ``after_run``, with tick NULL: part of no tick, so a replay of the ticks
+    compares without it)."""
+    tick = None if after_run else run.world.tick
     import asyncio
 
     from sandbox.agents.survey import administer
@@ -163,12 +168,12 @@ async def self_reports(run: Run, *, mode: str, batch_size: int, seed: int) -> No
                 mode=mode,  # type: ignore[arg-type]
                 batch_size=batch_size,
                 seed=seed,
-                tick=run.world.tick,
+                tick=tick,
                 prompts=run.world.prompts,
             )
             for a in run.world.persona_agents
         )
     )
     for result in results:
-        run.writer.record_survey(result.to_record(), tick=run.world.tick)
+        run.writer.record_survey(result.to_record(), tick=tick)
     run.writer.record_calls(client.drain_calls())

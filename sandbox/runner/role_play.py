@@ -69,4 +69,6 @@ async def _interview(run: Run, study: Any, judge: Any) -> None:
     if study.self_report:
         from sandbox.runner.experiment import self_reports
 
-        await self_reports(run, mode="batch", batch_size=study.survey_batch_size, seed=study.seed)
+        await self_reports(
+            run, mode="batch", batch_size=study.survey_batch_size, seed=study.seed, after_run=True
+        )

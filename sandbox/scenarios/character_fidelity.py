@@ -129,7 +129,7 @@ def notes_text(notes: dict[str, str] | None) -> PromptText:
 def heard_facts(scenario: CharacterFidelityScenario, history: list[dict[str, Any]]) -> list[str]:
     """Every cast member's starting knowledge that someone has said out loud so far."""
     said = " ".join(e["line"].lower() for e in history)
-    facts = dict.fromkeys(f for part in scenario.cast.values() for f in part.knows)
+    facts = dict.fromkeys(f for name in sorted(scenario.cast) for f in scenario.cast[name].knows)
     return [f for f in facts if f.lower() in said]
 
 
@@ -141,6 +141,9 @@ class CharacterFidelityRules:
     ) -> None:
         self.s = scenario
         self.judge = judge
+        # The cast in a fixed order: the recorded config's JSON sorts the mapping's keys, so a
+        # resumed or replayed run sees the same order as the first one.
+        self.names = sorted(scenario.cast)
         self.history: list[dict[str, Any]] = []  # public: round, agent, action, line
         self.notes: dict[str, list[dict[str, Any]]] = {}  # private, by agent: round + notes
 
@@ -166,7 +169,7 @@ class CharacterFidelityRules:
             "knows": list(part.knows),
             "heard": heard_facts(self.s, self.history),
             "rumours": list(scene.rumours),
-            "others": [n for n in self.s.cast if n != agent.name],
+            "others": [n for n in self.names if n != agent.name],
             "round": tick,
             "last_intention": last["intention"] if last else None,
         }
@@ -206,7 +209,7 @@ class CharacterFidelityRules:
                 "world",
                 f"{scene.event}. {scene.time}, {scene.location}. {scene.description}",
                 visibility="agents",
-                audience=list(self.s.cast),
+                audience=self.names,
             )
 
     async def decide(self, world: World, tick: int) -> dict[str, Any]:
@@ -254,7 +257,7 @@ class CharacterFidelityRules:
                 name,
                 f'{name} {act.action} and says: "{act.line}"',
                 visibility="agents",
-                audience=list(self.s.cast),
+                audience=self.names,
                 data={"round": tick, "action": act.action},
             )
             out.actions.append(
@@ -357,7 +360,7 @@ async def judge_characters(world: World, judge: ModelClient) -> list[JudgedChara
             "knows": list(part.knows),
             "heard": heard,
             "rumours": list(scene.rumours),
-            "others": [n for n in rules.s.cast if n != name],
+            "others": [n for n in rules.names if n != name],
             "rounds": rounds,
         }
         t = world.prompts.get("character_fidelity_critique")

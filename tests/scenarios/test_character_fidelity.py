@@ -64,6 +64,8 @@ def test_offline_run_stores_critiques_scores_and_prints_the_report(offline):
     assert (folder / "character_fidelity.png").exists()
     shown = CliRunner().invoke(app, ["inspect", str(folder)])
     assert shown.exit_code == 0 and "95% CI" in shown.output, shown.output
+    replayed = CliRunner().invoke(app, ["replay", str(folder / "heuristic-character_fidelity")])
+    assert replayed.exit_code == 0 and "identical" in replayed.output, replayed.output
 
 
 def test_score_call_reads_the_critique_written_first(offline):
@@ -123,3 +125,23 @@ def test_litellm_path_records_every_judging_call_under_the_judge(tmp_path, fake_
     s = scores(rs)
     assert set(s["judge"]) == {"openai/judge-j"} and s["score"].notna().all()
     assert "openai/judge-j" in output
+
+
+def test_a_resumed_scene_matches_an_uninterrupted_one(tmp_path):
+    from sandbox.runner.experiment import load_experiment, plan_worlds
+    from sandbox.runner.run import Run
+    from sandbox.runner.settings import RunSettings
+
+    [(_, world)] = plan_worlds(load_experiment(_small(tmp_path)))
+    whole = Run.create(world, RunSettings(out=tmp_path / "whole"))
+    whole.run()
+    whole.close()
+    part = Run.create(world, RunSettings(out=tmp_path / "part", ticks=2))
+    part.run()
+    part.close()
+    resumed = Run.resume(part.directory, {"ticks": 3})
+    resumed.run()
+    resumed.close()
+    with RunReader(whole.directory) as a, RunReader(part.directory) as b:
+        assert a.last_tick() == b.last_tick() == 3
+        assert a.fingerprint() == b.fingerprint()

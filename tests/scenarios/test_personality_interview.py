@@ -145,3 +145,10 @@ def test_litellm_path_records_the_judge_under_its_model(tmp_path, fake_server):
     scores = read_table(rs, "persona_interview_scores")
     assert set(scores["judge"]) == {"openai/judge-j"} and scores["score"].notna().all()
     assert "openai/judge-j" in output
+
+
+def test_a_world_of_the_study_replays_identically(offline):
+    folder, _ = offline
+    run = folder / "heuristic-semantic_only"
+    replayed = CliRunner().invoke(app, ["replay", str(run)])
+    assert replayed.exit_code == 0 and "identical" in replayed.output, replayed.output
