@@ -222,7 +222,7 @@ async def interview_and_judge(world: World, judge: ModelClient, study: Any) -> I
             if isinstance(result, BaseException) and not isinstance(result, ModelAnswerError):
                 raise result
             failed = isinstance(result, ModelAnswerError)
-            answer = None if failed else result.value.answer
+            answer = None if isinstance(result, ModelAnswerError) else result.value.answer
             item_rows.append({"agent": name, **q.model_dump()})
             answer_rows.append(
                 {
