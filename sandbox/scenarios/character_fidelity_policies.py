@@ -16,7 +16,8 @@ emotion = 1 when its neuroticism cue shows, 0.5 when no such cue shows, 0 when t
 domains' actions; immersion = no line steps out of character ("as an AI", "language model");
 adaptability = share of rounds after the first that name another character or a heard fact;
 coherence = share of rounds after the first whose action is the one the last intention named.
-A share s maps to the score 1 + round(4 s). The critique states each share in words.
+A share s maps to the score 1 + round(4 s). The critique states each share in words. Lines
+without any of these cue phrases (a language model's) are refused, not scored.
 """
 
 from __future__ import annotations
@@ -143,7 +144,22 @@ def _score(share: float) -> int:
     return 1 + round(4 * max(0.0, min(1.0, share)))
 
 
+def _own_wording(facts: Mapping[str, Any]) -> None:
+    """The cue-counting judge reads only this module's wording; a language model's lines would
+    score low for lacking cues it never meant to use, so they are refused instead."""
+    lines = [r["line"] for r in facts["rounds"]]
+    cues = [c for pair in CUES.values() for c in pair]
+    if lines and not any(c in line for line in lines for c in cues):
+        from sandbox.errors import ModelUnavailableError
+
+        raise ModelUnavailableError(
+            "the heuristic fidelity judge counts only the heuristic backend's own cue phrases; "
+            "judge characters played by a language model with a language model (--judge-model)"
+        )
+
+
 def critique(facts: Mapping[str, Any], rng: random.Random) -> dict[str, Any]:
+    _own_wording(facts)
     s = shares(facts)
     text = " ".join(
         f"{dim.replace('_', ' ').capitalize()}: {round(100 * v)}% of the cues fit."
@@ -153,6 +169,7 @@ def critique(facts: Mapping[str, Any], rng: random.Random) -> dict[str, Any]:
 
 
 def score(facts: Mapping[str, Any], rng: random.Random) -> dict[str, Any]:
+    _own_wording(facts)
     return {dim: _score(v) for dim, v in shares(facts).items()}
 
 

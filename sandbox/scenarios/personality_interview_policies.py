@@ -9,7 +9,8 @@ depends." (>= .4), "Not really." (>= .2) or "No, not at all."; the first recalle
 ("I remember: ...").
 
 ``personality_interview.judge``: each answer's phrase gives 5..1 (reversed for minus-keyed
-items); a domain's score is the mean over its answers (3 without any).
+items); a domain's score is the mean over its answers. It reads nothing else: a domain without an
+answer in this wording (a language model's answers) is refused, never given a made-up score.
 """
 
 from __future__ import annotations
@@ -55,7 +56,15 @@ def judge(facts: Mapping[str, Any], rng: random.Random) -> dict[str, Any]:
         value = level(a["answer"])
         if value is not None:
             by_domain[a["domain"]].append(value if a["keyed"] == "plus" else 6 - value)
-    scores = {d: round(sum(v) / len(v), 2) if v else 3.0 for d, v in by_domain.items()}
+    unread = [d for d, v in by_domain.items() if not v]
+    if unread:
+        from sandbox.errors import ModelUnavailableError
+
+        raise ModelUnavailableError(
+            f"the heuristic interview judge found no answer in its own wording for {unread[0]}; "
+            "judge answers written by a language model with a language model (--judge-model)"
+        )
+    scores = {d: round(sum(v) / len(v), 2) for d, v in by_domain.items()}
     return {
         "rationale": "(Offline: the agreement phrases read back, not a reading.) "
         + "; ".join(f"{d}: {len(by_domain[d])} answers" for d in DOMAINS),

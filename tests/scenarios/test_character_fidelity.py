@@ -145,3 +145,23 @@ def test_a_resumed_scene_matches_an_uninterrupted_one(tmp_path):
     with RunReader(whole.directory) as a, RunReader(part.directory) as b:
         assert a.last_tick() == b.last_tick() == 3
         assert a.fingerprint() == b.fingerprint()
+
+
+def test_the_offline_judge_refuses_lines_it_cannot_read():
+    import random
+
+    from sandbox.errors import ModelUnavailableError
+    from sandbox.scenarios.character_fidelity_policies import score
+
+    traits = dict.fromkeys(
+        ("openness", "conscientiousness", "extraversion", "agreeableness", "neuroticism"), 0.9
+    )
+    rounds = [{"round": 1, "notes": None, "action": "waves", "line": "Good evening, all."}]
+    facts = {"traits": traits, "rounds": rounds, "knows": [], "heard": [], "others": ["B"]}
+    with pytest.raises(ModelUnavailableError, match="own cue phrases"):
+        score(facts, random.Random(0))
+    # all traits equally pronounced: the first two domains (openness, conscientiousness) count
+    rounds[0]["line"] = (
+        "What if there is more to this than it seems? Let's go through this step by step."
+    )
+    assert score(facts, random.Random(0))["personality_traits"] == 5

@@ -152,3 +152,19 @@ def test_a_world_of_the_study_replays_identically(offline):
     run = folder / "heuristic-semantic_only"
     replayed = CliRunner().invoke(app, ["replay", str(run)])
     assert replayed.exit_code == 0 and "identical" in replayed.output, replayed.output
+
+
+def test_the_offline_judge_refuses_answers_it_cannot_read():
+    import random
+
+    from sandbox.errors import ModelUnavailableError
+    from sandbox.scenarios.personality_interview_policies import judge
+
+    answers = [{"domain": d, "keyed": "plus", "answer": "Mostly, yes."} for d in
+               ("openness", "conscientiousness", "extraversion", "agreeableness", "neuroticism")]  # fmt: skip
+    assert judge({"answers": answers}, random.Random(0))["openness"] == 4
+    answers[2] = {**answers[2], "answer": "I love a crowd, honestly."}
+    with pytest.raises(
+        ModelUnavailableError, match="no answer in its own wording for extraversion"
+    ):
+        judge({"answers": answers}, random.Random(0))
