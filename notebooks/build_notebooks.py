@@ -340,14 +340,127 @@ SWEEPS = [
     ),
 ]
 
+# Studies 3 and 4 of the role-play evaluations (in notebook 06 after studies 1 and 2); each section
+# stands on its own (after SETUP).
+ROLE_PLAY_PART2 = [
+    new_markdown_cell(
+        "# Role-play evaluation, part 2: character fidelity and personality interviews\n\n"
+        "Both studies run here small, on the offline **heuristic** backend: its characters show "
+        "their traits in fixed cue phrases and its judge counts those cues, so the numbers check "
+        "the pipeline (notes, privacy, judging, storage, report), not role-play. Set `MODEL` (and "
+        "`API_BASE`, `JUDGE`) for a language model; the cells are the same."
+    ),
+    new_code_cell(SETUP + "\n\nMODEL = 'heuristic'\nAPI_BASE = None\nJUDGE = None"),
+    new_markdown_cell(
+        "## Study 3: character fidelity over a trajectory (after CharacterBox)\n\n"
+        "Each round every character updates its private belief / desire / intention notes, then "
+        "does one visible action and says one line. After the last round the judge writes a "
+        "critique of each character's trajectory, then scores it 1-5 on seven dimensions."
+    ),
+    new_code_cell(
+        "import yaml\n\n"
+        "from sandbox.analysis import load_runs\n"
+        "from sandbox.runner.experiment import arun_experiment\n"
+        "from sandbox.runner.settings import RunSettings\n\n"
+        "config = yaml.safe_load((ROOT / 'experiments/character_fidelity.yaml').read_text())\n"
+        "config.update(bank=str(ROOT / 'personas/mbti16.yaml'), personas=6, rounds=3)\n"
+        "path = RUNS / 'character_fidelity_small.yaml'\n"
+        "path.parent.mkdir(parents=True, exist_ok=True)\n"
+        "path.write_text(yaml.safe_dump(config))\n"
+        "settings = RunSettings(model=MODEL, api_base=API_BASE, judge_model=JUDGE, out=RUNS)\n"
+        "fidelity = await arun_experiment(path, settings)\n"
+        "fidelity_runs = load_runs(fidelity)"
+    ),
+    new_markdown_cell(
+        "The private notes are `beliefs` rows (strategy `bdi`); what the others saw is in "
+        "`actions`."
+    ),
+    new_code_cell(
+        "notes = fidelity_runs.beliefs[fidelity_runs.beliefs['strategy'] == 'bdi']\n"
+        "notes[['tick', 'agent', 'answer']].head(4)"
+    ),
+    new_code_cell(
+        "fidelity_runs.actions[fidelity_runs.actions['kind'] == 'act'][['tick', 'agent', 'text']]"
+        ".head(6)"
+    ),
+    new_markdown_cell(
+        "### Scores per dimension and per persona, with 95% intervals over characters"
+    ),
+    new_code_cell(
+        "from sandbox.analysis.character_fidelity import by_dimension, by_persona, critiques, "
+        "scores\n\n"
+        "fidelity_scores = scores(fidelity_runs)\n"
+        "dimensions = by_dimension(fidelity_scores)\n"
+        "dimensions.round(2)"
+    ),
+    new_code_cell("by_persona(fidelity_scores).round(2)"),
+    new_code_cell("critiques(fidelity_runs)[['agent', 'judge', 'critique']].head(3)"),
+    new_code_cell(
+        "from IPython.display import Image\n\n"
+        "from sandbox.analysis.character_fidelity import plot_dimensions\n\n"
+        "Image(filename=str(plot_dimensions(dimensions, RUNS / 'character_fidelity.png')))"
+    ),
+    new_markdown_cell(
+        "## Study 4: personality from interviews, by memory retrieval strategy "
+        "(after InCharacter and PersonaGym)\n\n"
+        "The same world runs once per retrieval strategy; every agent is then interviewed with "
+        "open questions (IPIP-NEO-120 items as questions, plus one persona-specific probe per "
+        "domain) answered from the memories that strategy recalls. The judge rates the Big Five "
+        "from the answers; the agents also take the IPIP-NEO-120 as a questionnaire."
+    ),
+    new_code_cell(
+        "import yaml\n\n"
+        "from sandbox.analysis import load_runs\n"
+        "from sandbox.runner.experiment import arun_experiment\n"
+        "from sandbox.runner.settings import RunSettings\n\n"
+        "config = yaml.safe_load((ROOT / 'experiments/personality_interview.yaml').read_text())\n"
+        "config.update(bank=str(ROOT / 'personas/binary32.yaml'), personas=6, ticks=3)\n"
+        "path = RUNS / 'personality_interview_small.yaml'\n"
+        "path.parent.mkdir(parents=True, exist_ok=True)\n"
+        "path.write_text(yaml.safe_dump(config))\n"
+        "settings = RunSettings(model=MODEL, api_base=API_BASE, judge_model=JUDGE, out=RUNS)\n"
+        "interviews = await arun_experiment(path, settings)\n"
+        "interview_runs = load_runs(interviews)"
+    ),
+    new_code_cell(
+        "from sandbox.analysis.character_fidelity import read_table\n\n"
+        "items = read_table(interview_runs, 'persona_interview_items')\n"
+        "answers = read_table(interview_runs, 'persona_interview_answers')\n"
+        "asked = items.merge(answers, on=['run', 'model', 'agent', 'item'])\n"
+        "asked[['strategy', 'agent', 'source', 'domain', 'question', 'answer']].head(6)"
+    ),
+    new_markdown_cell(
+        "### Agreement with the assigned traits, interview beside self-report\n\n"
+        "High/low accuracy (chance .5) and mean absolute error on [0, 1], with 95% bootstrap "
+        "intervals; Spearman's rho per domain across agents."
+    ),
+    new_code_cell(
+        "from sandbox.analysis.personality_interview import agreement, by_domain, measurements\n\n"
+        "measured = measurements(interview_runs)\n"
+        "agreement_table = agreement(measured)\n"
+        "agreement_table[['strategy', 'method', 'accuracy', 'accuracy 95% CI', 'MAE', "
+        "'MAE 95% CI', 'mean rho']].round(3)"
+    ),
+    new_code_cell(
+        "by_domain(measured).pivot_table(index=['strategy', 'method'], columns='domain', "
+        "values='rho').round(2)"
+    ),
+    new_code_cell(
+        "from IPython.display import Image\n\n"
+        "from sandbox.analysis.personality_interview import plot_agreement\n\n"
+        "Image(filename=str(plot_agreement(agreement_table, RUNS / 'personality_interview.png')))"
+    ),
+]
+
 
 # Studies 1 and 2 of the role-play evaluation issue; each section is self-contained (its own
 # imports and run), so sections for other studies can be added beside them.
 ROLE_PLAY = [
     new_markdown_cell(
         "# Role-play evaluation\n\n"
-        "Studies that ask whether role-playing agents read each other's minds and whether an "
-        "assigned trait shows in what they say. Each runs here on the offline **heuristic** "
+        "Studies that ask whether role-playing agents read each other's minds, whether an "
+        "assigned trait shows in what they say, whether a character stays in character and "
+        "whether interviews recover a persona's Big Five. Each runs here on the offline **heuristic** "
         "backend: a lexical baseline, not a language model, so the numbers test the pipeline, "
         "not a model (docs/experiments.md says what they mean). To measure a model, run "
         "`sandbox run experiments/<study>.yaml --model ... --judge-model ...`."
@@ -454,6 +567,15 @@ ROLE_PLAY = [
     ),
 ]
 
+# Studies 3 and 4 follow studies 1 and 2 in notebook 06 (their own setup cell, no title of their own).
+ROLE_PLAY_PART2_SECTIONS = [
+    new_markdown_cell(
+        "## Studies 3 and 4: character fidelity and personality interviews\n\n"
+        + ROLE_PLAY_PART2[0].source.split("\n\n", 1)[1]
+    ),
+    *ROLE_PLAY_PART2[1:],
+]
+
 
 def write(name: str, cells: list) -> None:
     nb = new_notebook(cells=cells)
@@ -472,4 +594,4 @@ if __name__ == "__main__":
     write("03_debate_dynamics.ipynb", DEBATE)
     write("04_self_report_vs_behaviour.ipynb", ILLUSION)
     write("05_sweeps.ipynb", SWEEPS)
-    write("06_role_play_evaluation.ipynb", ROLE_PLAY)
+    write("06_role_play_evaluation.ipynb", ROLE_PLAY + ROLE_PLAY_PART2_SECTIONS)

@@ -68,7 +68,8 @@ def run(
         str | None,
         typer.Option(
             help="Model for judging calls (a debate message's stance and topicality, the trait a "
-            "speaker expresses, later evaluations), recorded under its own id. Default: the experiment file's 'judge:', "
+            "speaker expresses, the role-play studies' critiques, scores and Big Five ratings), "
+            "recorded under its own id. Default: the experiment file's 'judge:', "
             "else the agents' model."
         ),
     ] = None,

@@ -112,6 +112,8 @@ def _small_experiment(path: Path, tmp_path: Path) -> Path:
         config.pop("bank")  # role cards, no bank
     else:
         config["personas"] = 8
+    if config["experiment"] == "personality_interview":
+        config.update(ticks=2, strategies=["generative_agents", "emotional_ca"])
     small = tmp_path / path.name
     small.write_text(yaml.safe_dump(config))
     return small

@@ -58,6 +58,18 @@ def experiment_report(
         t = trust_report(source, figures_dir=folder)
         tables.update(t.tables)
         figures.extend(t.figures)
+    if "character_fidelity" in scenarios:
+        from sandbox.analysis.character_fidelity import fidelity_report
+
+        fidelity_tables, fidelity_figures = fidelity_report(rs, folder)
+        tables.update(fidelity_tables)
+        figures.extend(fidelity_figures)
+    if "open-world" in scenarios:
+        from sandbox.analysis.personality_interview import interview_report
+
+        interview_tables, interview_figures = interview_report(rs, folder)
+        tables.update(interview_tables)
+        figures.extend(interview_figures)
     if "debate" in scenarios:
         from sandbox.analysis import debate
 

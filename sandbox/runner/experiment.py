@@ -22,8 +22,10 @@ EXPERIMENTS = (
     "personality_illusion",
     "tom_inner_speech",
     "trait_expression",
+    "character_fidelity",
+    "personality_interview",
 )
-ROLE_PLAY = ("tom_inner_speech", "trait_expression")
+ROLE_PLAY = ("tom_inner_speech", "trait_expression", "character_fidelity", "personality_interview")
 
 
 def is_experiment_file(path: str | Path) -> bool:
@@ -90,15 +92,19 @@ def plan_worlds(plan: ExperimentPlan, seed: int | None = None) -> list[tuple[str
     return social_worlds(study)
 
 
-async def finish_run(run: Run, kind: str, study: Any) -> None:
-    """What an experiment does after a run's ticks (the personality illusion's questionnaire, the
-    role-play studies' questions and judgements)."""
+async def finish_run(run: Run, kind: str, study: Any, settings: RunSettings | None = None) -> None:
+    """What an experiment does after a run's ticks: the personality illusion's questionnaire, the
+    role-play studies' questions, judging and interviews (``settings`` give the judge role)."""
     if kind == "personality_illusion":
         await _self_reports(run, study)
-    elif kind in ROLE_PLAY:
+    elif kind in ("tom_inner_speech", "trait_expression"):
         from sandbox.runner.evaluations import evaluate_run
 
         await evaluate_run(run)
+    elif kind in ROLE_PLAY:
+        from sandbox.runner.role_play import finish_role_play
+
+        await finish_role_play(run, kind, study, settings or RunSettings())
 
 
 async def arun_experiment(
@@ -131,7 +137,7 @@ async def arun_experiment(
             )
             try:
                 await run.arun()
-                await finish_run(run, plan.kind, plan.study)
+                await finish_run(run, plan.kind, plan.study, run_settings)
             finally:
                 run.close()
             if on_run is not None:
@@ -140,7 +146,18 @@ async def arun_experiment(
 
 
 async def _self_reports(run: Run, study: Any) -> None:
-    """Give every agent of the run the IPIP-NEO-120, stored in the run's surveys tables."""
+    await self_reports(
+        run, mode=study.survey_mode, batch_size=study.survey_batch_size, seed=study.seed
+    )
+
+
+async def self_reports(
+    run: Run, *, mode: str, batch_size: int, seed: int, after_run: bool = False
+) -> None:
+    """Give every agent of the run the IPIP-NEO-120, stored in the run's surveys tables (with the
+    run's last tick, or, ``after_run``, with tick NULL: part of no tick, so a replay of the ticks
+    compares without it)."""
+    tick = None if after_run else run.world.tick
     import asyncio
 
     from sandbox.agents.survey import administer
@@ -156,15 +173,15 @@ async def _self_reports(run: Run, study: Any) -> None:
                     a.persona,
                     instrument,
                     client,
-                    mode=study.survey_mode,
-                    batch_size=study.survey_batch_size,
-                    seed=study.seed,
-                    tick=run.world.tick,
+                    mode=mode,  # type: ignore[arg-type]
+                    batch_size=batch_size,
+                    seed=seed,
+                    tick=tick,
                     prompts=run.world.prompts,
                 )
-                for a in run.world.persona_agents
+                for a in run.world.agents
             )
         )
     for result in results:
-        run.writer.record_survey(result.to_record(), tick=run.world.tick)
+        run.writer.record_survey(result.to_record(), tick=tick)
     run.writer.record_calls(calls.take())

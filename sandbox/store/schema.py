@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-SCHEMA_VERSION = 12
+SCHEMA_VERSION = 13
 # Version history: 1 = runs, agents, ticks, events, actions, thoughts, llm_calls;
 # 2 = adds surveys and survey_scores; 3 = adds beliefs, and actions.value / actions.data;
 # 4 = adds memories and interviews; 5 = adds ticks.n_thoughts / ticks.n_beliefs (the ticks row is
@@ -18,6 +18,8 @@ SCHEMA_VERSION = 12
 # 10 = adds metrics (per-tick model and agent metrics, what world.datacollector collects).
 # 12 = adds tom_items, tom_answers (theory of mind from inner speech) and trait_judgements (trait
 #      expression in dialogue): role-play evaluation studies, written after the run's ticks.
+# 13 = adds fidelity_critiques and fidelity_scores (character fidelity), persona_interview_items,
+#      persona_interview_answers and persona_interview_scores (personality from interviews).
 # An older file is upgraded in place when it is reopened for writing.
 
 # table -> (columns, primary key, indexes). Columns map to sqlite-utils column types.
@@ -148,6 +150,13 @@ TABLES_ADDED_IN: dict[int, list[str]] = {
     6: ["segments"],
     10: ["metrics"],
     12: ["tom_items", "tom_answers", "trait_judgements"],
+    13: [
+        "fidelity_critiques",
+        "fidelity_scores",
+        "persona_interview_items",
+        "persona_interview_answers",
+        "persona_interview_scores",
+    ],
 }
 COLUMNS_ADDED_IN: dict[int, dict[str, dict[str, Any]]] = {
     3: {"actions": {"value": float, "data": str}},
@@ -320,6 +329,74 @@ TABLES["trait_judgements"] = (
     },
     "id",
     [["agent"]],
+)
+
+# Role-play evaluations (schema 13), written after a run's last tick by the experiment: the judge's
+# critique and 1-5 scores of each character (character fidelity), and the interview items, answers
+# and judged Big Five scores of each agent (personality from interviews). ``judge`` is the model id
+# the judging call was made under; a failed call leaves its value NULL with its ``error``.
+TABLES["fidelity_critiques"] = (
+    {"id": int, "tick": int, "agent": str, "judge": str, "critique": str, "raw": str, "error": str},
+    "id",
+    [["agent"]],
+)
+TABLES["fidelity_scores"] = (
+    {
+        "id": int,
+        "tick": int,
+        "agent": str,
+        "judge": str,
+        "dimension": str,
+        "score": int,
+        "error": str,
+    },
+    "id",
+    [["agent"], ["dimension"]],
+)
+TABLES["persona_interview_items"] = (
+    {
+        "id": int,
+        "agent": str,
+        "item": int,
+        "source": str,
+        "number": int,
+        "domain": str,
+        "keyed": str,
+        "question": str,
+    },
+    "id",
+    [["agent"]],
+)
+TABLES["persona_interview_answers"] = (
+    {
+        "id": int,
+        "tick": int,
+        "agent": str,
+        "item": int,
+        "strategy": str,
+        "memories": str,
+        "answer": str,
+        "raw": str,
+        "error": str,
+    },
+    "id",
+    [["agent"]],
+)
+TABLES["persona_interview_scores"] = (
+    {
+        "id": int,
+        "tick": int,
+        "agent": str,
+        "judge": str,
+        "domain": str,
+        "score": float,
+        "normalized": float,
+        "rationale": str,
+        "raw": str,
+        "error": str,
+    },
+    "id",
+    [["agent"], ["domain"]],
 )
 
 # Columns that make up the trajectory for identity checks (no ids, wall-clock or usage fields).

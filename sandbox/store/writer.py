@@ -17,7 +17,7 @@ import contextlib
 import json
 import platform
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -406,14 +406,29 @@ class TrajectoryWriter(TableQueries):
     ) -> None:
         """An evaluation study's rows (table -> rows, e.g. ``tom_items``) and the model calls that
         made them, in one transaction, after the run's ticks (nothing in the world changes)."""
-        with transaction(self.db.conn):
+        with transaction(self._db.conn):
             for table, table_rows in rows.items():
                 if table_rows:
-                    self.db.table(table).insert_all(
+                    self._db.table(table).insert_all(
                         {k: _dumps(v) if isinstance(v, dict | list) else v for k, v in r.items()}
                         for r in table_rows
                     )
             self._insert_calls(calls)
+
+    def record_rows(
+        self, table: str, rows: list[dict[str, Any]], calls: Sequence[LLMCallRecord] = ()
+    ) -> None:
+        """Rows of an evaluation table written after the run's ticks (schema 13: the character
+        studies' items, answers and judgements), with the model calls that made them, in one
+        transaction. JSON-ready values (lists, dicts) are stored as JSON text."""
+        if table not in TABLES_ADDED_IN[13]:
+            raise ValueError(f"record_rows writes the evaluation tables only, not {table!r}")
+        with transaction(self._db.conn):
+            self._db.table(table).insert_all(
+                {k: _dumps(v) if isinstance(v, list | dict) else v for k, v in row.items()}
+                for row in rows
+            )
+            self._insert_calls(list(calls))
 
     def set_status(self, status: str, error: str | None = None) -> None:
         with transaction(self._db.conn):

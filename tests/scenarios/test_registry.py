@@ -19,6 +19,7 @@ PROMPTS = Path(sandbox.prompts.__file__).parent
 
 def test_builtin_scenarios_are_found_by_their_module():
     assert builtin_scenarios() == [
+        "character_fidelity",
         "debate",
         "games",
         "tom_inner_speech",
@@ -67,7 +68,8 @@ def test_a_purpose_cannot_be_claimed_twice():
 def test_unknown_scenarios_are_one_line_config_errors():
     with pytest.raises(
         ConfigError,
-        match="unknown scenario 'chess'; known: debate, games, tom_inner_speech, trait_expression, trust",
+        match="unknown scenario 'chess'; known: character_fidelity, debate, games, "
+        "tom_inner_speech, trait_expression, trust",
     ):
         make_rules({"name": "chess"})
     with pytest.raises(ConfigError, match="unknown scenario 'game_theory'"):

@@ -132,7 +132,8 @@ def plan_grid(
             "--ticks applies to world files only; an experiment file sets its own ticks"
         )
     plan = load_experiment(source)
-    keep_study = plan.kind == "personality_illusion"  # it has an after-run step
+    # The kinds whose after-run step reads the study settings
+    keep_study = plan.kind in ("personality_illusion", "personality_interview")
     specs = []
     for seed in parse_seeds(seeds, plan.study.seed):
         study = plan.study.model_copy(update={"seed": seed})

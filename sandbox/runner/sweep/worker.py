@@ -163,7 +163,7 @@ async def _aexecute(task: RunTask, run_dir: Path, permits: LeasedPermits | None)
     try:
         await run.arun()
         if spec.experiment is not None:
-            await _finish(run, spec)
+            await _finish(run, spec, settings)
     except SandboxError as exc:
         status, error = "failed", str(exc)
     except Exception as exc:  # a bug, but one run's bug must not stop the sweep: record it
@@ -182,12 +182,16 @@ async def _aexecute(task: RunTask, run_dir: Path, permits: LeasedPermits | None)
     )
 
 
-async def _finish(run: Any, spec: RunSpec) -> None:
+async def _finish(run: Any, spec: RunSpec, settings: Any) -> None:
     from sandbox.runner.experiment import finish_run
 
-    study = None
-    if spec.study is not None:
+    study: Any = None
+    if spec.study is not None and spec.experiment == "personality_interview":
+        from sandbox.scenarios.character_studies import PersonalityInterviewStudy
+
+        study = PersonalityInterviewStudy.model_validate(spec.study)
+    elif spec.study is not None:
         from sandbox.scenarios.social_studies import GamesStudy
 
         study = GamesStudy.model_validate(spec.study)
-    await finish_run(run, spec.experiment or "", study)
+    await finish_run(run, spec.experiment or "", study, settings)
