@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from sandbox.cli_common import ApiBaseOpt, ModelOpt, user_errors
+from sandbox.cli_common import ApiBaseOpt, HttpClientOpt, ModelOpt, user_errors
 from sandbox.cli_personas import app as personas_app
 from sandbox.cli_sweep import export, sweep
 
@@ -39,6 +39,7 @@ def run(
     ] = None,
     model: ModelOpt = None,
     api_base: ApiBaseOpt = None,
+    http_client: HttpClientOpt = None,
     judge_model: Annotated[
         str | None,
         typer.Option(
@@ -112,6 +113,7 @@ def run(
         opts = {
             "model": model,
             "api_base": api_base,
+            "http_client": http_client,
             "judge_model": judge_model,
             "judge_api_base": judge_api_base,
             "ticks": ticks,
@@ -185,6 +187,7 @@ def _open_run(world: Path | None, resume: Path | None, **opts: Any) -> Run:
         overrides = {
             "model": opts["model"],
             "api_base": opts["api_base"],
+            "http_client": opts.get("http_client"),
             "seed": opts["seed"],
             "ticks": opts["ticks"],
             "concurrency": opts["concurrency"],
@@ -216,6 +219,7 @@ def _settings(opts: dict[str, Any]) -> RunSettings:
     return RunSettings(
         model=opts["model"] or "heuristic",
         api_base=opts["api_base"],
+        http_client=opts.get("http_client") or "auto",
         judge_model=opts.get("judge_model"),
         judge_api_base=opts.get("judge_api_base"),
         ticks=opts.get("ticks"),

@@ -6,15 +6,20 @@ litellm takes about two seconds to import, so it is imported on first use, never
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import os
 from collections.abc import Awaitable, Callable
 from typing import Any, Literal
 
 from sandbox.errors import ModelAuthError, ModelUnavailableError
-from sandbox.llm.redact import redact
 from sandbox.llm.request import Completion, Embedding, LLMRequest, Message, Usage
+from sandbox.llm.transport import (
+    AUTH_HINT,
+    Failure,
+    backoff_delay,
+    parse_retry_after,
+    unavailable_error,
+)
 
 log = logging.getLogger(__name__)
 
@@ -23,8 +28,6 @@ StructuredMode = Literal["auto", "json_schema", "json_object", "prompt"]
 # Providers that speak the OpenAI API and accept a JSON-schema response_format when pointed at a
 # compatible server (vLLM, llama.cpp server, LM Studio, ...).
 _OPENAI_COMPATIBLE = {"openai", "hosted_vllm", "lm_studio", "openai_like", "text-completion-openai"}
-
-AUTH_HINT = "set OPENAI_API_KEY (or the provider's variable)"
 
 
 def import_litellm() -> Any:
@@ -112,12 +115,9 @@ class LiteLLMBackend:
     def _delay(
         self, agent: str | None, seed: int, attempt: int, retry_after: float | None
     ) -> float:
-        if retry_after is not None:
-            return min(self.backoff_cap, retry_after)
-        # Deterministic jitter (from the request and attempt) spreads concurrent retries apart.
-        digest = hashlib.blake2b(f"{agent}|{seed}|{attempt}".encode()).digest()
-        jitter = 0.5 + digest[0] / 255.0
-        return min(self.backoff_cap, self.backoff_base * (2**attempt) * jitter)
+        return backoff_delay(
+            agent, seed, attempt, retry_after, base=self.backoff_base, cap=self.backoff_cap
+        )
 
     def _missing_key(self) -> str | None:
         """The environment variable the provider needs for its key, when it is not set."""
@@ -262,39 +262,33 @@ class LiteLLMBackend:
             return None
 
     def _unavailable(self, exc: Exception, *, attempts: int) -> ModelUnavailableError:
-        litellm = self.litellm
-        where = f" at {self.api_base}" if self.api_base else ""
-        raw = str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__
-        detail = redact(raw, [self.api_key])
-        auth = isinstance(
-            exc, litellm.AuthenticationError | litellm.PermissionDeniedError
-        ) or _is_auth_failure(exc)
-        if auth:
-            return ModelAuthError(
-                f"model {self.model_id}{where} refused the credentials ({type(exc).__name__}: "
-                f"{detail}). Fix: {AUTH_HINT}; nothing was retried.",
-                attempts=attempts,
-            )
-        if isinstance(exc, litellm.RateLimitError):
-            hint = "lower --concurrency, set --rpm, or wait and resume the run with --resume"
-        elif isinstance(exc, litellm.Timeout):
-            hint = "the server is too slow or stuck; raise --timeout or check the server"
-        elif isinstance(exc, litellm.APIConnectionError) or "connection error" in detail.lower():
-            hint = (
-                "is the server running? Check --api-base (or OPENAI_BASE_URL), or use --model "
-                "heuristic to run offline"
-            )
-        elif isinstance(exc, litellm.InternalServerError | litellm.ServiceUnavailableError):
-            hint = "the server keeps failing (5xx); check its logs, then resume the run"
-        elif isinstance(exc, litellm.NotFoundError):
-            hint = "the server does not serve this model; check the model name after the prefix"
-        else:
-            hint = "check the model id and the server"
-        return ModelUnavailableError(
-            f"model {self.model_id}{where} failed after {attempts} attempt(s): "
-            f"{type(exc).__name__}: {detail}. Fix: {hint}.",
+        return unavailable_error(
+            self._failure_kind(exc),
+            model_id=self.model_id,
+            api_base=self.api_base,
+            error_name=type(exc).__name__,
+            raw=str(exc),
             attempts=attempts,
+            api_key=self.api_key,
         )
+
+    def _failure_kind(self, exc: Exception) -> Failure:
+        litellm = self.litellm
+        if isinstance(
+            exc, litellm.AuthenticationError | litellm.PermissionDeniedError
+        ) or _is_auth_failure(exc):
+            return "auth"
+        if isinstance(exc, litellm.RateLimitError):
+            return "rate_limit"
+        if isinstance(exc, litellm.Timeout):
+            return "timeout"
+        if isinstance(exc, litellm.APIConnectionError) or "connection error" in str(exc).lower():
+            return "connection"
+        if isinstance(exc, litellm.InternalServerError | litellm.ServiceUnavailableError):
+            return "server"
+        if isinstance(exc, litellm.NotFoundError):
+            return "not_found"
+        return "other"
 
 
 def _is_auth_failure(exc: Exception) -> bool:
@@ -313,8 +307,5 @@ def _retry_after(exc: Exception) -> float | None:
     ):
         value = headers.get("retry-after") if headers else None
         if value is not None:
-            try:
-                return max(0.0, float(value))
-            except ValueError:
-                return None  # an HTTP date: fall back to exponential backoff
+            return parse_retry_after(value)
     return None

@@ -36,6 +36,12 @@ class RunSettings(BaseModel):
     max_retries: Annotated[int, Field(ge=0)] = 4
     max_repairs: Annotated[int, Field(ge=0)] = 2
     structured_output: Literal["auto", "json_schema", "json_object", "prompt"] = "auto"
+    http_client: Literal["auto", "lean", "litellm"] = Field(
+        "auto",
+        description="'lean' (one shared httpx client) for an OpenAI-compatible server, 'litellm' "
+        "for anything; 'auto': lean for openai/, hosted_vllm/, lm_studio/ and openai_like/ models "
+        "with an api_base, else litellm",
+    )
     max_error_rate: Annotated[float, Field(ge=0, le=1)] = Field(
         DEFAULT_MAX_ERROR_RATE,
         description="stop the run as failed once more than this share of its model calls failed "

@@ -15,6 +15,7 @@ pytestmark = pytest.mark.network
 
 def client_for(server, **kw):
     kw.setdefault("max_retries", 2)
+    kw.setdefault("http_client", "litellm")  # this file tests the litellm path
     return make_client("openai/fake", api_base=server.base_url, **kw)
 
 
@@ -76,7 +77,12 @@ def test_unreachable_server_says_how_to_fix_it():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]  # nothing listens here once the socket is closed
-    client = make_client("openai/fake", api_base=f"http://127.0.0.1:{port}/v1", max_retries=1)
+    client = make_client(
+        "openai/fake",
+        api_base=f"http://127.0.0.1:{port}/v1",
+        max_retries=1,
+        http_client="litellm",
+    )
     with pytest.raises(ModelUnavailableError, match="is the server running"):
         asyncio.run(client.complete(req()))
 

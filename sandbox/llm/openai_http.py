@@ -1,0 +1,328 @@
+"""The lean backend: OpenAI-compatible servers (vLLM, llama.cpp, LM Studio, Ollama's /v1) over httpx.
+
+One ``httpx.AsyncClient`` per event loop (a client cannot outlive its loop), shared by every call
+on that loop, keeps connections alive and caps them at ``max_connections``. A call is one POST to
+``<api_base>/chat/completions`` with the body the litellm path sends for the same model (model name
+after the provider prefix, messages, temperature, seed, max_tokens, response_format). Validation,
+repair, the cache and the usage record are the ``ModelClient``'s, as for any backend; transport
+retries (429, 5xx, timeouts, connection errors, a body that is not a chat completion) are this
+module's, with the same backoff and one-line errors as litellm's (``sandbox.llm.transport``).
+
+There is no price table here: ``cost_usd`` is None (unknown), never a made-up 0.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import weakref
+from typing import Any, Literal
+
+from sandbox.errors import ConfigError, ModelUnavailableError
+from sandbox.llm.request import Completion, Embedding, LLMRequest, Message, Usage, json_schema_of
+from sandbox.llm.transport import Failure, backoff_delay, parse_retry_after, unavailable_error
+
+log = logging.getLogger(__name__)
+
+StructuredMode = Literal["auto", "json_schema", "json_object", "prompt"]
+
+# Model prefixes litellm sends to an OpenAI-compatible server unchanged (the name after the
+# prefix is what the server sees): the lean path serves these when a server address is given.
+LEAN_PREFIXES = ("openai", "hosted_vllm", "lm_studio", "openai_like")
+
+_ERROR_NAMES = {
+    400: "BadRequestError",
+    401: "AuthenticationError",
+    403: "PermissionDeniedError",
+    404: "NotFoundError",
+    408: "Timeout",
+    422: "BadRequestError",
+    429: "RateLimitError",
+    502: "BadGatewayError",
+    503: "ServiceUnavailableError",
+}
+
+
+def lean_model_name(model: str) -> str | None:
+    """The name the server sees for ``model`` (``openai/qwen2.5`` -> ``qwen2.5``), or None when
+    the model's prefix is not one the lean path serves."""
+    prefix, sep, name = model.partition("/")
+    return name if sep and prefix in LEAN_PREFIXES and name else None
+
+
+class _RequestFailed(Exception):
+    """One HTTP request failed: its kind, a name like litellm's exception's, whether to retry."""
+
+    def __init__(
+        self, kind: Failure, name: str, detail: str, *, transient: bool, retry_after: float | None
+    ) -> None:
+        super().__init__(detail)
+        self.kind, self.name, self.transient, self.retry_after = kind, name, transient, retry_after
+
+
+class OpenAIHTTPBackend:
+    name = "openai_http"
+    cacheable = True
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        api_base: str | None = None,
+        api_key: str | None = None,
+        timeout: float = 60.0,
+        max_retries: int = 4,
+        backoff_base: float = 0.5,
+        backoff_cap: float = 30.0,
+        structured_output: StructuredMode = "auto",
+        max_connections: int = 64,
+    ) -> None:
+        served = lean_model_name(model)
+        if served is None:
+            raise ConfigError(
+                f"the lean HTTP client serves OpenAI-compatible models only ({'/, '.join(LEAN_PREFIXES)}/ "
+                f"prefixes), not {model!r}: use --http-client litellm (or auto) for it"
+            )
+        self.api_base = api_base or os.environ.get("OPENAI_BASE_URL") or None
+        if not self.api_base:
+            raise ConfigError(
+                f"the lean HTTP client needs the server's address for {model!r}: give --api-base "
+                "(e.g. http://127.0.0.1:8000/v1) or set OPENAI_BASE_URL, or use --http-client litellm"
+            )
+        self.model_id = model
+        self.served_model = served
+        # Local servers ignore the key; send one anyway, as the OpenAI SDK does.
+        self.api_key = api_key or os.environ.get("OPENAI_API_KEY") or "sk-no-key-needed"
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self.backoff_base = backoff_base
+        self.backoff_cap = backoff_cap
+        self.max_connections = max(1, max_connections)
+        self.structured_output = "json_schema" if structured_output == "auto" else structured_output
+        base = self.api_base.rstrip("/")
+        self._chat_url = f"{base}/chat/completions"
+        self._embed_url = f"{base}/embeddings"
+        self._headers = {
+            "Authorization": f"Bearer {self.api_key}",
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+        }
+        self._prefix = json.dumps({"model": self.served_model})[:-1]  # '{"model": "..."'
+        self._formats: dict[type, str] = {}  # response_format JSON per answer type, made once
+        self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any]
+        self._clients = weakref.WeakKeyDictionary()
+
+    # -- the shared client ------------------------------------------------------------------
+
+    def _client(self) -> Any:
+        loop = asyncio.get_running_loop()
+        client = self._clients.get(loop)
+        if client is None:
+            import httpx
+
+            client = httpx.AsyncClient(
+                headers=self._headers,
+                # connect/read/write per request; waiting for a free connection is not a failure
+                timeout=httpx.Timeout(self.timeout, pool=None),
+                limits=httpx.Limits(
+                    max_connections=self.max_connections,
+                    max_keepalive_connections=self.max_connections,
+                    keepalive_expiry=60.0,
+                ),
+            )
+            self._clients[loop] = client
+        return client
+
+    async def aclose(self) -> None:
+        """Close the client of the running loop (its keep-alive connections)."""
+        client = self._clients.pop(asyncio.get_running_loop(), None)
+        if client is not None:
+            await client.aclose()
+
+    # -- requests -------------------------------------------------------------------------
+
+    def _response_format(self, request: LLMRequest) -> str | None:
+        if self.structured_output == "json_schema":
+            fmt = self._formats.get(request.response_model)
+            if fmt is None:
+                fmt = self._formats[request.response_model] = json.dumps(
+                    {
+                        "type": "json_schema",
+                        "json_schema": {
+                            "name": request.response_model.__name__,
+                            "schema": json_schema_of(request.response_model),
+                            "strict": False,
+                        },
+                    }
+                )
+            return fmt
+        if self.structured_output == "json_object":
+            return '{"type": "json_object"}'
+        return None
+
+    def _chat_body(self, request: LLMRequest, messages: tuple[Message, ...]) -> bytes:
+        """The request body, built as text so the schema is serialised once per answer type."""
+        parts = [
+            self._prefix,
+            ', "messages": ',
+            json.dumps([{"role": m.role, "content": m.content} for m in messages]),
+            ', "temperature": ',
+            json.dumps(request.temperature),
+        ]
+        if request.max_tokens is not None:
+            parts += [', "max_tokens": ', str(int(request.max_tokens))]
+        fmt = self._response_format(request)
+        if fmt is not None:
+            parts += [', "response_format": ', fmt]
+        parts += [', "seed": ', str(int(request.seed)), "}"]
+        return "".join(parts).encode()
+
+    async def complete(self, request: LLMRequest, messages: tuple[Message, ...]) -> Completion:
+        data, requests = await self._send(
+            self._chat_url, self._chat_body(request, messages), request.agent, request.seed, "chat"
+        )
+        usage = data.get("usage") or {}
+        return Completion(
+            text=data["choices"][0]["message"].get("content") or "",
+            usage=Usage(
+                prompt_tokens=int(usage.get("prompt_tokens") or 0),
+                completion_tokens=int(usage.get("completion_tokens") or 0),
+                cost_usd=None,  # no price table on this path: unknown, not free
+            ),
+            http_requests=requests,
+        )
+
+    async def embed(self, texts: list[str], *, agent: str | None, seed: int) -> Embedding:
+        """Embedding vectors from ``<api_base>/embeddings``, with the same retries and errors."""
+        body = json.dumps({"model": self.served_model, "input": texts}).encode()
+        data, requests = await self._send(self._embed_url, body, agent, seed, "embeddings")
+        usage = data.get("usage") or {}
+        rows = sorted(data["data"], key=lambda d: d.get("index", 0))
+        return Embedding(
+            vectors=[list(d["embedding"]) for d in rows],
+            usage=Usage(prompt_tokens=int(usage.get("prompt_tokens") or 0), cost_usd=None),
+            http_requests=requests,
+        )
+
+    async def _send(
+        self, url: str, body: bytes, agent: str | None, seed: int, what: str
+    ) -> tuple[dict[str, Any], int]:
+        """POST ``body`` with retries on transient failures; the parsed answer and the number of
+        requests it took. Permanent failures (auth, 4xx) raise at once, transient ones after
+        ``max_retries`` retries; either raises ``ModelUnavailableError`` counting the requests."""
+        client = self._client()
+        for attempt in range(self.max_retries + 1):
+            try:
+                return await self._post(client, url, body, what), attempt + 1
+            except _RequestFailed as failure:
+                if not failure.transient or attempt == self.max_retries:
+                    raise self._unavailable(failure, attempts=attempt + 1) from None
+                delay = backoff_delay(
+                    agent,
+                    seed,
+                    attempt,
+                    failure.retry_after,
+                    base=self.backoff_base,
+                    cap=self.backoff_cap,
+                )
+                log.warning(
+                    "%s for %s (agent %s); retry %d/%d in %.2fs",
+                    failure.name,
+                    what,
+                    agent,
+                    attempt + 1,
+                    self.max_retries,
+                    delay,
+                )
+                await asyncio.sleep(delay)
+        raise AssertionError("unreachable")  # the loop returns or raises
+
+    async def _post(self, client: Any, url: str, body: bytes, what: str) -> dict[str, Any]:
+        import httpx
+
+        try:
+            response = await client.post(url, content=body)
+        except httpx.TimeoutException as exc:
+            raise _RequestFailed(
+                "timeout",
+                "Timeout",
+                f"no answer within {self.timeout:g}s ({type(exc).__name__})",
+                transient=True,
+                retry_after=None,
+            ) from None
+        except (httpx.TransportError, OSError) as exc:  # refused, reset, closed keep-alive
+            raise _RequestFailed(
+                "connection",
+                "APIConnectionError",
+                f"Connection error: {exc or type(exc).__name__}",
+                transient=True,
+                retry_after=None,
+            ) from None
+        status = response.status_code
+        if status >= 400:
+            raise _status_failure(status, response)
+        try:
+            data = response.json()
+        except ValueError:
+            data = None
+        if not _shape_ok(data, what):
+            raise _RequestFailed(
+                "server",
+                "APIError",
+                f"the server answered {status} with a body that is not a {what} response: "
+                f"{response.text[:120]!r}",
+                transient=True,
+                retry_after=None,
+            )
+        return data
+
+    def _unavailable(self, failure: _RequestFailed, *, attempts: int) -> ModelUnavailableError:
+        return unavailable_error(
+            failure.kind,
+            model_id=self.model_id,
+            api_base=self.api_base,
+            error_name=failure.name,
+            raw=str(failure),
+            attempts=attempts,
+            api_key=self.api_key,
+        )
+
+
+def _shape_ok(data: Any, what: str) -> bool:
+    """Whether ``data`` has the fields this module reads from a chat or embeddings answer."""
+    if not isinstance(data, dict):
+        return False
+    if what != "chat":
+        return isinstance(data.get("data"), list)
+    choices = data.get("choices")
+    return (
+        bool(choices)
+        and isinstance(choices, list)
+        and isinstance(choices[0], dict)
+        and (isinstance(choices[0].get("message"), dict))
+    )
+
+
+def _status_failure(status: int, response: Any) -> _RequestFailed:
+    """The failure an HTTP error status stands for (the server's own message as detail)."""
+    try:
+        error = response.json().get("error")
+        message = error.get("message") if isinstance(error, dict) else str(error or "")
+    except (ValueError, AttributeError):
+        message = response.text[:200]
+    detail = f"Error code: {status} - {message or response.reason_phrase}"
+    retry_after = parse_retry_after(response.headers.get("retry-after"))
+    name = _ERROR_NAMES.get(status, "InternalServerError" if status >= 500 else "APIError")
+    if status in (401, 403):
+        return _RequestFailed("auth", name, detail, transient=False, retry_after=None)
+    if status == 429:
+        return _RequestFailed("rate_limit", name, detail, transient=True, retry_after=retry_after)
+    if status == 408:
+        return _RequestFailed("timeout", name, detail, transient=True, retry_after=retry_after)
+    if status >= 500:
+        return _RequestFailed("server", name, detail, transient=True, retry_after=retry_after)
+    if status == 404:
+        return _RequestFailed("not_found", name, detail, transient=False, retry_after=None)
+    return _RequestFailed("other", name, detail, transient=False, retry_after=None)
