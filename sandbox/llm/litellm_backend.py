@@ -1,13 +1,17 @@
 """The litellm backend: any provider litellm supports, OpenAI-compatible local servers included.
 
 litellm takes about two seconds to import, so it is imported on first use, never at module import.
+Its first call imports more (its proxy and logging modules, about a second); ``warm_up`` pays that
+once per process when a backend is created (before a world's first tick), not inside a tick.
 """
 
 from __future__ import annotations
 
 import asyncio
+import importlib
 import logging
 import os
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any, Literal
 
@@ -44,6 +48,36 @@ def import_litellm() -> Any:
     litellm.suppress_debug_info = True
     litellm.DEFAULT_MAX_RETRIES = 0  # type: ignore[misc]  # declared Final; turned off on purpose
     return litellm
+
+
+_warmed_at: float | None = None  # time.monotonic() when warm_up finished, once per process
+
+
+def warm_up(litellm: Any) -> float:
+    """Make one mock call (no network) so litellm's first real call does not import its proxy and
+    logging modules in the middle of a tick. Once per process; returns when it was done."""
+    global _warmed_at
+    if _warmed_at is None:
+        try:
+            litellm.completion(
+                model="openai/warm-up",
+                messages=[{"role": "user", "content": "warm-up"}],
+                mock_response="{}",
+                api_base="http://127.0.0.1:9/v1",
+                api_key="sk-warm-up",
+            )
+            # imported by the first asynchronous call only
+            for module in ("litellm._service_logger", "litellm.integrations.prometheus_services"):
+                importlib.import_module(module)
+        except Exception as exc:  # a litellm version without these: its first call pays instead
+            log.info("litellm warm-up incomplete (%s: %s)", type(exc).__name__, exc)
+        _warmed_at = time.monotonic()
+    return _warmed_at
+
+
+def warmed_at() -> float | None:
+    """When this process's litellm warm-up finished (``time.monotonic()``), or None if not yet."""
+    return _warmed_at
 
 
 class LiteLLMBackend:
@@ -85,6 +119,7 @@ class LiteLLMBackend:
         self.backoff_cap = backoff_cap
         self.structured_output = self._resolve_mode(structured_output)
         self._key_checked = False
+        warm_up(self.litellm)
 
     def _resolve_mode(self, mode: StructuredMode) -> StructuredMode:
         if mode != "auto":

@@ -99,3 +99,26 @@ def test_second_identical_request_is_served_from_cache(fake_server, tmp_path):
     asyncio.run(again.complete(req()))
     assert fake_server.request_count == 1
     assert again.drain_calls()[0].cache_hit
+
+
+def test_litellm_is_warmed_up_when_the_run_is_built_not_in_its_first_tick(fake_server, tmp_path):
+    import sys
+
+    from sandbox.llm import litellm_backend
+    from sandbox.runner.run import Run
+    from sandbox.runner.settings import RunSettings
+    from tests.conftest import small_world
+
+    settings = RunSettings(
+        model="openai/fake", api_base=fake_server.base_url, http_client="litellm", out=tmp_path
+    )
+    run = Run.create(small_world(ticks=1), settings)
+    warmed = litellm_backend.warmed_at()
+    assert warmed is not None and "litellm.proxy" in sys.modules  # what its first call imports
+    assert fake_server.request_count == 0
+    try:
+        run.run()
+    finally:
+        run.close()
+    first_request_at = fake_server.in_flight_log[0][0]  # time.monotonic(), as warmed_at
+    assert warmed < first_request_at
