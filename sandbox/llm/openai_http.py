@@ -1,7 +1,9 @@
 """The lean backend: OpenAI-compatible servers (vLLM, llama.cpp, LM Studio, Ollama's /v1) over httpx.
 
-One ``httpx.AsyncClient`` per event loop (a client cannot outlive its loop), shared by every call
-on that loop, keeps connections alive and caps them at ``max_connections``. A call is one POST to
+The calls on one event loop share its httpx clients (a client cannot outlive its loop), which keep
+connections alive and cap them at ``max_connections`` in all; the connections are spread over
+clients of ``SHARD_CONNECTIONS`` each, because httpcore's pool slows down quadratically with its
+size. A call is one POST to
 ``<api_base>/chat/completions`` with the body the litellm path sends for the same model (model name
 after the provider prefix, messages, temperature, seed, max_tokens, response_format). Validation,
 repair, the cache and the usage record are the ``ModelClient``'s, as for any backend; transport
@@ -62,6 +64,27 @@ class _RequestFailed(Exception):
         self.kind, self.name, self.transient, self.retry_after = kind, name, transient, retry_after
 
 
+# Connections per httpx client. httpcore's pool does work proportional to requests x connections
+# on every request and answer (1.7 million is_idle() calls for 64 concurrent requests on 64 kept-alive
+# connections: 17 s of CPU), so a large limit is spread over several small pools.
+SHARD_CONNECTIONS = 8
+
+
+class _Shards:
+    """The httpx clients of one event loop, ``SHARD_CONNECTIONS`` connections each, and how many
+    requests each has in flight (a request goes to the least busy)."""
+
+    def __init__(self, make: Any, connections: int) -> None:
+        count = -(-connections // SHARD_CONNECTIONS)
+        per = -(-connections // count)
+        self.clients = [make(per) for _ in range(count)]
+        self.busy = [0] * count
+
+    def pick(self) -> int:
+        busy = self.busy
+        return min(range(len(busy)), key=busy.__getitem__)
+
+
 class OpenAIHTTPBackend:
     name = "openai_http"
     cacheable = True
@@ -111,35 +134,38 @@ class OpenAIHTTPBackend:
         }
         self._prefix = json.dumps({"model": self.served_model})[:-1]  # '{"model": "..."'
         self._formats: dict[type, str] = {}  # response_format JSON per answer type, made once
-        self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any]
+        self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Shards]
         self._clients = weakref.WeakKeyDictionary()
 
     # -- the shared client ------------------------------------------------------------------
 
-    def _client(self) -> Any:
+    def _client(self) -> _Shards:
         loop = asyncio.get_running_loop()
-        client = self._clients.get(loop)
-        if client is None:
-            import httpx
+        shards = self._clients.get(loop)
+        if shards is None:
+            shards = self._clients[loop] = _Shards(self._make_client, self.max_connections)
+        return shards
 
-            client = httpx.AsyncClient(
-                headers=self._headers,
-                # connect/read/write per request; waiting for a free connection is not a failure
-                timeout=httpx.Timeout(self.timeout, pool=None),
-                limits=httpx.Limits(
-                    max_connections=self.max_connections,
-                    max_keepalive_connections=self.max_connections,
-                    keepalive_expiry=60.0,
-                ),
-            )
-            self._clients[loop] = client
-        return client
+    def _make_client(self, connections: int) -> Any:
+        import httpx
+
+        return httpx.AsyncClient(
+            headers=self._headers,
+            # connect/read/write per request; waiting for a free connection is not a failure
+            timeout=httpx.Timeout(self.timeout, pool=None),
+            limits=httpx.Limits(
+                max_connections=connections,
+                max_keepalive_connections=connections,
+                keepalive_expiry=60.0,
+            ),
+        )
 
     async def aclose(self) -> None:
-        """Close the client of the running loop (its keep-alive connections)."""
-        client = self._clients.pop(asyncio.get_running_loop(), None)
-        if client is not None:
-            await client.aclose()
+        """Close the clients of the running loop (their keep-alive connections)."""
+        shards = self._clients.pop(asyncio.get_running_loop(), None)
+        if shards is not None:
+            for client in shards.clients:
+                await client.aclose()
 
     # -- requests -------------------------------------------------------------------------
 
@@ -239,11 +265,13 @@ class OpenAIHTTPBackend:
                 await asyncio.sleep(delay)
         raise AssertionError("unreachable")  # the loop returns or raises
 
-    async def _post(self, client: Any, url: str, body: bytes, what: str) -> dict[str, Any]:
+    async def _post(self, shards: _Shards, url: str, body: bytes, what: str) -> dict[str, Any]:
         import httpx
 
+        shard = shards.pick()
+        shards.busy[shard] += 1
         try:
-            response = await client.post(url, content=body)
+            response = await shards.clients[shard].post(url, content=body)
         except httpx.TimeoutException as exc:
             raise _RequestFailed(
                 "timeout",
@@ -260,6 +288,8 @@ class OpenAIHTTPBackend:
                 transient=True,
                 retry_after=None,
             ) from None
+        finally:
+            shards.busy[shard] -= 1
         status = response.status_code
         if status >= 400:
             raise _status_failure(status, response)
