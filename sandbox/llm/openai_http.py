@@ -136,6 +136,8 @@ class OpenAIHTTPBackend:
         self._formats: dict[type, str] = {}  # response_format JSON per answer type, made once
         self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Shards]
         self._clients = weakref.WeakKeyDictionary()
+        self._urls: dict[str, Any] | None = None
+        self._verify: Any = None
 
     # -- the shared client ------------------------------------------------------------------
 
@@ -143,6 +145,16 @@ class OpenAIHTTPBackend:
         loop = asyncio.get_running_loop()
         shards = self._clients.get(loop)
         if shards is None:
+            import httpx
+
+            if self._urls is None:  # parsed once: httpx parses a str URL on every request
+                self._urls = {
+                    "chat": httpx.URL(self._chat_url),
+                    "embeddings": httpx.URL(self._embed_url),
+                }
+            if self._verify is None:  # one TLS context for all clients (loading CAs is slow)
+                https = self._chat_url.startswith("https:")
+                self._verify = httpx.create_ssl_context() if https else False
             shards = self._clients[loop] = _Shards(self._make_client, self.max_connections)
         return shards
 
@@ -151,6 +163,7 @@ class OpenAIHTTPBackend:
 
         return httpx.AsyncClient(
             headers=self._headers,
+            verify=self._verify,
             # connect/read/write per request; waiting for a free connection is not a failure
             timeout=httpx.Timeout(self.timeout, pool=None),
             limits=httpx.Limits(
@@ -207,7 +220,7 @@ class OpenAIHTTPBackend:
 
     async def complete(self, request: LLMRequest, messages: tuple[Message, ...]) -> Completion:
         data, requests = await self._send(
-            self._chat_url, self._chat_body(request, messages), request.agent, request.seed, "chat"
+            self._chat_body(request, messages), request.agent, request.seed, "chat"
         )
         usage = data.get("usage") or {}
         return Completion(
@@ -223,7 +236,7 @@ class OpenAIHTTPBackend:
     async def embed(self, texts: list[str], *, agent: str | None, seed: int) -> Embedding:
         """Embedding vectors from ``<api_base>/embeddings``, with the same retries and errors."""
         body = json.dumps({"model": self.served_model, "input": texts}).encode()
-        data, requests = await self._send(self._embed_url, body, agent, seed, "embeddings")
+        data, requests = await self._send(body, agent, seed, "embeddings")
         usage = data.get("usage") or {}
         rows = sorted(data["data"], key=lambda d: d.get("index", 0))
         return Embedding(
@@ -233,7 +246,7 @@ class OpenAIHTTPBackend:
         )
 
     async def _send(
-        self, url: str, body: bytes, agent: str | None, seed: int, what: str
+        self, body: bytes, agent: str | None, seed: int, what: str
     ) -> tuple[dict[str, Any], int]:
         """POST ``body`` with retries on transient failures; the parsed answer and the number of
         requests it took. Permanent failures (auth, 4xx) raise at once, transient ones after
@@ -241,7 +254,7 @@ class OpenAIHTTPBackend:
         client = self._client()
         for attempt in range(self.max_retries + 1):
             try:
-                return await self._post(client, url, body, what), attempt + 1
+                return await self._post(client, body, what), attempt + 1
             except _RequestFailed as failure:
                 if not failure.transient or attempt == self.max_retries:
                     raise self._unavailable(failure, attempts=attempt + 1) from None
@@ -265,13 +278,14 @@ class OpenAIHTTPBackend:
                 await asyncio.sleep(delay)
         raise AssertionError("unreachable")  # the loop returns or raises
 
-    async def _post(self, shards: _Shards, url: str, body: bytes, what: str) -> dict[str, Any]:
+    async def _post(self, shards: _Shards, body: bytes, what: str) -> dict[str, Any]:
         import httpx
 
         shard = shards.pick()
         shards.busy[shard] += 1
         try:
-            response = await shards.clients[shard].post(url, content=body)
+            assert self._urls is not None  # set with the clients
+            response = await shards.clients[shard].post(self._urls[what], content=body)
         except httpx.TimeoutException as exc:
             raise _RequestFailed(
                 "timeout",
