@@ -1,16 +1,15 @@
-"""The lean backend: OpenAI-compatible servers (vLLM, llama.cpp, LM Studio, Ollama's /v1) over httpx.
+"""The lean backend: OpenAI-compatible servers (vLLM, llama.cpp, LM Studio, Ollama's /v1).
 
-The calls on one event loop share its httpx clients (a client cannot outlive its loop), which keep
-connections alive and cap them at ``max_connections`` in all; the connections are spread over
-clients of ``SHARD_CONNECTIONS`` each, because httpcore's pool slows down quadratically with its
-size. A call is one POST to
+The calls on one event loop share one pool of kept-alive connections (``sandbox.llm.http11``, at
+most ``max_connections``; a pool cannot outlive its loop). A call is one POST to
 ``<api_base>/chat/completions`` with the body the litellm path sends for the same model (model name
 after the provider prefix, messages, temperature, seed, max_tokens, response_format). Validation,
 repair, the cache and the usage record are the ``ModelClient``'s, as for any backend; transport
 retries (429, 5xx, timeouts, connection errors, a body that is not a chat completion) are this
 module's, with the same backoff and one-line errors as litellm's (``sandbox.llm.transport``).
 
-There is no price table here: ``cost_usd`` is None (unknown), never a made-up 0.
+There is no price table here: ``cost_usd`` is None (unknown), never a made-up 0. HTTP(S)_PROXY
+variables are not read (litellm's path reads them).
 """
 
 from __future__ import annotations
@@ -21,8 +20,10 @@ import logging
 import os
 import weakref
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from sandbox.errors import ConfigError, ModelUnavailableError
+from sandbox.llm.http11 import ConnectionPool, HTTPError, Response
 from sandbox.llm.request import Completion, Embedding, LLMRequest, Message, Usage, json_schema_of
 from sandbox.llm.transport import Failure, backoff_delay, parse_retry_after, unavailable_error
 
@@ -33,6 +34,8 @@ StructuredMode = Literal["auto", "json_schema", "json_object", "prompt"]
 # Model prefixes litellm sends to an OpenAI-compatible server unchanged (the name after the
 # prefix is what the server sees): the lean path serves these when a server address is given.
 LEAN_PREFIXES = ("openai", "hosted_vllm", "lm_studio", "openai_like")
+
+_PATHS = {"chat": "/chat/completions", "embeddings": "/embeddings"}
 
 _ERROR_NAMES = {
     400: "BadRequestError",
@@ -62,27 +65,6 @@ class _RequestFailed(Exception):
     ) -> None:
         super().__init__(detail)
         self.kind, self.name, self.transient, self.retry_after = kind, name, transient, retry_after
-
-
-# Connections per httpx client. httpcore's pool does work proportional to requests x connections
-# on every request and answer (1.7 million is_idle() calls for 64 concurrent requests on 64 kept-alive
-# connections: 17 s of CPU), so a large limit is spread over several small pools.
-SHARD_CONNECTIONS = 8
-
-
-class _Shards:
-    """The httpx clients of one event loop, ``SHARD_CONNECTIONS`` connections each, and how many
-    requests each has in flight (a request goes to the least busy)."""
-
-    def __init__(self, make: Any, connections: int) -> None:
-        count = -(-connections // SHARD_CONNECTIONS)
-        per = -(-connections // count)
-        self.clients = [make(per) for _ in range(count)]
-        self.busy = [0] * count
-
-    def pick(self) -> int:
-        busy = self.busy
-        return min(range(len(busy)), key=busy.__getitem__)
 
 
 class OpenAIHTTPBackend:
@@ -124,61 +106,38 @@ class OpenAIHTTPBackend:
         self.backoff_cap = backoff_cap
         self.max_connections = max(1, max_connections)
         self.structured_output = "json_schema" if structured_output == "auto" else structured_output
-        base = self.api_base.rstrip("/")
-        self._chat_url = f"{base}/chat/completions"
-        self._embed_url = f"{base}/embeddings"
         self._headers = {
             "Authorization": f"Bearer {self.api_key}",
             "Content-Type": "application/json",
             "Accept": "application/json",
+            "User-Agent": "sandbox-openai-http",
         }
         self._prefix = json.dumps({"model": self.served_model})[:-1]  # '{"model": "..."'
         self._formats: dict[type, str] = {}  # response_format JSON per answer type, made once
-        self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Shards]
-        self._clients = weakref.WeakKeyDictionary()
-        self._urls: dict[str, Any] | None = None
-        self._verify: Any = None
+        self._pools: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, ConnectionPool]
+        self._pools = weakref.WeakKeyDictionary()
+        if urlsplit(self.api_base).scheme not in ("http", "https"):
+            raise ConfigError(
+                f"--api-base {self.api_base!r} is not an http(s) URL: give one such as "
+                "http://127.0.0.1:8000/v1"
+            )
 
     # -- the shared client ------------------------------------------------------------------
 
-    def _client(self) -> _Shards:
+    def _pool(self) -> ConnectionPool:
         loop = asyncio.get_running_loop()
-        shards = self._clients.get(loop)
-        if shards is None:
-            import httpx
+        pool = self._pools.get(loop)
+        if pool is None:
+            pool = self._pools[loop] = ConnectionPool(
+                self.api_base or "", self._headers, self.max_connections, self.timeout
+            )
+        return pool
 
-            if self._urls is None:  # parsed once: httpx parses a str URL on every request
-                self._urls = {
-                    "chat": httpx.URL(self._chat_url),
-                    "embeddings": httpx.URL(self._embed_url),
-                }
-            if self._verify is None:  # one TLS context for all clients (loading CAs is slow)
-                https = self._chat_url.startswith("https:")
-                self._verify = httpx.create_ssl_context() if https else False
-            shards = self._clients[loop] = _Shards(self._make_client, self.max_connections)
-        return shards
-
-    def _make_client(self, connections: int) -> Any:
-        import httpx
-
-        return httpx.AsyncClient(
-            headers=self._headers,
-            verify=self._verify,
-            # connect/read/write per request; waiting for a free connection is not a failure
-            timeout=httpx.Timeout(self.timeout, pool=None),
-            limits=httpx.Limits(
-                max_connections=connections,
-                max_keepalive_connections=connections,
-                keepalive_expiry=60.0,
-            ),
-        )
-
-    async def aclose(self) -> None:
-        """Close the clients of the running loop (their keep-alive connections)."""
-        shards = self._clients.pop(asyncio.get_running_loop(), None)
-        if shards is not None:
-            for client in shards.clients:
-                await client.aclose()
+    def close(self) -> None:
+        """Close the kept-alive connections of every loop's pool (also done when a loop goes)."""
+        for pool in list(self._pools.values()):
+            pool.close()
+        self._pools.clear()
 
     # -- requests -------------------------------------------------------------------------
 
@@ -251,10 +210,10 @@ class OpenAIHTTPBackend:
         """POST ``body`` with retries on transient failures; the parsed answer and the number of
         requests it took. Permanent failures (auth, 4xx) raise at once, transient ones after
         ``max_retries`` retries; either raises ``ModelUnavailableError`` counting the requests."""
-        client = self._client()
+        pool = self._pool()
         for attempt in range(self.max_retries + 1):
             try:
-                return await self._post(client, body, what), attempt + 1
+                return await self._post(pool, body, what), attempt + 1
             except _RequestFailed as failure:
                 if not failure.transient or attempt == self.max_retries:
                     raise self._unavailable(failure, attempts=attempt + 1) from None
@@ -278,23 +237,18 @@ class OpenAIHTTPBackend:
                 await asyncio.sleep(delay)
         raise AssertionError("unreachable")  # the loop returns or raises
 
-    async def _post(self, shards: _Shards, body: bytes, what: str) -> dict[str, Any]:
-        import httpx
-
-        shard = shards.pick()
-        shards.busy[shard] += 1
+    async def _post(self, pool: ConnectionPool, body: bytes, what: str) -> dict[str, Any]:
         try:
-            assert self._urls is not None  # set with the clients
-            response = await shards.clients[shard].post(self._urls[what], content=body)
-        except httpx.TimeoutException as exc:
+            response = await pool.post(_PATHS[what], body)
+        except TimeoutError:
             raise _RequestFailed(
                 "timeout",
                 "Timeout",
-                f"no answer within {self.timeout:g}s ({type(exc).__name__})",
+                f"no answer within {self.timeout:g}s",
                 transient=True,
                 retry_after=None,
             ) from None
-        except (httpx.TransportError, OSError) as exc:  # refused, reset, closed keep-alive
+        except (HTTPError, OSError, EOFError) as exc:  # refused, reset, cut short
             raise _RequestFailed(
                 "connection",
                 "APIConnectionError",
@@ -302,21 +256,18 @@ class OpenAIHTTPBackend:
                 transient=True,
                 retry_after=None,
             ) from None
-        finally:
-            shards.busy[shard] -= 1
-        status = response.status_code
-        if status >= 400:
-            raise _status_failure(status, response)
+        if response.status >= 400:
+            raise _status_failure(response)
         try:
-            data = response.json()
+            data = json.loads(response.body)
         except ValueError:
             data = None
         if not _shape_ok(data, what):
             raise _RequestFailed(
                 "server",
                 "APIError",
-                f"the server answered {status} with a body that is not a {what} response: "
-                f"{response.text[:120]!r}",
+                f"the server answered {response.status} with a body that is not a {what} "
+                f"response: {response.text[:120]!r}",
                 transient=True,
                 retry_after=None,
             )
@@ -349,14 +300,15 @@ def _shape_ok(data: Any, what: str) -> bool:
     )
 
 
-def _status_failure(status: int, response: Any) -> _RequestFailed:
+def _status_failure(response: Response) -> _RequestFailed:
     """The failure an HTTP error status stands for (the server's own message as detail)."""
+    status = response.status
     try:
-        error = response.json().get("error")
+        error = json.loads(response.body).get("error")
         message = error.get("message") if isinstance(error, dict) else str(error or "")
     except (ValueError, AttributeError):
         message = response.text[:200]
-    detail = f"Error code: {status} - {message or response.reason_phrase}"
+    detail = f"Error code: {status} - {message or response.reason}"
     retry_after = parse_retry_after(response.headers.get("retry-after"))
     name = _ERROR_NAMES.get(status, "InternalServerError" if status >= 500 else "APIError")
     if status in (401, 403):

@@ -203,3 +203,42 @@ def test_run_settings_choose_the_path(fake_server, tmp_path):
     assert client_for(settings).backend.name == "openai_http"
     pinned = settings.model_copy(update={"http_client": "litellm"})
     assert client_for(pinned).backend.name == "litellm"
+
+
+def test_chunked_answers_and_connections_the_server_closed_are_handled():
+    from sandbox.llm.http11 import ConnectionPool
+
+    answer = b'{"ok": true}'
+    chunked = (
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+        + b"5\r\n"
+        + answer[:5]
+        + b"\r\n"
+        + f"{len(answer) - 5:x}\r\n".encode()
+        + answer[5:]
+        + b"\r\n0\r\n\r\n"
+    )
+
+    async def serve_once(reader, writer):  # answers one request, then closes the connection
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(chunked)
+        await writer.drain()
+        writer.close()
+
+    async def main():
+        server = await asyncio.start_server(serve_once, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        pool = ConnectionPool(f"http://127.0.0.1:{port}/v1", {}, limit=2, timeout=5)
+        try:
+            first = await pool.post("/chat/completions", b"{}")
+            await asyncio.sleep(0.05)  # the server has closed the kept connection by now
+            second = await pool.post("/chat/completions", b"{}")
+        finally:
+            pool.close()
+            server.close()
+        return first, second, pool.connections_opened
+
+    first, second, opened = asyncio.run(main())
+    assert first.status == second.status == 200
+    assert json.loads(first.body) == json.loads(second.body) == {"ok": True}
+    assert opened == 2  # the closed connection was not reused
