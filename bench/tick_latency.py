@@ -4,7 +4,7 @@ N agents in one room, T ticks, one model call (an utterance or move) per agent a
 server in its own process answering after L seconds. The floor is T x L x the dependent call
 layers of a tick (one: every agent's decision, made concurrently), e.g. 3 x 0.5 s = 1.5 s.
 Prints one line per case (N, path): the tick wall times, their sum over the floor, requests and
-prompt tokens per agent-tick.
+prompt tokens per agent-tick, and the CPU time this process (world and model client) used.
 
     python bench/tick_latency.py [--agents 16 64 256] [--latency 0.5] [--ticks 3]
                                  [--paths lean litellm] [--profile FILE]
@@ -107,7 +107,9 @@ def main() -> None:
             profiler.enable()
         for n in args.agents:
             for path in args.paths:
+                cpu = time.process_time()
                 times, requests, tokens = asyncio.run(measure(n, base_url, args.ticks, path))
+                cpu = time.process_time() - cpu
                 agent_ticks = n * args.ticks
                 rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
                 print(
@@ -115,7 +117,7 @@ def main() -> None:
                     f"total={sum(times):.3f} s  ratio={sum(times) / floor:.2f}x  "
                     f"requests/agent-tick={requests / agent_ticks:.2f}  "
                     f"prompt tokens/agent-tick={tokens / agent_ticks:.0f}  "
-                    f"load={os.getloadavg()[0]:.2f}  rss={rss:.0f} MiB",
+                    f"client CPU={cpu:.2f} s  load={os.getloadavg()[0]:.2f}  rss={rss:.0f} MiB",
                     flush=True,
                 )
     finally:
