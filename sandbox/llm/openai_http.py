@@ -122,7 +122,7 @@ class OpenAIHTTPBackend:
                 "http://127.0.0.1:8000/v1"
             )
 
-    # -- the shared client ------------------------------------------------------------------
+    # -- the connection pool of the running loop ---------------------------------------------
 
     def _pool(self) -> ConnectionPool:
         loop = asyncio.get_running_loop()
@@ -134,7 +134,8 @@ class OpenAIHTTPBackend:
         return pool
 
     def close(self) -> None:
-        """Close the kept-alive connections of every loop's pool (also done when a loop goes)."""
+        """Close the kept-alive connections of every loop's pool. (A pool whose loop is gone is
+        dropped with it; its sockets close when they are collected.)"""
         for pool in list(self._pools.values()):
             pool.close()
         self._pools.clear()
