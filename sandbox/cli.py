@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from sandbox import defaults
-from sandbox.cli_common import ApiBaseOpt, ModelOpt, user_errors
+from sandbox.cli_common import ApiBaseOpt, HttpClientOpt, ModelOpt, user_errors
 from sandbox.cli_personas import app as personas_app
 from sandbox.cli_sweep import export, sweep
 
@@ -38,6 +38,7 @@ class RunOptions:
 
     model: str | None = None
     api_base: str | None = None
+    http_client: str | None = None
     judge_model: str | None = None
     judge_api_base: str | None = None
     ticks: int | None = None
@@ -64,6 +65,7 @@ def run(
     ] = None,
     model: ModelOpt = None,
     api_base: ApiBaseOpt = None,
+    http_client: HttpClientOpt = None,
     judge_model: Annotated[
         str | None,
         typer.Option(
@@ -145,6 +147,7 @@ def run(
         opts = RunOptions(
             model=model,
             api_base=api_base,
+            http_client=http_client,
             judge_model=judge_model,
             judge_api_base=judge_api_base,
             ticks=ticks,
@@ -218,6 +221,7 @@ def _open_run(world: Path | None, resume: Path | None, opts: RunOptions) -> Run:
         overrides: dict[str, Any] = {
             "model": opts.model,
             "api_base": opts.api_base,
+            "http_client": opts.http_client,
             "seed": opts.seed,
             "ticks": opts.ticks,
             "concurrency": opts.concurrency,
@@ -249,6 +253,7 @@ def _settings(opts: RunOptions) -> RunSettings:
     return RunSettings(
         model=opts.model or defaults.OFFLINE_MODEL,
         api_base=opts.api_base,
+        http_client=opts.http_client or defaults.HTTP_CLIENT,
         judge_model=opts.judge_model,
         judge_api_base=opts.judge_api_base,
         ticks=opts.ticks,

@@ -27,6 +27,17 @@ ApiBaseOpt = Annotated[
     ),
 ]
 
+HttpClientOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--http-client",
+        help="How calls reach the model: 'lean' (one shared HTTP client, for OpenAI-compatible "
+        "servers), 'litellm', or 'auto' (lean for openai/, hosted_vllm/, lm_studio/ and "
+        "openai_like/ models with --api-base or $OPENAI_BASE_URL; litellm otherwise). Default: auto "
+        "(or the recorded choice with --resume).",
+    ),
+]
+
 
 @contextlib.contextmanager
 def user_errors() -> Iterator[None]:

@@ -105,14 +105,17 @@ class ModelClient:
             sem = self._semaphores[loop] = asyncio.Semaphore(self.concurrency)
         return sem
 
-    def _lookup(self, key: str, legacy_key: str) -> CachedAnswer | None:
+    def _lookup(self, key: str, request: LLMRequest) -> CachedAnswer | None:
         """The shared cache and answer sources by ``key``; a run's own record (replay) also by
-        the key of versions that left the server out (``legacy_key``), so their runs replay."""
+        the key of versions that left the server out, so their runs replay (that key is made
+        only when such a lookup misses)."""
+        legacy_key: str | None = None
         for source in (self.cache, *self.answer_sources):
             if source is None:
                 continue
             hit = source.get(key)
-            if hit is None and legacy_key != key and isinstance(source, RecordedCalls):
+            if hit is None and self.api_base and isinstance(source, RecordedCalls):
+                legacy_key = legacy_key or request.cache_key(self.model_id)
                 hit = source.get(legacy_key)
             if hit is not None:
                 return hit
@@ -151,8 +154,7 @@ class ModelClient:
         )
         started = time.perf_counter()
         try:
-            legacy = request.cache_key(self.model_id) if self.api_base else key
-            hit = self._lookup(key, legacy)
+            hit = self._lookup(key, request)
             if hit is not None:
                 record.cache_hit = True
                 return self._from_cache(hit, request, model, record)

@@ -1,21 +1,30 @@
 """The litellm backend: any provider litellm supports, OpenAI-compatible local servers included.
 
 litellm takes about two seconds to import, so it is imported on first use, never at module import.
+Its first call imports more (its proxy and logging modules, about a second); ``warm_up`` pays that
+once per process when a backend is created (before a world's first tick), not inside a tick.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
+import importlib
 import logging
 import os
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any, Literal
 
 from sandbox import defaults
 from sandbox.errors import ModelAuthError, ModelUnavailableError
-from sandbox.llm.redact import redact
 from sandbox.llm.request import Completion, Embedding, LLMRequest, Message, Usage
+from sandbox.llm.transport import (
+    AUTH_HINT,
+    Failure,
+    backoff_delay,
+    parse_retry_after,
+    unavailable_error,
+)
 
 log = logging.getLogger(__name__)
 
@@ -24,8 +33,6 @@ StructuredMode = Literal["auto", "json_schema", "json_object", "prompt"]
 # Providers that speak the OpenAI API and accept a JSON-schema response_format when pointed at a
 # compatible server (vLLM, llama.cpp server, LM Studio, ...).
 _OPENAI_COMPATIBLE = {"openai", "hosted_vllm", "lm_studio", "openai_like", "text-completion-openai"}
-
-AUTH_HINT = "set OPENAI_API_KEY (or the provider's variable)"
 
 
 def import_litellm() -> Any:
@@ -42,6 +49,36 @@ def import_litellm() -> Any:
     litellm.suppress_debug_info = True
     litellm.DEFAULT_MAX_RETRIES = 0  # type: ignore[misc]  # declared Final; turned off on purpose
     return litellm
+
+
+_warmed_at: float | None = None  # time.monotonic() when warm_up finished, once per process
+
+
+def warm_up(litellm: Any) -> float:
+    """Make one mock call (no network) so litellm's first real call does not import its proxy and
+    logging modules in the middle of a tick. Once per process; returns when it was done."""
+    global _warmed_at
+    if _warmed_at is None:
+        try:
+            litellm.completion(
+                model="openai/warm-up",
+                messages=[{"role": "user", "content": "warm-up"}],
+                mock_response="{}",
+                api_base="http://127.0.0.1:9/v1",
+                api_key="sk-warm-up",
+            )
+            # imported by the first asynchronous call only
+            for module in ("litellm._service_logger", "litellm.integrations.prometheus_services"):
+                importlib.import_module(module)
+        except Exception as exc:  # a litellm version without these: its first call pays instead
+            log.info("litellm warm-up incomplete (%s: %s)", type(exc).__name__, exc)
+        _warmed_at = time.monotonic()
+    return _warmed_at
+
+
+def warmed_at() -> float | None:
+    """When this process's litellm warm-up finished (``time.monotonic()``), or None if not yet."""
+    return _warmed_at
 
 
 class LiteLLMBackend:
@@ -83,6 +120,7 @@ class LiteLLMBackend:
         self.backoff_cap = backoff_cap
         self.structured_output = self._resolve_mode(structured_output)
         self._key_checked = False
+        warm_up(self.litellm)
 
     def _resolve_mode(self, mode: StructuredMode) -> StructuredMode:
         if mode != "auto":
@@ -113,12 +151,9 @@ class LiteLLMBackend:
     def _delay(
         self, agent: str | None, seed: int, attempt: int, retry_after: float | None
     ) -> float:
-        if retry_after is not None:
-            return min(self.backoff_cap, retry_after)
-        # Deterministic jitter (from the request and attempt) spreads concurrent retries apart.
-        digest = hashlib.blake2b(f"{agent}|{seed}|{attempt}".encode()).digest()
-        jitter = 0.5 + digest[0] / 255.0
-        return min(self.backoff_cap, self.backoff_base * (2**attempt) * jitter)
+        return backoff_delay(
+            agent, seed, attempt, retry_after, base=self.backoff_base, cap=self.backoff_cap
+        )
 
     def _missing_key(self) -> str | None:
         """The environment variable the provider needs for its key, when it is not set."""
@@ -263,39 +298,33 @@ class LiteLLMBackend:
             return None
 
     def _unavailable(self, exc: Exception, *, attempts: int) -> ModelUnavailableError:
-        litellm = self.litellm
-        where = f" at {self.api_base}" if self.api_base else ""
-        raw = str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__
-        detail = redact(raw, [self.api_key])
-        auth = isinstance(
-            exc, litellm.AuthenticationError | litellm.PermissionDeniedError
-        ) or _is_auth_failure(exc)
-        if auth:
-            return ModelAuthError(
-                f"model {self.model_id}{where} refused the credentials ({type(exc).__name__}: "
-                f"{detail}). Fix: {AUTH_HINT}; nothing was retried.",
-                attempts=attempts,
-            )
-        if isinstance(exc, litellm.RateLimitError):
-            hint = "lower --concurrency, set --rpm, or wait and resume the run with --resume"
-        elif isinstance(exc, litellm.Timeout):
-            hint = "the server is too slow or stuck; raise --timeout or check the server"
-        elif isinstance(exc, litellm.APIConnectionError) or "connection error" in detail.lower():
-            hint = (
-                "is the server running? Check --api-base (or OPENAI_BASE_URL), or use --model "
-                "heuristic to run offline"
-            )
-        elif isinstance(exc, litellm.InternalServerError | litellm.ServiceUnavailableError):
-            hint = "the server keeps failing (5xx); check its logs, then resume the run"
-        elif isinstance(exc, litellm.NotFoundError):
-            hint = "the server does not serve this model; check the model name after the prefix"
-        else:
-            hint = "check the model id and the server"
-        return ModelUnavailableError(
-            f"model {self.model_id}{where} failed after {attempts} attempt(s): "
-            f"{type(exc).__name__}: {detail}. Fix: {hint}.",
+        return unavailable_error(
+            self._failure_kind(exc),
+            model_id=self.model_id,
+            api_base=self.api_base,
+            error_name=type(exc).__name__,
+            raw=str(exc),
             attempts=attempts,
+            api_key=self.api_key,
         )
+
+    def _failure_kind(self, exc: Exception) -> Failure:
+        litellm = self.litellm
+        if isinstance(
+            exc, litellm.AuthenticationError | litellm.PermissionDeniedError
+        ) or _is_auth_failure(exc):
+            return "auth"
+        if isinstance(exc, litellm.RateLimitError):
+            return "rate_limit"
+        if isinstance(exc, litellm.Timeout):
+            return "timeout"
+        if isinstance(exc, litellm.APIConnectionError) or "connection error" in str(exc).lower():
+            return "connection"
+        if isinstance(exc, litellm.InternalServerError | litellm.ServiceUnavailableError):
+            return "server"
+        if isinstance(exc, litellm.NotFoundError):
+            return "not_found"
+        return "other"
 
 
 def _is_auth_failure(exc: Exception) -> bool:
@@ -314,8 +343,5 @@ def _retry_after(exc: Exception) -> float | None:
     ):
         value = headers.get("retry-after") if headers else None
         if value is not None:
-            try:
-                return max(0.0, float(value))
-            except ValueError:
-                return None  # an HTTP date: fall back to exponential backoff
+            return parse_retry_after(value)
     return None

@@ -51,18 +51,38 @@ class LLMRequest(BaseModel):
         Without an ``api_base`` the key is the one earlier versions computed, so their cached
         answers for providers' own endpoints still hit; answers cached for a server before its
         address was part of the key miss (they may have come from another server)."""
-        payload: dict[str, Any] = {
-            "model": model,
-            "messages": [m.model_dump() for m in self.messages],
-            "schema": self.answer_schema,
-            "temperature": self.temperature,
-            "max_tokens": self.max_tokens,
-            "seed": self.seed,
-        }
+        # The text of json.dumps(payload, sort_keys=True, separators=(",", ":")) for payload =
+        # {model, messages, schema, temperature, max_tokens, seed[, api_base]}, built from parts
+        # so that the schema is serialised once per answer type (keys in sorted order).
+        parts = ["{"]
         if api_base:
-            payload["api_base"] = api_base.rstrip("/")
-        blob = json.dumps(payload, sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(blob.encode()).hexdigest()
+            parts += ['"api_base":', _dumps(api_base.rstrip("/")), ","]
+        parts += [
+            '"max_tokens":',
+            _dumps(self.max_tokens),
+            ',"messages":',
+            _dumps([{"content": m.content, "role": m.role} for m in self.messages]),
+            ',"model":',
+            _dumps(model),
+            ',"schema":',
+            _schema_text(self.response_model),
+            ',"seed":',
+            _dumps(self.seed),
+            ',"temperature":',
+            _dumps(self.temperature),
+            "}",
+        ]
+        return hashlib.sha256("".join(parts).encode()).hexdigest()
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+@functools.cache
+def _schema_text(model: type[BaseModel]) -> str:
+    """An answer type's schema as it appears in cache keys, serialised once per class."""
+    return _dumps(json_schema_of(model))
 
 
 @functools.cache

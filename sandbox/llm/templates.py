@@ -12,7 +12,8 @@ package's ``sandbox/prompts``. The SHA-256 of every template used is recorded wi
 
 Fields are pasted safely (see ``sandbox.quoting``): a ``PromptText`` value as it is (the caller
 composed it and quoted the free text in it), any other value escaped to one line. Every rendered
-prompt's system part ends with ``QUOTING_NOTE`` (a template without one: its user part opens with it).
+prompt's system part ends with the answer schema's instruction and ``QUOTING_NOTE`` (a template without one:
+its user part opens with them), so what is static for an agent comes first (prefix caching).
 """
 
 from __future__ import annotations
@@ -56,14 +57,19 @@ class PromptTemplate:
         )
 
     def render(self, fields: dict[str, Any], schema: dict | None = None) -> tuple[Message, ...]:
+        """The messages: the system part, the answer schema's instruction and ``QUOTING_NOTE``
+        (static for an agent and template, so a server's prefix cache keeps them), then the user
+        part (a template puts its static lines first and the moment last)."""
         system = self._substitute(self.system, fields)
         user = self._substitute(self.user, fields)
+        static = [system] if system else []
         if schema is not None:
-            user = f"{user}\n\n{schema_instruction(schema)}"
+            static.append(schema_instruction(schema))
         if not system:  # a template without a system part: the note opens the user message
-            return (Message(role="user", content=f"{QUOTING_NOTE}\n\n{user}"),)
+            head = "\n\n".join([QUOTING_NOTE, *static])
+            return (Message(role="user", content=f"{head}\n\n{user}"),)
         return (
-            Message(role="system", content=f"{system}\n\n{QUOTING_NOTE}"),
+            Message(role="system", content="\n\n".join([*static, QUOTING_NOTE])),
             Message(role="user", content=user),
         )
 

@@ -86,6 +86,7 @@ def _limits(settings: RunSettings) -> dict[str, Any]:
         "max_retries": settings.max_retries,
         "max_repairs": settings.max_repairs,
         "structured_output": settings.structured_output,
+        "http_client": settings.http_client,
     }
 
 

@@ -41,6 +41,12 @@ class RunSettings(BaseModel):
     structured_output: Literal["auto", "json_schema", "json_object", "prompt"] = (
         defaults.STRUCTURED_OUTPUT
     )
+    http_client: Literal["auto", "lean", "litellm"] = Field(
+        defaults.HTTP_CLIENT,
+        description="'lean' (one shared httpx client) for an OpenAI-compatible server, 'litellm' "
+        "for anything; 'auto': lean for openai/, hosted_vllm/, lm_studio/ and openai_like/ models "
+        "with an api_base, else litellm",
+    )
     max_error_rate: Annotated[float, Field(ge=0, le=1)] = Field(
         DEFAULT_MAX_ERROR_RATE,
         description="stop the run as failed once more than this share of its model calls failed "

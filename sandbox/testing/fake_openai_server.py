@@ -13,7 +13,8 @@ Behaviours: ``valid``; ``garbage`` (prose, not JSON); ``invalid`` (JSON of the w
 ``empty`` (an empty answer); ``429`` (rate limited, ``retry-after: 0``); ``500``; ``401`` (refuses
 the key and, like some real servers, echoes the key it was sent in the error message);
 ``hang`` (answers only after ``hang_s`` seconds, past any sensible client timeout);
-``delay:<seconds>`` (then a valid answer).
+``delay:<seconds>`` (then a valid answer); ``badbody`` (a 200 whose body is not JSON, as a broken
+proxy might send).
 
 ``mode`` is the behaviour of every request that no script covers: one of the behaviours above, or
 ``mix:<seed>``, a seeded mix (half valid, the rest spread over garbage, invalid, empty, 429, 500 and
@@ -91,7 +92,7 @@ def fake_embedding(text: str, dim: int = 32) -> list[float]:
     return v
 
 
-BEHAVIOURS = ("valid", "garbage", "invalid", "empty", "429", "500", "401", "hang")
+BEHAVIOURS = ("valid", "garbage", "invalid", "empty", "429", "500", "401", "hang", "badbody")
 MIX = ("garbage", "invalid", "empty", "429", "500", "hang")
 _STATUS = {"429", "500", "401", "hang"}
 
@@ -134,6 +135,7 @@ class FakeOpenAIServer:
         self.requests: list[dict[str, Any]] = []
         self.behaviours: list[str] = []  # what each request got, in arrival order
         self.keys_seen: set[str] = set()  # API keys sent in Authorization headers
+        self.connections = 0  # TCP connections accepted (a keep-alive client reuses them)
         self._seen: dict[str, int] = {}
         self._script: deque[str] = deque()
         self._lock = threading.Lock()
@@ -224,6 +226,11 @@ def _handler_for(fake: FakeOpenAIServer) -> type[BaseHTTPRequestHandler]:
 
         def log_message(self, format: str, *args: Any) -> None:  # quiet
             return
+
+        def setup(self) -> None:  # once per connection, however many requests it carries
+            super().setup()
+            with fake._lock:
+                fake.connections += 1
 
         def _send(
             self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None
@@ -338,6 +345,15 @@ def _handler_for(fake: FakeOpenAIServer) -> type[BaseHTTPRequestHandler]:
             if delay:
                 time.sleep(delay)
             if self._status_behaviour(behaviour, key):
+                return
+            if behaviour == "badbody":
+                data = b"<html>502 upstream gone</html>"
+                self._uncount()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
                 return
             if behaviour == "garbage":
                 content = "Sure! I think I'll go to the park, that sounds nice."

@@ -29,6 +29,18 @@ def test_the_key_changes_with_everything_that_changes_an_answer():
     assert slash == base.cache_key("openai/fake", "http://127.0.0.1:1/v1")
 
 
+def test_the_key_is_the_one_earlier_versions_computed():
+    """Keys are built from parts for speed; they must stay byte-for-byte what they were, or every
+    cached answer and recorded run would miss."""
+    r = req(content='caf\u00e9 "x"\n y').model_copy(update={"max_tokens": 7})
+    assert r.cache_key("openai/fake") == (
+        "354577968d262bf10cd39f3425e502ff61e31ecb50fa6408afff8f5a6b988b86"
+    )
+    assert r.cache_key("openai/fake", "http://127.0.0.1:1/v1/") == (
+        "480dadd43433c5ecb6e3dc6add1628f3c3a9d7e2b16c67c62c547e3a8874a238"
+    )
+
+
 @pytest.mark.network
 def test_the_same_model_id_at_another_server_is_asked(tmp_path):
     runs = tmp_path / "runs"

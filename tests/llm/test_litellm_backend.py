@@ -15,6 +15,7 @@ pytestmark = pytest.mark.network
 
 def client_for(server, **kw):
     kw.setdefault("max_retries", 2)
+    kw.setdefault("http_client", "litellm")  # this file tests the litellm path
     return make_client("openai/fake", api_base=server.base_url, **kw)
 
 
@@ -76,7 +77,12 @@ def test_unreachable_server_says_how_to_fix_it():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]  # nothing listens here once the socket is closed
-    client = make_client("openai/fake", api_base=f"http://127.0.0.1:{port}/v1", max_retries=1)
+    client = make_client(
+        "openai/fake",
+        api_base=f"http://127.0.0.1:{port}/v1",
+        max_retries=1,
+        http_client="litellm",
+    )
     with pytest.raises(ModelUnavailableError, match="is the server running"):
         asyncio.run(client.complete(req()))
 
@@ -93,3 +99,26 @@ def test_second_identical_request_is_served_from_cache(fake_server, tmp_path):
     asyncio.run(again.complete(req()))
     assert fake_server.request_count == 1
     assert again.drain_calls()[0].cache_hit
+
+
+def test_litellm_is_warmed_up_when_the_run_is_built_not_in_its_first_tick(fake_server, tmp_path):
+    import sys
+
+    from sandbox.llm import litellm_backend
+    from sandbox.runner.run import Run
+    from sandbox.runner.settings import RunSettings
+    from tests.conftest import small_world
+
+    settings = RunSettings(
+        model="openai/fake", api_base=fake_server.base_url, http_client="litellm", out=tmp_path
+    )
+    run = Run.create(small_world(ticks=1), settings)
+    warmed = litellm_backend.warmed_at()
+    assert warmed is not None and "litellm.proxy" in sys.modules  # what its first call imports
+    assert fake_server.request_count == 0
+    try:
+        run.run()
+    finally:
+        run.close()
+    first_request_at = fake_server.in_flight_log[0][0]  # time.monotonic(), as warmed_at
+    assert warmed < first_request_at

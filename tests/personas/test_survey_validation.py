@@ -82,7 +82,9 @@ def test_validation_through_litellm_against_the_fake_server(tmp_path, fake_serve
         return json.dumps({k: 4 for k in schema["properties"]})
 
     fake_server.responder = answers
-    settings = RunSettings(model="openai/fake", api_base=fake_server.base_url, out=tmp_path)
+    settings = RunSettings(
+        model="openai/fake", api_base=fake_server.base_url, http_client="litellm", out=tmp_path
+    )
     run_dir = asyncio.run(
         avalidate_bank(
             ROOT / "personas/mbti16.yaml",

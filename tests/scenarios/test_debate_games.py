@@ -183,7 +183,9 @@ def test_social_experiments_through_litellm(experiment, tmp_path, fake_server):
         .replace("personas: 40", "personas: 8")
         .replace("rounds: 3            #", "rounds: 2            #")
     )
-    settings = RunSettings(model="openai/fake", api_base=fake_server.base_url, out=tmp_path)
+    settings = RunSettings(
+        model="openai/fake", api_base=fake_server.base_url, http_client="litellm", out=tmp_path
+    )
     folder = asyncio.run(arun_experiment(path, settings))
     rs = load_runs(folder)
     assert set(rs.llm_calls["backend"]) == {"litellm"}

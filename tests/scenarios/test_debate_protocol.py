@@ -102,7 +102,8 @@ def test_judge_model_records_every_stance_call_under_the_judge(tmp_path, fake_se
     [folder] = [p for p in tmp_path.iterdir() if p.is_dir() and p.name.startswith("debate-")]
     rs = load_runs(folder)
     calls = rs.llm_calls
-    assert set(calls["backend"]) == {"litellm"} and calls["error_type"].isna().all()
+    # auto: the lean path for openai/ models at --api-base, agents and judge alike
+    assert set(calls["backend"]) == {"openai_http"} and calls["error_type"].isna().all()
     by_model = Counter(zip(calls["purpose"] == "debate.stance", calls["model"], strict=True))
     assert by_model == {(True, "openai/judge-j"): 144, (False, "openai/agents-m"): 176}
     assert fake_server.request_count == len(calls)

@@ -193,7 +193,9 @@ def test_population_study_through_litellm(tmp_path, fake_server):
         return json.dumps({"thought": "I trust a little.", "amount": 4})
 
     fake_server.responder = answer
-    settings = RunSettings(model="openai/fake", api_base=fake_server.base_url, out=tmp_path)
+    settings = RunSettings(
+        model="openai/fake", api_base=fake_server.base_url, http_client="litellm", out=tmp_path
+    )
     folder = asyncio.run(
         arun_experiment(
             small(tmp_path, "population", personas=10, attributes=["age_band", "openness"]),

@@ -153,7 +153,9 @@ def town_responder(body):
 def test_town_through_litellm(fake_server, tmp_path):
     fake_server.responder = town_responder
     config = load_world(TOWN).model_copy(update={"ticks": 4})
-    settings = RunSettings(model="openai/fake", api_base=fake_server.base_url, out=tmp_path)
+    settings = RunSettings(
+        model="openai/fake", api_base=fake_server.base_url, http_client="litellm", out=tmp_path
+    )
     run = Run.create(config, settings)
     run.run()
     run.close()
