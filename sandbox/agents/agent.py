@@ -3,6 +3,7 @@ cognition) a mind: memory stream, day plan and reflection."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -57,6 +58,8 @@ class PersonaAgent(mesa.Agent):
         mind: Mind | None = None,
     ) -> None:
         super().__init__(model)
+        # told (agent, from, to) when the agent changes place (the world's index of who is where)
+        self.on_move: Callable[[PersonaAgent, str, str], None] | None = None
         self.persona_style: WordingStyle = persona_style
         self.persona = persona
         self.name = persona.name
@@ -70,6 +73,17 @@ class PersonaAgent(mesa.Agent):
         self.last_retrieved: tuple[Retrieved, ...] = ()
         # (tick, kind, source, text, addressed_to) of what this agent perceived, oldest first.
         self.observations: list[dict[str, Any]] = []
+
+    @property
+    def place(self) -> str:
+        return self._place
+
+    @place.setter
+    def place(self, value: str) -> None:
+        old = getattr(self, "_place", None)
+        self._place = value
+        if self.on_move is not None and old is not None and old != value:
+            self.on_move(self, old, value)
 
     def perceive(self, events: list[EventRecord]) -> None:
         for ev in events:

@@ -252,7 +252,7 @@ class OpenWorldRules:
                 place=agent.place,
                 place_description=place.description,
                 place_activities=tuple(place.activities),
-                others_here=tuple(n for n in occupancy[agent.place] if n != agent.name),
+                others_here=world.attention.noticed(agent.name),
                 places=tuple(world.places),
                 crowd=crowd,
                 conversation=(
@@ -302,7 +302,7 @@ class OpenWorldRules:
     ) -> str:
         block = agent.mind.block_at(hour) if agent.mind else None
         recent = " ".join(o["text"] for o in agent.observations[-3:])
-        others = ", ".join(n for n in occupancy[agent.place] if n != agent.name)
+        others = ", ".join(world.attention.noticed(agent.name))
         plan = f"{block['activity']} at the {block['place']}" if block else ""
         return f"{agent.name} at the {agent.place} with {others}. {plan}. {recent}"
 
