@@ -104,6 +104,15 @@ class PersonaAgent(mesa.Agent):
         if excess > 0:
             del self.observations[:excess]
 
+    def persona_text(self) -> PromptText:
+        """The persona as prompt text, rendered once per persona and style (not every tick)."""
+        key = (self.persona, self.persona_style)
+        cached = getattr(self, "_persona_text", None)
+        if cached is None or cached[0][0] is not key[0] or cached[0][1] != key[1]:
+            cached = (key, render(self.persona, self.persona_style))
+            self._persona_text = cached
+        return cached[1]
+
     def recent(self) -> list[dict[str, Any]]:
         return self.observations[-self.memory_window :]
 
@@ -139,7 +148,7 @@ class PersonaAgent(mesa.Agent):
         messages = template.render(
             {
                 "name": self.name,
-                "persona": render(self.persona, self.persona_style),
+                "persona": self.persona_text(),
                 "time": situation.time_text,
                 "place": self.place,
                 "place_description": (

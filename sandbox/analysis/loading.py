@@ -17,6 +17,6 @@ def table(run: str | Path, name: str) -> pd.DataFrame:
 
     with RunReader(run) as reader:
         run_id = reader.run()["id"]
-        df = pd.read_sql_query(f"SELECT * FROM {name} ORDER BY rowid", reader.conn)
+        df = pd.read_sql_query(f"{reader.select_sql(name)} ORDER BY rowid", reader.conn)
     df.insert(0, "run", run_id)
     return df

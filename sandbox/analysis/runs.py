@@ -121,7 +121,7 @@ def load_runs(path: str | Path | list[Path]) -> RunSet:
             for t in TABLES:
                 if t not in present:
                     continue
-                df = pd.read_sql_query(f"SELECT * FROM {t} ORDER BY rowid", reader.conn)
+                df = pd.read_sql_query(f"{reader.select_sql(t)} ORDER BY rowid", reader.conn)
                 for col in ("seed", "condition", "model", "run"):
                     if col not in df.columns:  # llm_calls has its own 'model' (the same one)
                         df.insert(0, col, meta[col])

@@ -71,7 +71,7 @@ def happening_reports(run: str | Path) -> list[HappeningReport]:
             else:
                 heard = set()
                 for (audience,) in reader.conn.execute(
-                    "SELECT audience FROM events WHERE lower(text) LIKE ?", (key,)
+                    f"SELECT {reader.audience_sql()} FROM events WHERE lower(text) LIKE ?", (key,)
                 ):
                     heard.update(json.loads(audience))
             came: set[str] = set()

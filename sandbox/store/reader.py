@@ -14,7 +14,7 @@ from sandbox.errors import StoreError
 from sandbox.store.checkpoint import patch, stored_state
 from sandbox.store.integrity import require_whole
 from sandbox.store.introspect import column_names, table_names
-from sandbox.store.schema import FINGERPRINT_COLUMNS, SCHEMA_VERSION
+from sandbox.store.schema import AUDIENCE_SQL, FINGERPRINT_COLUMNS, SCHEMA_VERSION
 
 TRAJECTORY_FILE = "trajectory.sqlite"
 
@@ -191,9 +191,25 @@ class RunReader:
             return column_names(self.conn, table)
 
     def rows(self, table: str, where: str = "", params: tuple = ()) -> list[dict[str, Any]]:
-        sql = f"SELECT * FROM {table}" + (f" WHERE {where}" if where else "") + " ORDER BY rowid"
+        """A table's rows as dicts; ``events`` with every ``audience`` as its JSON list (also
+        those stored once in ``audiences``)."""
+        sql = self.select_sql(table) + (f" WHERE {where}" if where else "")
         with damaged_file(self.path):
-            return [dict(r) for r in self.conn.execute(sql, params)]
+            rows = [dict(r) for r in self.conn.execute(sql + " ORDER BY rowid", params)]
+        return rows
+
+    def select_sql(self, table: str) -> str:
+        """``SELECT * FROM table``, with ``events.audience`` expanded where it is stored once."""
+        if table != "events" or "audience_ref" not in self.columns("events"):
+            return f"SELECT * FROM {table}"
+        with damaged_file(self.path):
+            names = [r[1] for r in self.conn.execute("PRAGMA table_info(events)")]
+        columns = ", ".join(f"{AUDIENCE_SQL} AS audience" if c == "audience" else c for c in names)
+        return f"SELECT {columns} FROM events"
+
+    def audience_sql(self) -> str:
+        """The SQL expression of an ``events`` row's audience (a JSON list), in this file."""
+        return AUDIENCE_SQL if "audience_ref" in self.columns("events") else "events.audience"
 
     def count(self, table: str) -> int:
         with damaged_file(self.path):
@@ -208,6 +224,8 @@ class RunReader:
                 continue
             have = self.columns(table)
             columns = [c for c in columns if c in have]
+            if table == "events":
+                columns = [self.audience_sql() if c == "audience" else c for c in columns]
             sql = f"SELECT {', '.join(columns)} FROM {table} ORDER BY tick, rowid"
             for row in self.conn.execute(sql):
                 h = hashers.setdefault(row[0], hashlib.sha256())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 11
 # Version history: 1 = runs, agents, ticks, events, actions, thoughts, llm_calls;
 # 2 = adds surveys and survey_scores; 3 = adds beliefs, and actions.value / actions.data;
 # 4 = adds memories and interviews; 5 = adds ticks.n_thoughts / ticks.n_beliefs (the ticks row is
@@ -15,6 +15,9 @@ SCHEMA_VERSION = 9
 # 8 = adds ticks.state_delta: a tick's checkpoint is a full ``state`` every 100 ticks (and at the
 #     first tick after a (re)start) and otherwise only a delta (sandbox/store/checkpoint.py).
 # 9 = adds interviews.judged (end-of-run interviews, judged).
+# 11 = adds audiences and events.audience_ref: an audience of many names (a crowded place) is
+#      stored once in ``audiences`` and events refer to it (their ``audience`` is NULL); small
+#      audiences stay inline. Readers expand it (``AUDIENCE_SQL``, ``RunReader.rows``).
 # An older file is upgraded in place when it is reopened for writing.
 
 # table -> (columns, primary key, indexes). Columns map to sqlite-utils column types.
@@ -85,6 +88,7 @@ TABLES: dict[str, tuple[dict[str, Any], str | None, list[list[str]]]] = {
             "audience": str,
             "text": str,
             "data": str,
+            "audience_ref": int,
         },
         "id",
         [["tick"], ["source"]],
@@ -143,6 +147,7 @@ TABLES_ADDED_IN: dict[int, list[str]] = {
     3: ["beliefs"],
     4: ["memories", "interviews"],
     6: ["segments"],
+    11: ["audiences"],
 }
 COLUMNS_ADDED_IN: dict[int, dict[str, dict[str, Any]]] = {
     3: {"actions": {"value": float, "data": str}},
@@ -150,6 +155,7 @@ COLUMNS_ADDED_IN: dict[int, dict[str, dict[str, Any]]] = {
     7: {"memories": {"importance_error": str, "emotions_source": str, "emotions_error": str}},
     8: {"ticks": {"state_delta": str}},
     9: {"interviews": {"judged": str}},
+    11: {"events": {"audience_ref": int}},
 }
 
 TABLES["beliefs"] = (
@@ -235,6 +241,21 @@ TABLES["interviews"] = (
     },
     "id",
     [["agent"]],
+)
+
+# Audiences of at least this many names are stored once (``audiences``) and referred to by
+# number, not repeated on every event; smaller ones stay inline, as they always were. The world's
+# state does the same with its pending events (sandbox/world/events.py).
+COMPACT_FROM = 32
+
+# An audience stored once: the names (JSON list, world order) that events.audience_ref points at.
+TABLES["audiences"] = ({"id": int, "tick": int, "names": str}, "id", [])
+
+# An event's audience as a JSON list, inline or stored once (for SELECTs from ``events``; only
+# where the file has ``audiences``, i.e. schema version 11 or later).
+AUDIENCE_SQL = (
+    "COALESCE(events.audience, "
+    "(SELECT names FROM audiences WHERE audiences.id = events.audience_ref))"
 )
 
 TABLES["segments"] = (

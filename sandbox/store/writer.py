@@ -27,7 +27,13 @@ from sandbox.store.checkpoint import FULL_EVERY, diff
 from sandbox.store.integrity import require_whole
 from sandbox.store.records import LLMCallRecord, SurveyRecord, TickRecord
 from sandbox.store.run_lock import WriterLock
-from sandbox.store.schema import COLUMNS_ADDED_IN, SCHEMA_VERSION, TABLES, TABLES_ADDED_IN
+from sandbox.store.schema import (
+    COLUMNS_ADDED_IN,
+    COMPACT_FROM,
+    SCHEMA_VERSION,
+    TABLES,
+    TABLES_ADDED_IN,
+)
 
 
 def _now() -> str:
@@ -103,6 +109,9 @@ class TrajectoryWriter:
         self.commit_hook = commit_hook
         self._last_state: Any = None  # the last committed checkpoint (for deltas)
         self._since_full = 0
+        self._audience_ids: dict[tuple[str, ...], int] = {}  # audiences stored by this writer
+        self._next_audience: int | None = None
+        self._audiences_used: dict[tuple[str, ...], int] = {}
         self._lock: WriterLock | None = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -248,11 +257,13 @@ class TrajectoryWriter:
         checkpoint, state = self._checkpoint(record)
         with transaction(db.conn):
             self._step(tick, "begin")
+            audiences = self._audiences(record)
             db.table("events").insert_all(
                 {
                     **e.model_dump(exclude={"audience", "data"}),
-                    "audience": _dumps(list(e.audience)),
+                    "audience": None if id(e.audience) in audiences else _dumps(list(e.audience)),
                     "data": _dumps(e.data),
+                    "audience_ref": audiences.get(id(e.audience)),
                 }
                 for e in record.events
             )
@@ -317,7 +328,38 @@ class TrajectoryWriter:
             )
             self._step(tick, "ticks")
         self._last_state = state  # committed: the next tick's delta is against it
+        # committed: the next tick may refer to this tick's audiences (while nobody moves)
+        self._audience_ids = self._audiences_used
         self._since_full = 0 if checkpoint["state"] is not None else self._since_full + 1
+
+    def _audiences(self, record: TickRecord) -> dict[int, int]:
+        """Large audiences (``COMPACT_FROM`` names or more) of the tick's events, each stored once
+        in ``audiences`` (or found there from an earlier tick of this writer): id(audience) ->
+        row id. Events share one audience object while nobody moves, so this is one row per
+        place and change, not one list per event."""
+        self._next_audience = None  # read below, inside this tick's transaction
+        out: dict[int, int] = {}
+        used: dict[tuple[str, ...], int] = {}
+        rows = []
+        for e in record.events:
+            key = id(e.audience)
+            if key in out or len(e.audience) < COMPACT_FROM:
+                continue
+            found = self._audience_ids.get(e.audience)
+            if found is None:
+                if self._next_audience is None:
+                    row = self.db.execute("SELECT max(id) FROM audiences").fetchone()
+                    self._next_audience = (row[0] or 0) + 1
+                found = self._next_audience
+                self._next_audience += 1
+                names = _dumps(list(e.audience))
+                rows.append({"id": found, "tick": record.tick, "names": names})
+            used[e.audience] = found
+            out[key] = found
+        if rows:
+            self.db.table("audiences").insert_all(rows)
+        self._audiences_used = used
+        return out
 
     def _checkpoint(self, record: TickRecord) -> tuple[dict[str, str | None], Any]:
         """The tick's ``state`` (full, every FULL_EVERY ticks and first after (re)opening) or

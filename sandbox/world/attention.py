@@ -4,7 +4,8 @@ In a place with more than ``max_present`` other agents, an agent notices ``max_p
 
 1. those who addressed it (spoke *to* it) in what it perceives this tick, in the order they spoke;
 2. then its ties in the social graph who are present, strongest tie first;
-3. then the others present in a seeded draw (``derive_rng(seed, tick, "attention", name)``).
+3. then the others present in a seeded draw (``derive_rng(seed, tick, "attention", name)``,
+   ``sample`` over their positions).
 
 Ties of equal weight are ordered by the same seeded draw, so the choice depends only on the world
 seed, the tick, the agent, who is present and the graph (never on timing or resolution order). The
@@ -88,11 +89,14 @@ def noticed(
             if len(chosen) == cap:
                 break
             chosen.setdefault(other, None)
-    while len(chosen) < cap:
-        # a seeded draw over the present, skipping those already chosen: O(cap) expected draws
-        # while fewer than half are chosen (cap < len(present) here)
-        other = present[rng.randrange(len(present))]
-        chosen.setdefault(other, None)
+    if len(chosen) < cap:
+        # a seeded sample of positions (O(cap), however many are present), in the order drawn,
+        # skipping those already chosen
+        wanted = min(len(present), cap + len(chosen))
+        for i in rng.sample(range(len(present)), wanted):
+            if len(chosen) == cap:
+                break
+            chosen.setdefault(present[i], None)
     return tuple(sorted(chosen, key=rank.__getitem__))
 
 

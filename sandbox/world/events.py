@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from sandbox.store.records import EventRecord, Visibility
+from sandbox.store.schema import COMPACT_FROM
 
 # noticed(name, speakers who addressed it) -> whom it notices (see sandbox.world.attention)
 Noticer = Callable[[str, list[str]], Sequence[str]]
@@ -162,15 +163,11 @@ def _attend(
     return sorted(picked)
 
 
-# Audiences of at least this many names are stored once per state (or trajectory) and referred to
-# by number, not repeated on every event (a crowded place: thousands of names on each of thousands
-# of events). Smaller ones stay inline, as they always were.
-COMPACT_FROM = 32
-
-
 def pending_state(pending: list[EventRecord]) -> dict[str, Any]:
     """The ``pending`` part of a world's state: events not yet perceived, as JSON-ready data, and
-    (when some audiences are large) ``audiences``, those audiences once each."""
+    (when some audiences have ``COMPACT_FROM`` names or more) ``audiences``, those once each:
+    such an event's ``audience`` is its number there (a crowded place: thousands of names on each
+    of thousands of events)."""
     events: list[dict[str, Any]] = []
     audiences: list[list[str]] = []
     numbers: dict[int, int] = {}
