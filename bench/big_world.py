@@ -37,7 +37,7 @@ def main() -> None:
     writer = TrajectoryWriter(path)
     world = World(config, recorder=writer)
     build = time.perf_counter() - start
-    print(f"agents={args.agents} places={args.places}: world built in {build:.2f} s")
+    print(f"agents={args.agents} places={args.places}: world built in {build:.2f} s", flush=True)
     profile = cProfile.Profile() if args.profile else None
     loop = asyncio.new_event_loop()  # ticks run here, on the main thread (and in its profile)
     for _ in range(args.ticks):
@@ -52,7 +52,8 @@ def main() -> None:
         size = sum(p.stat().st_size for p in out.glob("trajectory.sqlite*")) / 2**20
         print(
             f"agents={args.agents} places={args.places} tick={world.tick}: {wall:6.2f} s, "
-            f"peak RSS {rss:6.0f} MiB, trajectory {size:7.1f} MiB"
+            f"peak RSS {rss:6.0f} MiB, trajectory {size:7.1f} MiB",
+            flush=True,
         )
     loop.close()
     world.close()
