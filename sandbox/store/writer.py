@@ -13,7 +13,7 @@ import contextlib
 import json
 import platform
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -46,6 +46,32 @@ def _dumps(value: Any) -> str:
 
 def _dumps_or_null(value: Any) -> str | None:
     return None if value is None else _dumps(value)
+
+
+def _insert_rows(conn: sqlite3.Connection, table: str, rows: Iterable[dict[str, Any]]) -> None:
+    """Insert rows of plain values (str, int, float, None; JSON already dumped) with one
+    ``executemany``: what ``insert_all`` stores for such rows, without its per-value checks (a
+    tick of thousands of agents writes thousands of events and calls)."""
+    it = iter(rows)
+    first = next(it, None)
+    if first is None:
+        return
+    columns = list(first)
+    sql = (
+        f"INSERT INTO [{table}] ({', '.join(f'[{c}]' for c in columns)}) "
+        f"VALUES ({', '.join('?' for _ in columns)})"
+    )
+    conn.executemany(sql, _values(first, it, columns))
+
+
+def _values(
+    first: dict[str, Any], rest: Iterator[dict[str, Any]], columns: list[str]
+) -> Iterator[tuple[Any, ...]]:
+    yield tuple(first[c] for c in columns)
+    for row in rest:
+        if len(row) != len(columns):
+            raise StoreError(f"rows of one insert have different columns: {sorted(row)}")
+        yield tuple(row[c] for c in columns)
 
 
 def package_versions() -> dict[str, str]:
@@ -258,14 +284,20 @@ class TrajectoryWriter:
         with transaction(db.conn):
             self._step(tick, "begin")
             audiences = self._audiences(record)
-            db.table("events").insert_all(
-                {
-                    **e.model_dump(exclude={"audience", "data"}),
-                    "audience": None if id(e.audience) in audiences else _dumps(list(e.audience)),
-                    "data": _dumps(e.data),
-                    "audience_ref": audiences.get(id(e.audience)),
-                }
-                for e in record.events
+            _insert_rows(
+                db.conn,
+                "events",
+                (
+                    {
+                        **e.model_dump(exclude={"audience", "data"}),
+                        "audience": None
+                        if id(e.audience) in audiences
+                        else _dumps(list(e.audience)),
+                        "data": _dumps(e.data),
+                        "audience_ref": audiences.get(id(e.audience)),
+                    }
+                    for e in record.events
+                ),
             )
             self._step(tick, "events")
             db.table("actions").insert_all(
@@ -378,13 +410,17 @@ class TrajectoryWriter:
             self._insert_calls(calls)
 
     def _insert_calls(self, calls: list[LLMCallRecord]) -> None:
-        self.db.table("llm_calls").insert_all(
-            {
-                **c.model_dump(exclude={"messages"}),
-                "cache_hit": int(c.cache_hit),
-                "messages": _dumps(c.messages),
-            }
-            for c in calls
+        _insert_rows(
+            self.db.conn,
+            "llm_calls",
+            (
+                {
+                    **c.model_dump(exclude={"messages"}),
+                    "cache_hit": int(c.cache_hit),
+                    "messages": _dumps(c.messages),
+                }
+                for c in calls
+            ),
         )
 
     def record_survey(self, result: SurveyRecord, tick: int | None = None) -> None:

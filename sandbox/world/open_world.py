@@ -233,6 +233,7 @@ class OpenWorldRules:
             ):
                 queries[agent.name] = (vector, emotions)
         requests, keys = [], []
+        time_text, places = world.clock.describe(tick), tuple(world.places)  # once a tick
         for agent in acting:
             retrieved: tuple[Retrieved, ...] = ()
             if agent.name in queries and agent.mind is not None:
@@ -247,13 +248,13 @@ class OpenWorldRules:
             place = world.places[agent.place]
             situation = Situation(
                 tick=tick,
-                time_text=world.clock.describe(tick),
+                time_text=time_text,
                 hour=hour,
                 place=agent.place,
                 place_description=place.description,
                 place_activities=tuple(place.activities),
                 others_here=world.attention.noticed(agent.name),
-                places=tuple(world.places),
+                places=places,
                 crowd=crowd,
                 conversation=(
                     {"partner": talk.partner(agent.name), "turns": talk.turns} if talk else None
