@@ -57,6 +57,17 @@ def main() -> None:
     args = parser.parse_args()
     stream = build(args.n, args.dim)
     rng = np.random.default_rng(1)
+    matrix = stream._emb[: args.n]
+    floor = []
+    for _ in range(args.repeats + 2):
+        start = time.perf_counter()
+        np.add.reduce(matrix, axis=0)  # one read of the embedding matrix, nothing else
+        floor.append(time.perf_counter() - start)
+    mb = matrix.nbytes / 2**20
+    print(
+        f"{'(one read, floor)':18s} N={args.n} k={args.k} dim={args.dim}: "
+        f"{statistics.median(floor[2:]) * 1000:7.2f} ms ({mb:.0f} MiB of float32 embeddings)"
+    )
     for strategy in STRATEGIES:
         config = RetrievalConfig(strategy=strategy, k=args.k)
         times = []

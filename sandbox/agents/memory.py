@@ -250,8 +250,8 @@ class MemoryStream:
         sel: Any = slice(0, n) if n_scored == n else candidates
         k = min(config.k, n_scored)
         q = query.astype(np.float32)
-        dots = self._emb[:n] @ q
         if config.strategy == "generative_agents":
+            dots = self._emb[:n] @ q  # the relevance term, computed as it always was
             recency = min_max(_recency(self._access[:n][sel], now, self, config.decay))
             importance = min_max(self._importance[:n][sel])
             relevance = min_max(dots[sel])
@@ -281,6 +281,9 @@ class MemoryStream:
                 d_emo = np.nan_to_num(
                     1.0 - (self._emotions[:n][sel] @ qn) / self._emo_norm[:n][sel], nan=1.0
                 )
+            # only a bound (exact distances come later), so any summation order will do: einsum
+            # runs in this thread, where a BLAS matrix-vector product may wait on its threads
+            dots = np.einsum("ij,j->i", self._emb[:n], q)
             approx, err = self._distance_bound(q, dots[sel], self._sqnorm[:n][sel])
             exact = _ExactDistance(self._emb, candidates, q)
             if config.strategy == "semantic_only":
