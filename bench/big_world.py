@@ -3,7 +3,7 @@
     python bench/big_world.py AGENTS PLACES TICKS [--out DIR] [--profile FILE]
 
 One line per tick: its wall time (the world's tick plus committing it to the trajectory file),
-the process's peak RSS so far and the trajectory file's size. The aims (issue 15): 10,000 agents
+the process's peak RSS so far, the trajectory file's size and the mean size of a decide prompt. The aims (issue 15): 10,000 agents
 over 400 places, a tick under 4 s and under 2 GB; 5,000 agents in one place, a tick under 5 s.
 """
 
@@ -50,9 +50,17 @@ def main() -> None:
         wall = time.perf_counter() - start
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         size = sum(p.stat().st_size for p in out.glob("trajectory.sqlite*")) / 2**20
+        record = world.last_record
+        prompts = [
+            sum(len(m["content"]) for m in c.messages)
+            for c in (record.llm_calls if record else [])
+            if c.purpose == "agent.decide"
+        ]
+        chars = sum(prompts) / max(1, len(prompts))
         print(
             f"agents={args.agents} places={args.places} tick={world.tick}: {wall:6.2f} s, "
-            f"peak RSS {rss:6.0f} MiB, trajectory {size:7.1f} MiB",
+            f"peak RSS {rss:6.0f} MiB, trajectory {size:7.1f} MiB, "
+            f"decide prompt {chars:5.0f} chars",
             flush=True,
         )
     loop.close()
