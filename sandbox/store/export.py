@@ -29,6 +29,7 @@ from sandbox.store.reader import (
     damaged_file,
     resolve_run_path,
 )
+from sandbox.store.schema import AUDIENCE_SQL
 from sandbox.store.sweep_manifest import Manifest, is_sweep
 
 KEYS = ("condition", "model", "seed")
@@ -89,7 +90,12 @@ def _read_tables(conn: sqlite3.Connection) -> dict[str, Any]:
             continue
         info = conn.execute(f"PRAGMA table_info({name})").fetchall()
         columns = [r[1] for r in info]
-        rows = conn.execute(f"SELECT * FROM {name} ORDER BY rowid").fetchall()
+        selected = "*"
+        if name == "events" and "audience_ref" in columns:  # audiences stored once, expanded
+            selected = ", ".join(
+                f"{AUDIENCE_SQL} AS audience" if c == "audience" else c for c in columns
+            )
+        rows = conn.execute(f"SELECT {selected} FROM {name} ORDER BY rowid").fetchall()
         arrays = [
             pa.array([row[i] for row in rows], type=_arrow_type(info[i][2]))
             for i in range(len(columns))

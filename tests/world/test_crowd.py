@@ -119,6 +119,16 @@ def test_large_audiences_are_stored_once_and_read_back_whole(tmp_path: Path):
     path = tmp_path / "t.sqlite"
     config = crowd_world(70, places=1)
     writer = TrajectoryWriter(path)
+    writer.start_run(
+        run_id="crowd",
+        config=config.model_dump(mode="json"),
+        world_file=None,
+        model="heuristic",
+        api_base=None,
+        ticks_planned=3,
+        settings={},
+        personas=[(a.persona, a.start) for a in config.agents],
+    )
     world = World(config, recorder=writer)
     audiences = []
     for _ in range(3):
@@ -140,6 +150,13 @@ def test_large_audiences_are_stored_once_and_read_back_whole(tmp_path: Path):
     assert "audiences" in world.state_dict() or not world.bus.pending
     world.close()
     writer.close()
+    # the parquet export expands them too
+    import pandas as pd
+
+    from sandbox.store.export import export_parquet
+
+    exported = pd.read_parquet(export_parquet(path, tmp_path / "pq").out / "events.parquet")
+    assert list(exported["audience"]) == [r["audience"] for r in rows]
     # resumed from the checkpoint of tick 2, tick 3 is the same
     path_b = tmp_path / "b.sqlite"
     writer_b = TrajectoryWriter(path_b)
