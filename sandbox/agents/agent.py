@@ -3,6 +3,7 @@ cognition) a mind: memory stream, day plan and reflection."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -58,6 +59,8 @@ class PersonaAgent(mesa.Agent):
         mind: Mind | None = None,
     ) -> None:
         super().__init__(model)
+        # told (agent, from, to) when the agent changes place (the world's index of who is where)
+        self.on_move: Callable[[PersonaAgent, str, str], None] | None = None
         self.persona_style: WordingStyle = persona_style
         self.persona = persona
         self.name = persona.name
@@ -71,6 +74,17 @@ class PersonaAgent(mesa.Agent):
         self.last_retrieved: tuple[Retrieved, ...] = ()
         # (tick, kind, source, text, addressed_to) of what this agent perceived, oldest first.
         self.observations: list[dict[str, Any]] = []
+
+    @property
+    def place(self) -> str:
+        return self._place
+
+    @place.setter
+    def place(self, value: str) -> None:
+        old = getattr(self, "_place", None)
+        self._place = value
+        if self.on_move is not None and old is not None and old != value:
+            self.on_move(self, old, value)
 
     def perceive(self, events: list[EventRecord]) -> None:
         for ev in events:
@@ -90,6 +104,15 @@ class PersonaAgent(mesa.Agent):
         excess = len(self.observations) - 4 * self.memory_window
         if excess > 0:
             del self.observations[:excess]
+
+    def persona_text(self) -> PromptText:
+        """The persona as prompt text, rendered once per persona and style (not every tick)."""
+        key = (self.persona, self.persona_style)
+        cached = getattr(self, "_persona_text", None)
+        if cached is None or cached[0][0] is not key[0] or cached[0][1] != key[1]:
+            cached = (key, render(self.persona, self.persona_style))
+            self._persona_text = cached
+        return cached[1]
 
     def recent(self) -> list[dict[str, Any]]:
         return self.observations[-self.memory_window :]
@@ -128,7 +151,7 @@ class PersonaAgent(mesa.Agent):
             purpose="agent.decide",
             fields={
                 "name": self.name,
-                "persona": render(self.persona, self.persona_style),
+                "persona": self.persona_text(),
                 "time": situation.time_text,
                 "place": self.place,
                 "place_description": (

@@ -30,8 +30,6 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from sandbox.agents.emotions import emotion_distance
-
 MemoryKind = Literal["observation", "conversation", "plan", "reflection"]
 Strategy = Literal[
     "generative_agents", "semantic_only", "emotional_ca", "emotional_cm", "emotional_sc",
@@ -95,6 +93,9 @@ class MemoryStream:
     _emotions: np.ndarray = field(init=False)  # set by _grow in __post_init__
     _created: np.ndarray = field(init=False)  # set by _grow in __post_init__
     _access: np.ndarray = field(init=False)  # set by _grow in __post_init__
+    # kept as rows are written: squared norms of the embeddings, norms of the emotion vectors
+    _sqnorm: np.ndarray = field(init=False)  # set by _grow in __post_init__
+    _emo_norm: np.ndarray = field(init=False)  # set by _grow in __post_init__
     # Per memory, beside the arrays: why its importance or emotions are missing (the memory left
     # the scoring queue with importance None), and where its emotions came from.
     score_errors: dict[int, str] = field(default_factory=dict)
@@ -124,6 +125,8 @@ class MemoryStream:
         self._emotions = resized(self._emotions if old else None, (capacity, 8), np.float64, 1.0)
         self._created = resized(self._created if old else None, (capacity,), np.int64, 0)
         self._access = resized(self._access if old else None, (capacity,), np.int64, 0)
+        self._sqnorm = resized(self._sqnorm if old else None, (capacity,), np.float64, 0.0)
+        self._emo_norm = resized(self._emo_norm if old else None, (capacity,), np.float64, 1.0)
 
     def __len__(self) -> int:
         return len(self.memories)
@@ -154,8 +157,11 @@ class MemoryStream:
         memory = Memory(id=n, kind=kind, text=text, created=tick, evidence=evidence)
         self.memories.append(memory)
         self._emb[n] = embedding.astype(np.float32)
+        row = self._emb[n].astype(np.float64)
+        self._sqnorm[n] = float(np.dot(row, row))
         self._importance[n] = np.nan if importance is None else importance
         self._emotions[n] = emotions if emotions is not None else [np.nan] * 8
+        self._set_emo_norm([n])
         if emotions is not None and emotions_source is not None:
             self.emotion_sources[n] = emotions_source
         self._created[n] = tick
@@ -185,6 +191,13 @@ class MemoryStream:
                 self.emotion_sources.pop(i, None)
                 if emotions_error:
                     self.emotion_errors[i] = emotions_error
+        self._set_emo_norm(ids)
+
+    def _set_emo_norm(self, ids: list[int]) -> None:
+        """The emotion vectors' norms (0 counts as 1), computed once when they are written."""
+        norms = np.linalg.norm(self._emotions[ids], axis=1)
+        norms[norms == 0] = 1.0
+        self._emo_norm[ids] = norms
 
     def fail_scores(self, ids: list[int], error: str) -> None:
         """Scoring ``ids`` failed for good: importance stays None, with ``error``, and they leave
@@ -205,11 +218,8 @@ class MemoryStream:
 
     def unscored(self) -> list[Memory]:
         """The scoring queue: memories without importance whose scoring has not failed."""
-        return [
-            m
-            for m in self.memories
-            if np.isnan(self._importance[m.id]) and m.id not in self.score_errors
-        ]
+        waiting = np.flatnonzero(np.isnan(self._importance[: len(self.memories)]))
+        return [self.memories[i] for i in waiting.tolist() if i not in self.score_errors]
 
     def recent(self, n: int, kinds: tuple[str, ...] | None = None) -> list[Memory]:
         chosen = [m for m in self.memories if kinds is None or m.kind in kinds]
@@ -224,23 +234,33 @@ class MemoryStream:
         query_emotions: list[float] | None = None,
         touch: bool = True,
     ) -> list[Retrieved]:
-        """The top-k scored memories for ``query`` at tick ``now``, best first."""
-        candidates = np.flatnonzero(~np.isnan(self._importance[: len(self.memories)]))
-        if candidates.size == 0:
+        """The top-k scored memories for ``query`` at tick ``now``, best first.
+
+        One pass over the preallocated matrices, no per-query copy of them: the three-term score
+        is computed over all rows; the Euclidean distance of the emotion-aware strategies is first
+        bounded from the dot product and the rows' squared norms (kept as memories are added),
+        and computed exactly only for the few rows whose bound can reach the top (so the result,
+        order and scores are those of the direct computation)."""
+        n = len(self.memories)
+        scored = ~np.isnan(self._importance[:n])
+        n_scored = int(np.count_nonzero(scored))
+        if n_scored == 0:
             return []
-        k = min(config.k, candidates.size)
-        emb = self._emb[candidates]
+        candidates = np.arange(n) if n_scored == n else np.flatnonzero(scored)
+        sel: Any = slice(0, n) if n_scored == n else candidates
+        k = min(config.k, n_scored)
+        q = query.astype(np.float32)
         if config.strategy == "generative_agents":
-            hours = (now - self._access[candidates]) * self.minutes_per_tick / 60.0
-            recency = min_max(config.decay**hours)
-            importance = min_max(self._importance[candidates])
-            relevance = min_max(emb @ query.astype(np.float32))
+            dots = self._emb[:n] @ q  # the relevance term, computed as it always was
+            recency = min_max(_recency(self._access[:n][sel], now, self, config.decay))
+            importance = min_max(self._importance[:n][sel])
+            relevance = min_max(dots[sel])
             score = (
                 config.w_recency * recency
                 + config.w_importance * importance
                 + config.w_relevance * relevance
             )
-            order = _top(score, k)
+            order = _top_any_tie(score, k)
             picked = [
                 Retrieved(
                     self.memories[candidates[i]],
@@ -252,36 +272,60 @@ class MemoryStream:
                 for i in order
             ]
         else:
-            d_sem = np.linalg.norm(emb - query.astype(np.float32), axis=1)
             if query_emotions is None or config.strategy == "semantic_only":
-                d_emo = np.zeros(candidates.size)
+                d_emo = np.zeros(n_scored)
             else:
                 q_emo = np.asarray(query_emotions, dtype=float)
+                qn = q_emo / (np.linalg.norm(q_emo) or 1.0)
                 # a memory without emotions (the model gave none) counts as emotionally unrelated
-                d_emo = np.nan_to_num(emotion_distance(q_emo, self._emotions[candidates]), nan=1.0)
-            if config.strategy == "semantic_only":
-                order = _top(-d_sem, k)
-            elif config.strategy == "emotional_ca":
-                order = _top(-(d_sem + d_emo), k)
-            elif config.strategy == "emotional_cm":
-                order = _top(-(d_sem * d_emo), k)
-            else:
-                first, second = (
-                    (d_sem, d_emo) if config.strategy == "emotional_sc" else (d_emo, d_sem)
+                d_emo = np.nan_to_num(
+                    1.0 - (self._emotions[:n][sel] @ qn) / self._emo_norm[:n][sel], nan=1.0
                 )
-                pool = _top(-first, min(config.candidates, candidates.size))
-                order = pool[np.argsort(second[pool], kind="stable")][:k]
+            # only a bound (exact distances come later), so any summation order will do: einsum
+            # runs in this thread, where a BLAS matrix-vector product may wait on its threads
+            dots = np.einsum("ij,j->i", self._emb[:n], q)
+            approx, err = self._distance_bound(q, dots[sel], self._sqnorm[:n][sel])
+            exact = _ExactDistance(self._emb, candidates, q)
+            if config.strategy == "semantic_only":
+                order = _top_bounded(approx, err, k, exact)
+            elif config.strategy == "emotional_ca":
+                order = _top_bounded(approx + d_emo, err, k, lambda i: exact(i) + d_emo[i])
+            elif config.strategy == "emotional_cm":
+                order = _top_bounded(
+                    approx * d_emo, err * np.abs(d_emo), k, lambda i: exact(i) * d_emo[i]
+                )
+            elif config.strategy == "emotional_sc":
+                pool = _top_bounded(approx, err, min(config.candidates, n_scored), exact)
+                order = pool[np.argsort(d_emo[pool], kind="stable")][:k]
+            else:
+                pool = _top(-d_emo, min(config.candidates, n_scored))
+                order = pool[np.argsort(exact(pool), kind="stable")][:k]
+            d_sem = exact(order)
             picked = [
                 Retrieved(
                     self.memories[candidates[i]],
-                    float(-(d_sem[i] + d_emo[i])),
-                    relevance=float(-d_sem[i]),
+                    float(-(d_sem[j] + d_emo[i])),
+                    relevance=float(-d_sem[j]),
                 )
-                for i in order
+                for j, i in enumerate(order)
             ]
         if touch:
             self._access[[r.memory.id for r in picked]] = now
         return picked
+
+    def _distance_bound(
+        self, q: np.ndarray, dots: np.ndarray, sqnorm: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Euclidean distances to ``q`` from dot products and squared norms, with a bound on
+        how far each may be from the directly computed float32 ``norm(emb - q)``: the rounding
+        of a float32 sum of ``dim`` terms, on both sides, with a wide margin."""
+        qq = float(np.dot(q.astype(np.float64), q.astype(np.float64)))
+        sq = sqnorm - 2.0 * dots.astype(np.float64) + qq
+        approx = np.sqrt(np.maximum(sq, 0.0))
+        delta = (8.0 * self.dim * _EPS32) * (np.sqrt(sqnorm) + np.sqrt(qq)) ** 2 + 1e-30
+        with np.errstate(divide="ignore"):
+            err = np.minimum(np.sqrt(delta), delta / approx)
+        return approx, err
 
     def truncate(self, n: int) -> None:
         """Forget memories n.. (rolling back a tick that failed)."""
@@ -327,7 +371,66 @@ class MemoryStream:
         }
 
 
-def _top(score: np.ndarray, k: int) -> np.ndarray:
-    """Indices of the k largest scores, best first; ties by position (earlier memory first)."""
+_EPS32 = float(np.finfo(np.float32).eps)
+
+
+class _ExactDistance:
+    """``norm(emb - q)`` (float32, as computed directly) for candidate positions, cached."""
+
+    def __init__(self, emb: np.ndarray, candidates: np.ndarray, q: np.ndarray) -> None:
+        self.emb, self.candidates, self.q = emb, candidates, q
+        self.values = np.full(candidates.size, np.nan, dtype=np.float32)
+
+    def __call__(self, idx: np.ndarray) -> np.ndarray:
+        idx = np.asarray(idx, dtype=np.int64)
+        missing = idx[np.isnan(self.values[idx])]
+        if missing.size:
+            rows = self.emb[self.candidates[missing]]
+            self.values[missing] = np.linalg.norm(rows - self.q, axis=1)
+        return self.values[idx]
+
+
+def _top_bounded(approx: np.ndarray, err: np.ndarray, k: int, exact: Any) -> np.ndarray:
+    """The k smallest of a score known within ``approx +- err``, best first, ties by position:
+    every row whose lower bound is within the k-th smallest upper bound is scored exactly
+    (``exact(positions)``), and only those are ranked."""
+    upper = approx + err
+    if k < upper.size:
+        bound = np.partition(upper, k - 1)[k - 1]
+        shortlist = np.flatnonzero(approx - err <= bound)
+    else:
+        shortlist = np.arange(upper.size)
+    values = np.asarray(exact(shortlist), dtype=np.float64)
+    return shortlist[np.argsort(values, kind="stable")[:k]]
+
+
+def _recency(access: np.ndarray, now: int, stream: MemoryStream, decay: float) -> np.ndarray:
+    """``decay ** hours since last access``, by table over the distinct ages (last accesses are
+    tick numbers, so a query at tick ``now`` has at most ``now`` of them), computed element by
+    element exactly as ``decay ** (ages * minutes / 60)``."""
+    ages = now - access
+    if ages.size == 0:
+        return ages.astype(np.float64)
+    lo, hi = int(ages.min()), int(ages.max())
+    if hi - lo + 1 > ages.size:
+        return decay ** (ages * stream.minutes_per_tick / 60.0)
+    table = decay ** (np.arange(lo, hi + 1, dtype=np.int64) * stream.minutes_per_tick / 60.0)
+    return table[ages - lo]
+
+
+def _top_any_tie(score: np.ndarray, k: int) -> np.ndarray:
+    """The k largest scores, best first; ties by position among those picked, but of rows tied
+    at the k-th place ``argpartition`` picks any (kept for the three-term score, whose ties are
+    rare and whose trajectories stay as they were)."""
     idx = np.arange(score.size) if k >= score.size else np.argpartition(-score, k - 1)[:k]
     return idx[np.lexsort((idx, -score[idx]))]
+
+
+def _top(score: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the k largest scores, best first; ties by position (earlier memory first),
+    also among the rows tied at the k-th place (``argpartition`` alone picks any of those)."""
+    if k >= score.size:
+        return np.argsort(-score, kind="stable")
+    kth = np.partition(-score, k - 1)[k - 1]
+    idx = np.flatnonzero(-score <= kth)
+    return idx[np.argsort(-score[idx], kind="stable")[:k]]

@@ -12,6 +12,7 @@ import sqlite_utils
 from pydantic import BaseModel, Field
 
 from sandbox.store.introspect import column_names, column_types, table_names
+from sandbox.store.schema import AUDIENCE_SQL
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -74,7 +75,11 @@ class TableQueries:
         order_by: str | None = "rowid",
         limit: int | None = None,
     ) -> list[dict[str, Any]]:
-        """The rows of ``table`` (``select``: the columns, default all), as dicts."""
+        """The rows of ``table`` (``select``: the columns, default all), as dicts. An ``events``
+        row's ``audience`` is always its JSON list, also where it is stored once in ``audiences``
+        (schema 11: a crowded place's audience)."""
+        if table == "events":
+            select = self._expand_audience(select)
         with self._reading():
             return list(
                 self._db[table].rows_where(
@@ -85,6 +90,13 @@ class TableQueries:
                     limit=limit,
                 )
             )
+
+    def _expand_audience(self, select: str) -> str:
+        """``select`` over ``events`` with ``audience`` read through ``audience_ref``."""
+        if "audience_ref" not in self.columns("events"):
+            return select
+        names = list(self.column_types("events")) if select == "*" else select.split(", ")
+        return ", ".join(f"{AUDIENCE_SQL} AS audience" if c == "audience" else c for c in names)
 
     def count(self, table: str, where: str = "", params: Sequence[Any] = ()) -> int:
         with self._reading():

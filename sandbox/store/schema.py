@@ -16,6 +16,9 @@ SCHEMA_VERSION = 13
 #     first tick after a (re)start) and otherwise only a delta (sandbox/store/checkpoint.py).
 # 9 = adds interviews.judged (end-of-run interviews, judged).
 # 10 = adds metrics (per-tick model and agent metrics, what world.datacollector collects).
+# 11 = adds audiences and events.audience_ref: an audience of many names (a crowded place) is
+#      stored once in ``audiences`` and events refer to it (their ``audience`` is NULL); small
+#      audiences stay inline. Readers expand it (``AUDIENCE_SQL``, ``RunReader.rows``).
 # 12 = adds tom_items, tom_answers (theory of mind from inner speech) and trait_judgements (trait
 #      expression in dialogue): role-play evaluation studies, written after the run's ticks.
 # 13 = adds fidelity_critiques and fidelity_scores (character fidelity), persona_interview_items,
@@ -90,6 +93,7 @@ TABLES: dict[str, tuple[dict[str, Any], str | None, list[list[str]]]] = {
             "audience": str,
             "text": str,
             "data": str,
+            "audience_ref": int,
         },
         "id",
         [["tick"], ["source"]],
@@ -149,6 +153,7 @@ TABLES_ADDED_IN: dict[int, list[str]] = {
     4: ["memories", "interviews"],
     6: ["segments"],
     10: ["metrics"],
+    11: ["audiences"],
     12: ["tom_items", "tom_answers", "trait_judgements"],
     13: [
         "fidelity_critiques",
@@ -164,6 +169,7 @@ COLUMNS_ADDED_IN: dict[int, dict[str, dict[str, Any]]] = {
     7: {"memories": {"importance_error": str, "emotions_source": str, "emotions_error": str}},
     8: {"ticks": {"state_delta": str}},
     9: {"interviews": {"judged": str}},
+    11: {"events": {"audience_ref": int}},
 }
 
 TABLES["beliefs"] = (
@@ -249,6 +255,21 @@ TABLES["interviews"] = (
     },
     "id",
     [["agent"]],
+)
+
+# Audiences of at least this many names are stored once (``audiences``) and referred to by
+# number, not repeated on every event; smaller ones stay inline, as they always were. The world's
+# state does the same with its pending events (sandbox/world/events.py).
+COMPACT_FROM = 32
+
+# An audience stored once: the names (JSON list, world order) that events.audience_ref points at.
+TABLES["audiences"] = ({"id": int, "tick": int, "names": str}, "id", [])
+
+# An event's audience as a JSON list, inline or stored once (for SELECTs from ``events``; only
+# where the file has ``audiences``, i.e. schema version 11 or later).
+AUDIENCE_SQL = (
+    "COALESCE(events.audience, "
+    "(SELECT names FROM audiences WHERE audiences.id = events.audience_ref))"
 )
 
 TABLES["segments"] = (

@@ -17,7 +17,7 @@ import contextlib
 import json
 import platform
 import sqlite3
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -32,7 +32,13 @@ from sandbox.store.integrity import require_whole
 from sandbox.store.queries import TableQueries
 from sandbox.store.records import LLMCallRecord, SurveyRecord, TickRecord
 from sandbox.store.run_lock import WriterLock
-from sandbox.store.schema import COLUMNS_ADDED_IN, SCHEMA_VERSION, TABLES, TABLES_ADDED_IN
+from sandbox.store.schema import (
+    COLUMNS_ADDED_IN,
+    COMPACT_FROM,
+    SCHEMA_VERSION,
+    TABLES,
+    TABLES_ADDED_IN,
+)
 
 
 def _now() -> str:
@@ -45,6 +51,32 @@ def _dumps(value: Any) -> str:
 
 def _dumps_or_null(value: Any) -> str | None:
     return None if value is None else _dumps(value)
+
+
+def _insert_rows(conn: sqlite3.Connection, table: str, rows: Iterable[dict[str, Any]]) -> None:
+    """Insert rows of plain values (str, int, float, None; JSON already dumped) with one
+    ``executemany``: what ``insert_all`` stores for such rows, without its per-value checks (a
+    tick of thousands of agents writes thousands of events and calls)."""
+    it = iter(rows)
+    first = next(it, None)
+    if first is None:
+        return
+    columns = list(first)
+    sql = (
+        f"INSERT INTO [{table}] ({', '.join(f'[{c}]' for c in columns)}) "
+        f"VALUES ({', '.join('?' for _ in columns)})"
+    )
+    conn.executemany(sql, _values(first, it, columns))
+
+
+def _values(
+    first: dict[str, Any], rest: Iterator[dict[str, Any]], columns: list[str]
+) -> Iterator[tuple[Any, ...]]:
+    yield tuple(first[c] for c in columns)
+    for row in rest:
+        if len(row) != len(columns):
+            raise StoreError(f"rows of one insert have different columns: {sorted(row)}")
+        yield tuple(row[c] for c in columns)
 
 
 def package_versions() -> dict[str, str]:
@@ -111,6 +143,9 @@ class TrajectoryWriter(TableQueries):
         self.commit_hook = commit_hook
         self._last_state: Any = None  # the last committed checkpoint (for deltas)
         self._since_full = 0
+        self._audience_ids: dict[tuple[str, ...], int] = {}  # audiences stored by this writer
+        self._next_audience: int | None = None
+        self._audiences_used: dict[tuple[str, ...], int] = {}
         self._lock: WriterLock | None = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -253,13 +288,21 @@ class TrajectoryWriter(TableQueries):
         checkpoint, state = self._checkpoint(record)
         with transaction(db.conn):
             self._step(tick, "begin")
-            db.table("events").insert_all(
-                {
-                    **e.model_dump(exclude={"audience", "data"}),
-                    "audience": _dumps(list(e.audience)),
-                    "data": _dumps(e.data),
-                }
-                for e in record.events
+            audiences = self._audiences(record)
+            _insert_rows(
+                db.conn,
+                "events",
+                (
+                    {
+                        **e.model_dump(exclude={"audience", "data"}),
+                        "audience": None
+                        if id(e.audience) in audiences
+                        else _dumps(list(e.audience)),
+                        "data": _dumps(e.data),
+                        "audience_ref": audiences.get(id(e.audience)),
+                    }
+                    for e in record.events
+                ),
             )
             self._step(tick, "events")
             db.table("actions").insert_all(
@@ -324,7 +367,38 @@ class TrajectoryWriter(TableQueries):
             )
             self._step(tick, "ticks")
         self._last_state = state  # committed: the next tick's delta is against it
+        # committed: the next tick may refer to this tick's audiences (while nobody moves)
+        self._audience_ids = self._audiences_used
         self._since_full = 0 if checkpoint["state"] is not None else self._since_full + 1
+
+    def _audiences(self, record: TickRecord) -> dict[int, int]:
+        """Large audiences (``COMPACT_FROM`` names or more) of the tick's events, each stored once
+        in ``audiences`` (or found there from an earlier tick of this writer): id(audience) ->
+        row id. Events share one audience object while nobody moves, so this is one row per
+        place and change, not one list per event."""
+        self._next_audience = None  # read below, inside this tick's transaction
+        out: dict[int, int] = {}
+        used: dict[tuple[str, ...], int] = {}
+        rows = []
+        for e in record.events:
+            key = id(e.audience)
+            if key in out or len(e.audience) < COMPACT_FROM:
+                continue
+            found = self._audience_ids.get(e.audience)
+            if found is None:
+                if self._next_audience is None:
+                    row = self._db.execute("SELECT max(id) FROM audiences").fetchone()
+                    self._next_audience = (row[0] or 0) + 1
+                found = self._next_audience
+                self._next_audience += 1
+                names = _dumps(list(e.audience))
+                rows.append({"id": found, "tick": record.tick, "names": names})
+            used[e.audience] = found
+            out[key] = found
+        if rows:
+            self._db.table("audiences").insert_all(rows)
+        self._audiences_used = used
+        return out
 
     def _checkpoint(self, record: TickRecord) -> tuple[dict[str, str | None], Any]:
         """The tick's ``state`` (full, every FULL_EVERY ticks and first after (re)opening) or
@@ -343,13 +417,17 @@ class TrajectoryWriter(TableQueries):
             self._insert_calls(calls)
 
     def _insert_calls(self, calls: list[LLMCallRecord]) -> None:
-        self._db.table("llm_calls").insert_all(
-            {
-                **c.model_dump(exclude={"messages"}),
-                "cache_hit": int(c.cache_hit),
-                "messages": _dumps(c.messages),
-            }
-            for c in calls
+        _insert_rows(
+            self._db.conn,
+            "llm_calls",
+            (
+                {
+                    **c.model_dump(exclude={"messages"}),
+                    "cache_hit": int(c.cache_hit),
+                    "messages": _dumps(c.messages),
+                }
+                for c in calls
+            ),
         )
 
     def record_survey(self, result: SurveyRecord, tick: int | None = None) -> None:

@@ -13,6 +13,7 @@ from sandbox.errors import ConfigError, PersonaError
 from sandbox.personas.persona import Persona, load_persona_file
 from sandbox.seeds import Seed
 from sandbox.validation import describe_validation_error, read_structured_file
+from sandbox.world.attention import AttentionConfig
 
 MAX_TICKS = 1_000_000  # 19 years of 10-minute ticks; more is refused as a mistake
 WARN_TICKS = 10_000  # default bound above which the command line warns with an estimate
@@ -101,6 +102,10 @@ class WorldConfig(BaseModel):
     agents: Annotated[list[AgentConfig], Field(min_length=1)]
     ties: list[TieConfig] = Field(default_factory=list)
     events: list[ScheduledEvent] = Field(default_factory=list)
+    attention: AttentionConfig = Field(
+        default_factory=AttentionConfig,
+        description="caps on whom an agent notices and what it perceives in a crowded place",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> WorldConfig:

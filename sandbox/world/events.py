@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from sandbox.store.records import EventRecord, Visibility
+from sandbox.store.schema import COMPACT_FROM
+
+# noticed(name, speakers who addressed it) -> whom it notices (see sandbox.world.attention)
+Noticer = Callable[[str, list[str]], Sequence[str]]
 
 
 class EventBus:
@@ -14,10 +18,17 @@ class EventBus:
     Visibility decides the audience at emission time:
     ``public`` everyone; ``place`` whoever is at ``place`` now; ``agents`` the listed agents;
     ``private`` one agent (its own failures, what only it is told).
+
+    ``everyone`` and ``at_place`` may return the same tuple object while nobody moves: events
+    emitted meanwhile then share their audience (one object, not one list per event), and
+    delivery works per audience, not per event and listener (so a crowded place is not
+    quadratic).
     """
 
     def __init__(
-        self, everyone: Callable[[], list[str]], at_place: Callable[[str], list[str]]
+        self,
+        everyone: Callable[[], Sequence[str]],
+        at_place: Callable[[str], Sequence[str]],
     ) -> None:
         self._everyone = everyone
         self._at_place = at_place
@@ -41,35 +52,158 @@ class EventBus:
         data: dict[str, Any] | None = None,
     ) -> EventRecord:
         if visibility == "public":
-            who = tuple(self._everyone())
+            who = _shared(self._everyone())
         elif visibility == "place":
             if place is None:
                 raise ValueError("a 'place' event needs a place")
-            who = tuple(self._at_place(place))
+            who = _shared(self._at_place(place))
         else:
             who = tuple(audience)
             if visibility == "private" and len(who) != 1:
                 raise ValueError("a 'private' event has exactly one agent in its audience")
-        event = EventRecord(
-            tick=self._tick,
-            seq=len(self.tick_events),
-            kind=kind,
-            source=source,
-            place=place,
-            visibility=visibility,
-            audience=who,
-            text=text,
-            data=data or {},
-        )
+        fields = {
+            "tick": self._tick,
+            "seq": len(self.tick_events),
+            "kind": kind,
+            "source": source,
+            "place": place,
+            "visibility": visibility,
+            "audience": (),
+            "text": text,
+            "data": data or {},
+        }
+        # validated without its audience, which is then set as is: a shared tuple stays shared
+        event = EventRecord.model_validate(fields).model_copy(update={"audience": who})
         self.tick_events.append(event)
         self.pending.append(event)
         return event
 
-    def deliver(self) -> dict[str, list[EventRecord]]:
-        """Hand every pending event to its audience and clear the queue."""
+    def deliver(
+        self,
+        *,
+        max_events: int | None = None,
+        noticed: Noticer | None = None,
+        is_agent: Callable[[str], bool] = lambda _name: True,
+    ) -> dict[str, list[EventRecord]]:
+        """Hand every pending event to its audience and clear the queue: to each listener in the
+        order the events happened. A listener that would get more than ``max_events`` gets
+        ``max_events`` chosen as ``sandbox.world.attention`` says (``noticed`` gives whom it
+        notices)."""
+        groups: dict[int, tuple[Sequence[str], list[int]]] = {}
+        for i, event in enumerate(self.pending):
+            groups.setdefault(id(event.audience), (event.audience, []))[1].append(i)
+        self.pending, pending = [], self.pending
+        member_of: dict[str, list[list[int]]] = {}
+        for audience, indices in groups.values():
+            for name in audience:
+                member_of.setdefault(name, []).append(indices)
         inbox: dict[str, list[EventRecord]] = {}
-        for event in self.pending:
-            for name in event.audience:
-                inbox.setdefault(name, []).append(event)
-        self.pending = []
+        indexes: dict[int, _Index] = {}
+        for name, lists in member_of.items():
+            total = sum(len(x) for x in lists)
+            if max_events is None or total <= max_events or noticed is None:
+                chosen = lists[0] if len(lists) == 1 else sorted(i for x in lists for i in x)
+            else:
+                found = []
+                for indices in lists:
+                    if id(indices) not in indexes:
+                        indexes[id(indices)] = _Index(indices, pending, is_agent)
+                    found.append(indexes[id(indices)])
+                chosen = _attend(name, found, pending, max_events, noticed)
+            inbox[name] = [pending[i] for i in chosen]
         return inbox
+
+
+def _shared(names: Sequence[str]) -> tuple[str, ...]:
+    return names if isinstance(names, tuple) else tuple(names)
+
+
+class _Index:
+    """The events of one audience by whom they are addressed to and by source; the world's."""
+
+    __slots__ = ("by_source", "to", "world")
+
+    def __init__(
+        self, indices: list[int], pending: list[EventRecord], is_agent: Callable[[str], bool]
+    ) -> None:
+        self.to: dict[str, list[int]] = {}
+        self.by_source: dict[str, list[int]] = {}
+        self.world: list[int] = []
+        for i in indices:
+            event = pending[i]
+            to = event.data.get("to")
+            if isinstance(to, str):
+                self.to.setdefault(to, []).append(i)
+            self.by_source.setdefault(event.source, []).append(i)
+            if not is_agent(event.source):
+                self.world.append(i)
+
+
+def _attend(
+    name: str, indexes: list[_Index], pending: list[EventRecord], cap: int, noticed: Noticer
+) -> list[int]:
+    """The ``cap`` events ``name`` perceives of its many: addressed to it, its own and the
+    world's first, then those of whom it notices; each class in order; then back in order."""
+    first: set[int] = set()
+    for index in indexes:
+        first.update(index.to.get(name, ()))
+        first.update(index.by_source.get(name, ()))
+        first.update(index.world)
+    ordered = sorted(first)
+    speakers = list(
+        dict.fromkeys(pending[i].source for i in ordered if pending[i].data.get("to") == name)
+    )
+    picked = ordered[:cap]
+    if len(picked) < cap:
+        second: set[int] = set()
+        for other in noticed(name, speakers):
+            for index in indexes:
+                second.update(index.by_source.get(other, ()))
+        picked += sorted(second - first)[: cap - len(picked)]
+    return sorted(picked)
+
+
+def pending_state(pending: list[EventRecord]) -> dict[str, Any]:
+    """The ``pending`` part of a world's state: events not yet perceived, as JSON-ready data, and
+    (when some audiences have ``COMPACT_FROM`` names or more) ``audiences``, those once each:
+    such an event's ``audience`` is its number there (a crowded place: thousands of names on each
+    of thousands of events)."""
+    events: list[dict[str, Any]] = []
+    audiences: list[list[str]] = []
+    numbers: dict[int, int] = {}
+    for event in pending:
+        row = event.model_dump(mode="json", exclude={"audience"})
+        if len(event.audience) >= COMPACT_FROM:
+            key = id(event.audience)
+            if key not in numbers:
+                numbers[key] = len(audiences)
+                audiences.append(list(event.audience))
+            row = {**row, "audience": numbers[key]}
+        else:
+            row = {**row, "audience": list(event.audience)}
+        events.append(_in_field_order(row))
+    out: dict[str, Any] = {"pending": events}
+    if audiences:
+        out["audiences"] = audiences
+    return out
+
+
+_FIELDS = tuple(EventRecord.model_fields)
+
+
+def _in_field_order(row: dict[str, Any]) -> dict[str, Any]:
+    return {name: row[name] for name in _FIELDS}
+
+
+def load_pending(state: dict[str, Any]) -> list[EventRecord]:
+    """The pending events of a state written by ``pending_state`` (or before it had audiences)."""
+    shared = [tuple(a) for a in state.get("audiences", [])]
+    out = []
+    for row in state["pending"]:
+        audience = row["audience"]
+        if isinstance(audience, int):
+            event = EventRecord.model_validate({**row, "audience": ()})
+            out.append(event.model_copy(update={"audience": shared[audience]}))
+        else:
+            out.append(EventRecord.model_validate(row))
+    return out

@@ -110,7 +110,7 @@ class OpenWorldRules:
                 acting.append(agent)
         queries = {}
         if self.cog is not None and acting:
-            texts = [self._query_text(a, occupancy, hour) for a in acting]
+            texts = [self._query_text(a, world.attention.noticed(a.name), hour) for a in acting]
             feelings = await view.feel(
                 self.cog.retrieval.scoring_source(),
                 [(a.name, t) for a, t in zip(acting, texts, strict=True)],
@@ -139,7 +139,7 @@ class OpenWorldRules:
                 place=agent.place,
                 place_description=place.description,
                 place_activities=tuple(place.activities),
-                others_here=tuple(n for n in occupancy[agent.place] if n != agent.name),
+                others_here=world.attention.noticed(agent.name),
                 places=view.places,
                 crowd=crowd,
                 conversation=(
@@ -170,10 +170,10 @@ class OpenWorldRules:
         return result
 
     @staticmethod
-    def _query_text(agent: PersonaAgent, occupancy: dict[str, list[str]], hour: int) -> str:
+    def _query_text(agent: PersonaAgent, noticed: tuple[str, ...], hour: int) -> str:
         block = agent.mind.block_at(hour) if agent.mind else None
         recent = " ".join(o["text"] for o in agent.observations[-3:])
-        others = ", ".join(n for n in occupancy[agent.place] if n != agent.name)
+        others = ", ".join(noticed)
         plan = f"{block['activity']} at the {block['place']}" if block else ""
         return f"{agent.name} at the {agent.place} with {others}. {plan}. {recent}"
 

@@ -24,14 +24,21 @@ def _match(name: str | None, candidates: list[str]) -> str | None:
     return None
 
 
+def _match_present(world: World, agent: PersonaAgent, name: str | None) -> str | None:
+    """``_match`` against the others at the agent's place, by lookup (a crowd has thousands)."""
+    if not name:
+        return None
+    wanted = name.strip().lower().removeprefix("the ").strip(" .")
+    return world.where.match(agent.place, wanted, exclude=agent.name)
+
+
 def apply_action(
     world: World, agent: PersonaAgent, action: Say | Move | Do | Wait, base: dict[str, Any]
 ) -> ActionRecord:
     """Apply one typed action (say, move, do, wait) and return its record."""
     bus = world.bus
     if isinstance(action, Say):
-        present = [n for n in world.names_at(agent.place) if n != agent.name]
-        to = _match(action.to, present)
+        to = _match_present(world, agent, action.to)
         detail = ""
         if action.to and to is None:
             detail = f"{action.to!r} is not here; spoken to the room"

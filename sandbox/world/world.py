@@ -17,12 +17,14 @@ from sandbox.llm.calls import CallLog, collect_calls
 from sandbox.llm.client import ModelClient
 from sandbox.llm.templates import PromptLibrary
 from sandbox.seeds import derive_rng, derive_seed
-from sandbox.store.records import EventRecord, LLMCallRecord, TickRecord
+from sandbox.store.records import LLMCallRecord, TickRecord
+from sandbox.world.attention import Attention
 from sandbox.world.clock import Clock
 from sandbox.world.config import WorldConfig
-from sandbox.world.events import EventBus
+from sandbox.world.events import EventBus, load_pending, pending_state
 from sandbox.world.loop import LoopThread
 from sandbox.world.metrics import TickMetrics
+from sandbox.world.occupancy import Occupancy
 from sandbox.world.open_world import OpenWorldRules
 from sandbox.world.policies import register_engine_policies
 from sandbox.world.rules import Rules
@@ -129,9 +131,11 @@ class World(mesa.Model):
         self.graph.add_nodes_from(a.name for a in self.persona_agents)
         for tie in config.ties:
             self.graph.add_edge(tie.a, tie.b, weight=tie.weight)
-        self.bus = EventBus(
-            everyone=lambda: [a.name for a in self.persona_agents], at_place=self.names_at
-        )
+        self.where = Occupancy(((a.name, a.place) for a in self.persona_agents), self.places)
+        self.attention = Attention(self)
+        for agent in self.persona_agents:
+            agent.on_move = self._moved
+        self.bus = EventBus(everyone=self.where.everyone, at_place=self.where.at)
         self.metrics = TickMetrics(list(self.places))
         self.datacollector = self.metrics.datacollector()  # Mesa's, one row per committed tick
         if state is not None:
@@ -168,7 +172,10 @@ class World(mesa.Model):
         return agent
 
     def names_at(self, place: str) -> list[str]:
-        return [a.name for a in self.persona_agents if a.place == place]
+        return list(self.where.at(place))
+
+    def _moved(self, agent: PersonaAgent, old: str, new: str) -> None:
+        self.where.move(agent.name, old, new)
 
     def occupancy(self) -> dict[str, list[str]]:
         out: dict[str, list[str]] = {p: [] for p in self.places}
@@ -251,7 +258,8 @@ class World(mesa.Model):
         for event in self._injected[:taken]:
             self.bus.emit(**event)
         # 3. Perceive.
-        inbox = self.bus.deliver()
+        self.attention.begin_tick(tick)
+        inbox = self.attention.deliver(self.bus)
         for agent in self.persona_agents:
             agent.perceive(inbox.get(agent.name, []))
         # 4. Decide, everyone from the same snapshot, concurrently.
@@ -411,7 +419,7 @@ class World(mesa.Model):
         return {
             "tick": self.tick,
             "agents": {a.name: a.state_dict() for a in self.persona_agents},
-            "pending": [e.model_dump(mode="json") for e in self.bus.pending],
+            **pending_state(self.bus.pending),
             "edges": [[a, b, d["weight"]] for a, b, d in sorted(self.graph.edges(data=True))],
             "rules": self.rules.state_dict(),
         }
@@ -423,7 +431,7 @@ class World(mesa.Model):
         )  # Mesa's counter, restored with the committed tick (resume, rollback)
         for name, agent_state in state["agents"].items():
             self.agent(name).load_state(agent_state)
-        self.bus.pending = [EventRecord.model_validate(e) for e in state["pending"]]
+        self.bus.pending = load_pending(state)
         self.graph.remove_edges_from(list(self.graph.edges))
         for a, b, w in state["edges"]:
             self.graph.add_edge(a, b, weight=w)

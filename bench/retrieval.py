@@ -1,0 +1,86 @@
+"""Retrieval time: top-k over N scored memories, one line per strategy (median ms per query).
+
+    python bench/retrieval.py [N] [k] [--dim 256] [--repeats 30]
+
+Memories are random unit embeddings with importance 1-10, lexicon-like emotion vectors and last
+accesses spread over 1,000 ticks (seed 0); every query is a fresh random unit vector and touches
+what it retrieves, as in a tick. The aim (issue 15) is at most 10 ms for every strategy at
+N = 100,000, k = 10.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import numpy as np
+
+from sandbox.agents.memory import MemoryStream, RetrievalConfig
+
+STRATEGIES = (
+    "generative_agents",
+    "semantic_only",
+    "emotional_ca",
+    "emotional_cm",
+    "emotional_sc",
+    "emotional_ss",
+)
+
+
+def build(n: int, dim: int, seed: int = 0) -> MemoryStream:
+    rng = np.random.default_rng(seed)
+    stream = MemoryStream(dim=dim, minutes_per_tick=10)
+    emb = rng.standard_normal((n, dim)).astype(np.float32)
+    emb /= np.linalg.norm(emb, axis=1, keepdims=True)
+    ticks = np.sort(rng.integers(0, 1000, n))
+    importance = rng.integers(1, 11, n)
+    emotions = 1 + 3 * rng.integers(0, 4, (n, 8))
+    for i in range(n):
+        stream.add(
+            "observation",
+            f"m{i}",
+            int(ticks[i]),
+            emb[i],
+            importance=float(importance[i]),
+            emotions=emotions[i].astype(float).tolist(),
+        )
+    return stream
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("n", type=int, nargs="?", default=100_000, help="memories in the stream")
+    parser.add_argument("k", type=int, nargs="?", default=10, help="memories retrieved")
+    parser.add_argument("--dim", type=int, default=256, help="embedding dimensions")
+    parser.add_argument("--repeats", type=int, default=30, help="queries per strategy")
+    args = parser.parse_args()
+    stream = build(args.n, args.dim)
+    rng = np.random.default_rng(1)
+    matrix = stream._emb[: args.n]
+    floor = []
+    for _ in range(args.repeats + 2):
+        start = time.perf_counter()
+        np.add.reduce(matrix, axis=0)  # one read of the embedding matrix, nothing else
+        floor.append(time.perf_counter() - start)
+    mb = matrix.nbytes / 2**20
+    print(
+        f"{'(one read, floor)':18s} N={args.n} k={args.k} dim={args.dim}: "
+        f"{statistics.median(floor[2:]) * 1000:7.2f} ms ({mb:.0f} MiB of float32 embeddings)"
+    )
+    for strategy in STRATEGIES:
+        config = RetrievalConfig(strategy=strategy, k=args.k)
+        times = []
+        for _ in range(args.repeats + 2):
+            q = rng.standard_normal(args.dim).astype(np.float32)
+            q /= np.linalg.norm(q)
+            q_emo = (1 + 3 * rng.integers(0, 4, 8)).astype(float).tolist()
+            start = time.perf_counter()
+            stream.retrieve(q, 1000, config, query_emotions=q_emo)
+            times.append(time.perf_counter() - start)
+        ms = statistics.median(times[2:]) * 1000  # the first two warm the caches
+        print(f"{strategy:18s} N={args.n} k={args.k} dim={args.dim}: {ms:7.2f} ms/query")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,57 @@
+"""Who is at each place, kept up to date as agents move (not recomputed per question).
+
+``at(place)`` is a tuple in the world's agent order, the same object until someone arrives or
+leaves: events emitted meanwhile share it as their audience."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+
+class Occupancy:
+    def __init__(self, placed: Iterable[tuple[str, str]], places: Iterable[str]) -> None:
+        """``placed``: (agent, place) in the world's agent order."""
+        self._rank: dict[str, int] = {}
+        self._members: dict[str, set[str]] = {p: set() for p in places}
+        for i, (name, place) in enumerate(placed):
+            self._rank[name] = i
+            self._members.setdefault(place, set()).add(name)
+        self._everyone = tuple(self._rank)
+        self._at: dict[str, tuple[str, ...]] = {}
+        self._lower: dict[str, dict[str, list[str]]] = {}
+
+    @property
+    def rank(self) -> dict[str, int]:
+        """Each agent's position in the world's agent order."""
+        return self._rank
+
+    def everyone(self) -> tuple[str, ...]:
+        return self._everyone
+
+    def move(self, name: str, old: str, new: str) -> None:
+        self._members.setdefault(old, set()).discard(name)
+        self._members.setdefault(new, set()).add(name)
+        for place in (old, new):
+            self._at.pop(place, None)
+            self._lower.pop(place, None)
+
+    def at(self, place: str) -> tuple[str, ...]:
+        found = self._at.get(place)
+        if found is None:
+            found = tuple(sorted(self._members.get(place, ()), key=self._rank.__getitem__))
+            self._at[place] = found
+        return found
+
+    def match(self, place: str, wanted: str, exclude: str) -> str | None:
+        """The agent at ``place`` (other than ``exclude``) whose name is ``wanted``, ignoring
+        case; the first in world order."""
+        index = self._lower.get(place)
+        if index is None:
+            index = {}
+            for name in self.at(place):
+                index.setdefault(name.lower(), []).append(name)
+            self._lower[place] = index
+        for name in index.get(wanted, ()):
+            if name != exclude:
+                return name
+        return None

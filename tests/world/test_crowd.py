@@ -1,0 +1,166 @@
+"""Crowded places: bounded attention (seeded, deterministic, flat prompts, addressed agents
+always noticed) and compact audiences (stored once, read back whole, resumable)."""
+
+from pathlib import Path
+
+from sandbox.store.reader import RunReader
+from sandbox.store.writer import TrajectoryWriter
+from sandbox.testing.crowd import crowd_world
+from sandbox.world.attention import noticed
+from sandbox.world.events import EventBus
+from sandbox.world.world import World
+
+
+def _decide_prompts(record) -> dict[str, str]:
+    return {
+        c.agent: "\n".join(m["content"] for m in c.messages)
+        for c in record.llm_calls
+        if c.purpose == "agent.decide"
+    }
+
+
+def test_noticed_is_seeded_capped_and_keeps_who_spoke_first():
+    present = [f"A{i:03d}" for i in range(200)]
+    rank = {n: i for i, n in enumerate([*present, "me"])}
+    here = set(present)
+
+    def pick(tick, spoke=(), ties=None):
+        return noticed(
+            "me",
+            present,
+            cap=6,
+            addressed_by=spoke,
+            is_present=here.__contains__,
+            tie_weight=lambda _n: ties or {},
+            rank=rank,
+            seed=3,
+            tick=tick,
+        )
+
+    first = pick(1)
+    assert len(first) == 6 and first == pick(1)  # the same draw for the same tick
+    assert list(first) == sorted(first, key=rank.__getitem__)  # listed in world order
+    assert any(pick(t) != first for t in range(2, 6))  # another tick, another draw
+    spoke = ["A150", "A007", "nobody"]  # 'nobody' is not here: not noticed
+    got = pick(1, spoke=spoke, ties={"A099": 2.0, "A098": 5.0, "gone": 9.0})
+    assert {"A150", "A007", "A098", "A099"} <= set(got) and len(got) == 6
+    # a small place: everyone, unchanged
+    assert noticed(
+        "me",
+        present[:6],
+        cap=6,
+        addressed_by=(),
+        is_present=here.__contains__,
+        tie_weight=dict,
+        rank=rank,
+        seed=3,
+        tick=1,
+    ) == tuple(present[:6])
+
+
+def test_prompt_size_stays_flat_in_the_number_present():
+    sizes = {}
+    for n in (30, 300):
+        world = World(crowd_world(n, places=1, attention={"max_present": 8, "max_events": 12}))
+        world.step()
+        world.step()
+        prompts = _decide_prompts(world.last_record)
+        sizes[n] = max(len(p) for p in prompts.values())
+        for name in list(prompts)[:20]:
+            assert len(world.attention.noticed(name)) == 8
+        world.close()
+    assert sizes[300] <= 1.1 * sizes[30], sizes
+
+
+def test_who_addressed_an_agent_is_noticed_and_its_words_perceived():
+    world = World(crowd_world(120, places=1, attention={"max_present": 3, "max_events": 4}))
+    world.step()
+    speakers = ["Agent100", "Agent050"]
+    for s in speakers:
+        world.inject(f'{s} (to Agent007): "psst"', source=s, kind="say", to="Agent007")
+    world.step()
+    assert set(speakers) <= set(world.attention.noticed("Agent007"))
+    prompt = _decide_prompts(world.last_record)["Agent007"]
+    assert all(s in prompt for s in speakers)
+    heard = [o for o in world.agent("Agent007").observations if o["tick"] == 1 or o["to"]]
+    assert {o["source"] for o in heard if o["to"] == "Agent007"} == set(speakers)
+    assert sum(1 for o in world.agent("Agent007").observations if o["tick"] == 1) <= 4
+    world.close()
+
+
+def test_the_same_crowd_twice_gives_the_same_run():
+    def run():
+        world = World(crowd_world(90, places=1, attention={"max_present": 4, "max_events": 6}))
+        for _ in range(3):
+            world.step()
+        out = world.state_dict(), _decide_prompts(world.last_record)
+        world.close()
+        return out
+
+    assert run() == run()
+
+
+def test_delivery_per_audience_is_delivery_per_event_and_listener():
+    everyone, at_x = ("a", "b", "c"), ("a", "b")
+    bus = EventBus(everyone=lambda: everyone, at_place=lambda p: at_x)
+    bus.emit("say", "a", "hi", visibility="place", place="x", data={"to": None})
+    bus.emit("announcement", "world", "bell", visibility="public")
+    bus.emit("failed", "world", "no", visibility="private", audience=["c"])
+    bus.emit("say", "b", "yo", visibility="place", place="x", data={"to": "a"})
+    naive: dict[str, list] = {}
+    for e in bus.pending:
+        for n in e.audience:
+            naive.setdefault(n, []).append(e)
+    assert bus.pending[0].audience is bus.pending[3].audience  # one shared audience
+    assert bus.deliver() == naive
+
+
+def test_large_audiences_are_stored_once_and_read_back_whole(tmp_path: Path):
+    path = tmp_path / "t.sqlite"
+    config = crowd_world(70, places=1)
+    writer = TrajectoryWriter(path)
+    writer.start_run(
+        run_id="crowd",
+        config=config.model_dump(mode="json"),
+        world_file=None,
+        model="heuristic",
+        api_base=None,
+        ticks_planned=3,
+        settings={},
+        personas=[(a.persona, a.start) for a in config.agents],
+    )
+    world = World(config, recorder=writer)
+    audiences = []
+    for _ in range(3):
+        world.step()
+        audiences += [list(e.audience) for e in world.last_record.events]
+    state_2 = None
+    with RunReader(path) as reader:
+        rows = reader.rows("events")
+        assert [r["audience"] for r in rows] == [
+            __import__("json").dumps(a, separators=(",", ":")) for a in audiences
+        ]
+        stored = reader.count("audiences")
+        inline = reader.count("events", "audience IS NOT NULL")
+        assert stored <= 3 and inline < len(rows) / 2
+        state_2 = reader.state_at(2)
+        want = reader.tick_fingerprints()[3]
+    assert "audiences" in world.state_dict() or not world.bus.pending
+    world.close()
+    writer.close()
+    # the parquet export expands them too
+    import pandas as pd
+
+    from sandbox.store.export import export_parquet
+
+    exported = pd.read_parquet(export_parquet(path, tmp_path / "pq").out / "events.parquet")
+    assert list(exported["audience"]) == [r["audience"] for r in rows]
+    # resumed from the checkpoint of tick 2, tick 3 is the same
+    path_b = tmp_path / "b.sqlite"
+    writer_b = TrajectoryWriter(path_b)
+    resumed = World(config, recorder=writer_b, state=state_2)
+    resumed.step()
+    resumed.close()
+    writer_b.close()
+    with RunReader(path_b) as reader:
+        assert reader.tick_fingerprints()[3] == want
