@@ -112,7 +112,7 @@ def test_private_notes_reach_only_their_own_author(offline):
 def test_litellm_path_records_every_judging_call_under_the_judge(tmp_path, fake_server):
     folder, output = _run(
         tmp_path,
-        "--model", "openai/agents-m", "--api-base", fake_server.base_url,
+        "--http-client", "litellm", "--model", "openai/agents-m", "--api-base", fake_server.base_url,
         "--judge-model", "openai/judge-j", "--judge-api-base", fake_server.base_url,
     )  # fmt: skip
     rs = load_runs(folder)

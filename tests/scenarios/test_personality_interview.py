@@ -129,7 +129,7 @@ def test_litellm_path_records_the_judge_under_its_model(tmp_path, fake_server):
     fake_server.responder = memory_responder
     folder, output = _run(
         tmp_path,
-        "--model", "openai/agents-m", "--api-base", fake_server.base_url,
+        "--http-client", "litellm", "--model", "openai/agents-m", "--api-base", fake_server.base_url,
         "--judge-model", "openai/judge-j", "--judge-api-base", fake_server.base_url,
         personas=2, ticks=1, strategies=["generative_agents", "semantic_only"], self_report=False,
     )  # fmt: skip

@@ -149,7 +149,7 @@ def test_runs_through_litellm_against_the_fake_server(tmp_path, fake_server):
     fake_server.responder = _responder
     base = fake_server.base_url
     folder, output = _run(
-        tmp_path, "--model", "openai/agents-m", "--api-base", base,
+        tmp_path, "--http-client", "litellm", "--model", "openai/agents-m", "--api-base", base,
         "--judge-model", "openai/judge-j", "--judge-api-base", base,
     )  # fmt: skip
     assert "Theory of mind: accuracy by mental state and order" in output

@@ -123,7 +123,7 @@ def test_runs_through_litellm_and_every_judgement_is_recorded_under_the_judge(
     fake_server.responder = _responder
     base = fake_server.base_url
     folder, output = _run(
-        tmp_path, "--model", "openai/agents-m", "--api-base", base,
+        tmp_path, "--http-client", "litellm", "--model", "openai/agents-m", "--api-base", base,
         "--judge-model", "openai/judge-j", "--judge-api-base", base,
     )  # fmt: skip
     assert "openai/judge-j" in output and "per intensity" in output
