@@ -24,7 +24,7 @@ def read_table(rs: RunSet, table: str) -> pd.DataFrame:
         with RunReader(row.path) as reader:
             if table not in reader.tables():
                 continue
-            df = pd.read_sql_query(f"SELECT * FROM {table} ORDER BY rowid", reader.conn)
+            df = reader.frame(table)
         df.insert(0, "model", row.model)
         df.insert(0, "run", row.run)
         frames.append(df)

@@ -22,7 +22,7 @@ def study_table(rs: RunSet, table: str) -> pd.DataFrame:
         with RunReader(meta.path) as reader:
             if table not in reader.tables():
                 continue
-            df = pd.read_sql_query(f"SELECT * FROM {table} ORDER BY rowid", reader.conn)
+            df = reader.frame(table)
         df = df.rename(columns={"model": "answer_model"}) if "model" in df.columns else df
         df.insert(0, "model", meta.model)
         df.insert(0, "run", meta.run)

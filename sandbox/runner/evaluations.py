@@ -20,7 +20,7 @@ def pending_evaluation(run: Run) -> bool:
     table = EVALUATED.get(getattr(run.world.rules, "name", ""))
     if table is None or not run.at_planned_end:
         return False
-    return run.writer.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0
+    return run.writer.count(table) == 0
 
 
 async def evaluate_run(run: Run) -> None:
@@ -29,16 +29,19 @@ async def evaluate_run(run: Run) -> None:
     when it reaches its end, and only once)."""
     if not pending_evaluation(run):
         return
+    from sandbox.llm.calls import collect_calls
+
     world = run.world
     name = getattr(world.rules, "name", None)
-    if name == "tom_inner_speech":
-        from sandbox.scenarios.tom_items import evaluate
+    with collect_calls() as calls:  # the agents' answers and the judge's, in one numbering
+        if name == "tom_inner_speech":
+            from sandbox.scenarios.tom_items import evaluate
 
-        rows = await evaluate(world)
-    elif name == "trait_expression":
-        from sandbox.scenarios.trait_expression import evaluate as judge_traits
+            rows = await evaluate(world)
+        elif name == "trait_expression":
+            from sandbox.scenarios.trait_expression import evaluate as judge_traits
 
-        rows = await judge_traits(world, getattr(world.rules, "judge", None) or world.client)
-    else:
-        return
-    run.writer.record_evaluation(rows, world.client.drain_calls())
+            rows = await judge_traits(world, getattr(world.rules, "judge", None) or world.client)
+        else:
+            return
+    run.writer.record_evaluation(rows, calls.take())

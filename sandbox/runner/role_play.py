@@ -13,18 +13,39 @@ if TYPE_CHECKING:
 
 
 async def finish_role_play(run: Run, kind: str, study: Any, settings: RunSettings) -> None:
+    from sandbox.llm.calls import collect_calls
+
     world = run.world
     judge = getattr(world.rules, "judge", None) or judge_for(settings, world.client)
+    # Calls of both roles in one collector (the judge's under its own model id), recorded after
+    # the study's rows and its self-reports (which collect and record their own), as before.
+    with collect_calls() as calls:
+        try:
+            if kind == "character_fidelity":
+                await _judge_characters(run, judge)
+            else:
+                await _interview(run, study, judge)
+        except BaseException:
+            _record(run, calls.take())
+            raise
     try:
-        if kind == "character_fidelity":
-            await _judge_characters(run, judge)
-        else:
-            await _interview(run, study, judge)
+        if kind != "character_fidelity" and study.self_report:
+            from sandbox.runner.experiment import self_reports
+
+            await self_reports(
+                run,
+                mode="batch",
+                batch_size=study.survey_batch_size,
+                seed=study.seed,
+                after_run=True,
+            )
     finally:
-        # Calls of both roles share one log (the judge's under its own model id).
-        calls = world.client.drain_calls()
-        if calls:
-            run.writer.record_calls(calls)
+        _record(run, calls.take())
+
+
+def _record(run: Run, calls: list[Any]) -> None:
+    if calls:
+        run.writer.record_calls(calls)
 
 
 async def _judge_characters(run: Run, judge: Any) -> None:
@@ -66,9 +87,3 @@ async def _interview(run: Run, study: Any, judge: Any) -> None:
     result = await interview_and_judge(run.world, judge, study)
     for table, rows in result.tables().items():
         run.writer.record_rows(table, rows)
-    if study.self_report:
-        from sandbox.runner.experiment import self_reports
-
-        await self_reports(
-            run, mode="batch", batch_size=study.survey_batch_size, seed=study.seed, after_run=True
-        )
