@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -122,11 +122,13 @@ def role_play_worlds(study: TomStudy | TraitStudy) -> list[tuple[str, WorldConfi
 
 class TraitStudy(_Study):
     experiment: Literal["trait_expression"] = "trait_expression"
-    traits: list[Trait] = Field(default_factory=lambda: list(BIG_FIVE_DOMAINS))
-    directions: list[Direction] = Field(default_factory=lambda: ["high", "low"])
-    intensities: list[Intensity] = Field(default_factory=lambda: ["a bit", "very", "extremely"])
+    traits: list[Trait] = Field(default_factory=lambda: cast("list[Trait]", list(BIG_FIVE_DOMAINS)))
+    directions: list[Direction] = Field(default_factory=lambda: list[Direction](["high", "low"]))
+    intensities: list[Intensity] = Field(
+        default_factory=lambda: list[Intensity](["a bit", "very", "extremely"])
+    )
     wordings: list[Wording] = Field(
-        default_factory=lambda: ["adjectives"],
+        default_factory=lambda: list[Wording](["adjectives"]),
         description="adjectives: the domain's adjective pair; facets: its six facet adjectives",
     )
     repeats: int = Field(1, ge=1, description="role cards per trait x pole x intensity x wording")

@@ -133,9 +133,8 @@ def build_items(rules: TomRules, seed: int) -> list[TomItem]:
 @functools.cache
 def choice_model(n: int) -> type[BaseModel]:
     letters = tuple(LETTERS[:n])
-    return create_model(
-        "Choice", choice=(Literal[letters], Field(description="the option's letter"))
-    )  # type: ignore[valid-type]
+    choice = (Literal[letters], Field(description="the option's letter"))
+    return create_model("Choice", choice=choice)  # type: ignore[arg-type]
 
 
 def options_text(options: list[str]) -> PromptText:
