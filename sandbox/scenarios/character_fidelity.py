@@ -401,6 +401,37 @@ async def judge_characters(world: World, judge: ModelClient) -> list[JudgedChara
     return list(await asyncio.gather(*(one(a) for a in cast)))
 
 
+async def evaluate(world: World, judge: ModelClient, study: Any = None) -> dict[str, list[dict]]:
+    """The rows of ``fidelity_critiques`` and ``fidelity_scores`` for a finished run (a failed
+    critique or scoring is a row with its error and no score)."""
+    tick = world.tick
+    critiques, scores = [], []
+    for v in await judge_characters(world, judge):
+        critiques.append(
+            {
+                "tick": tick,
+                "agent": v.agent,
+                "judge": judge.model_id,
+                "critique": v.critique,
+                "raw": v.critique_raw,
+                "error": v.critique_error,
+            }
+        )
+        error = v.critique_error or v.scores_error
+        for dim in DIMENSIONS:
+            scores.append(
+                {
+                    "tick": tick,
+                    "agent": v.agent,
+                    "judge": judge.model_id,
+                    "dimension": dim,
+                    "score": None if v.scores is None else v.scores[dim],
+                    "error": f"not scored: {error}" if v.scores is None else None,
+                }
+            )
+    return {"fidelity_critiques": critiques, "fidelity_scores": scores}
+
+
 SCENARIO = Scenario(
     name="character_fidelity",
     rules=CharacterFidelityRules.from_spec,

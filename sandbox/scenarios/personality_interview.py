@@ -283,3 +283,8 @@ async def interview_and_judge(world: World, judge: ModelClient, study: Any) -> I
         answers=[r for d in done for r in d[1]],
         scores=[r for d in done for r in d[2]],
     )
+
+
+async def evaluate(world: World, judge: ModelClient, study: Any) -> dict[str, list[dict]]:
+    """The rows of the ``persona_interview_*`` tables for a finished run."""
+    return (await interview_and_judge(world, judge, study)).tables()
