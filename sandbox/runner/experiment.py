@@ -20,12 +20,15 @@ EXPERIMENTS = (
     "debate",
     "games",
     "personality_illusion",
-    "tom_inner_speech",
-    "trait_expression",
-    "character_fidelity",
-    "personality_interview",
-)
-ROLE_PLAY = ("tom_inner_speech", "trait_expression", "character_fidelity", "personality_interview")
+)  # the kinds the runner knows by itself; a study module registers any other (see ``kinds``)
+
+
+def kinds() -> list[str]:
+    """Every experiment kind: the runner's own and those registered by study modules
+    (``EXPERIMENTS = (Experiment(...),)`` in a module of ``sandbox.scenarios``)."""
+    from sandbox.scenarios.registry import registered_experiments
+
+    return [*EXPERIMENTS, *registered_experiments()]
 
 
 def is_experiment_file(path: str | Path) -> bool:
@@ -54,19 +57,20 @@ class ExperimentPlan:
 
 def load_experiment(path: str | Path) -> ExperimentPlan:
     data = read_structured_file(Path(path), what="experiment file")
+    from sandbox.scenarios.registry import find_experiment
+
     kind = data.get("experiment") if isinstance(data, dict) else None
-    if kind not in EXPERIMENTS:
-        raise ConfigError(f"{path}: unknown experiment {kind!r}; known: {', '.join(EXPERIMENTS)}")
-    if kind == "trust":
+    registered = find_experiment(kind) if isinstance(kind, str) else None
+    if not isinstance(kind, str) or (kind not in EXPERIMENTS and registered is None):
+        raise ConfigError(f"{path}: unknown experiment {kind!r}; known: {', '.join(kinds())}")
+    if registered is not None:
+        study: Any = registered.load(Path(path))
+        title: str = study.name or kind
+    elif kind == "trust":
         from sandbox.scenarios.trust_study import load_study
 
-        study: Any = load_study(path)
+        study = load_study(path)
         title = study.name or "trust-" + study.study
-    elif kind in ROLE_PLAY:
-        from sandbox.scenarios.role_play_studies import load_role_play_study
-
-        study = load_role_play_study(path)
-        title = study.name or kind
     else:
         from sandbox.scenarios.social_studies import load_social_study
 
@@ -79,32 +83,29 @@ def plan_worlds(plan: ExperimentPlan, seed: int | None = None) -> list[tuple[str
     """(condition label, world) for each run of one model; ``seed`` replaces the file's seed, so
     the persona sample (and everything else drawn from the seed) is drawn anew."""
     study = plan.study if seed is None else plan.study.model_copy(update={"seed": seed})
+    from sandbox.scenarios.registry import find_experiment
+
+    registered = find_experiment(plan.kind)
+    if registered is not None:
+        return registered.worlds(study)
     if plan.kind == "trust":
         from sandbox.scenarios.trust_study import study_worlds
 
         return study_worlds(study)
-    if plan.kind in ROLE_PLAY:
-        from sandbox.scenarios.role_play_studies import role_play_worlds
-
-        return role_play_worlds(study)
     from sandbox.scenarios.social_studies import social_worlds
 
     return social_worlds(study)
 
 
 async def finish_run(run: Run, kind: str, study: Any, settings: RunSettings | None = None) -> None:
-    """What an experiment does after a run's ticks: the personality illusion's questionnaire, the
-    role-play studies' questions, judging and interviews (``settings`` give the judge role)."""
+    """What an experiment does after a run's ticks: the personality illusion's questionnaire, or
+    the evaluation its study registered (``settings`` give the judge role)."""
     if kind == "personality_illusion":
         await _self_reports(run, study)
-    elif kind in ("tom_inner_speech", "trait_expression"):
-        from sandbox.runner.evaluations import evaluate_run
+        return
+    from sandbox.runner.evaluations import evaluate_run
 
-        await evaluate_run(run)
-    elif kind in ROLE_PLAY:
-        from sandbox.runner.role_play import finish_role_play
-
-        await finish_role_play(run, kind, study, settings or RunSettings())
+    await evaluate_run(run, kind, study, settings or RunSettings())
 
 
 async def arun_experiment(

@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from sandbox.errors import ModelAnswerError
-from sandbox.llm.request import LLMRequest, json_schema_of
+from sandbox.llm.ask import Ask
+from sandbox.llm.request import LLMRequest
 from sandbox.personas.wording import render
 from sandbox.quoting import PromptText, one_line, quote, quoted_list
 from sandbox.scenarios import character_fidelity_policies
@@ -188,18 +189,17 @@ class CharacterFidelityRules:
             "round": tick,
             "rounds": self.s.rounds,
         }
-        t = world.prompts.get("character_fidelity_act")
-        return LLMRequest(
+        return Ask(
+            template="character_fidelity_act",
+            answer=Act,
             purpose="character_fidelity.act",
-            messages=t.render(fields, schema=json_schema_of(Act)),
-            response_model=Act,
+            fields=fields,
+            facts=facts,
             agent=agent.name,
             tick=tick,
             temperature=0.5,
             seed=derive_seed(world.config.seed, tick, agent.name),
-            facts=facts,
-            template=t.name,
-        )
+        ).request(world.prompts)
 
     def scene(self, world: World, tick: int) -> None:
         if tick == 1:
@@ -213,7 +213,7 @@ class CharacterFidelityRules:
             )
 
     async def decide(self, world: World, tick: int) -> dict[str, Any]:
-        agents = [a for a in world.persona_agents if a.name in self.s.cast]
+        agents = list(world.agents.select(lambda a: a.name in self.s.cast))
         requests = [self._request(world, tick, a) for a in agents]
         return await gather_outcomes(world, requests, [a.name for a in agents])
 
@@ -363,37 +363,33 @@ async def judge_characters(world: World, judge: ModelClient) -> list[JudgedChara
             "others": [n for n in rules.names if n != name],
             "rounds": rounds,
         }
-        t = world.prompts.get("character_fidelity_critique")
-        request = LLMRequest(
+        request = Ask(
+            template="character_fidelity_critique",
+            answer=Critique,
             purpose="character_fidelity.critique",
-            messages=t.render(fields, schema=json_schema_of(Critique)),
-            response_model=Critique,
+            fields=fields,
+            facts=facts,
             agent=name,
             tick=tick,
             temperature=0.0,
             seed=derive_seed(world.config.seed, "critique", name),
-            facts=facts,
-            template=t.name,
-        )
+        ).request(world.prompts)
         try:
             critique = await judge.complete(request)
         except ModelAnswerError as exc:
             return JudgedCharacter(agent=name, critique=None, critique_error=str(exc))
         text = critique.value.critique
-        t = world.prompts.get("character_fidelity_score")
-        request = LLMRequest(
+        request = Ask(
+            template="character_fidelity_score",
+            answer=FidelityScores,
             purpose="character_fidelity.score",
-            messages=t.render(
-                {**fields, "critique": quote(text)}, schema=json_schema_of(FidelityScores)
-            ),
-            response_model=FidelityScores,
+            fields={**fields, "critique": quote(text)},
+            facts={**facts, "critique": text},
             agent=name,
             tick=tick,
             temperature=0.0,
             seed=derive_seed(world.config.seed, "score", name),
-            facts={**facts, "critique": text},
-            template=t.name,
-        )
+        ).request(world.prompts)
         base = {"agent": name, "critique": text, "critique_raw": critique.raw}
         try:
             scored = await judge.complete(request)
@@ -401,8 +397,39 @@ async def judge_characters(world: World, judge: ModelClient) -> list[JudgedChara
             return JudgedCharacter(**base, scores_error=str(exc))
         return JudgedCharacter(**base, scores=scored.value.model_dump(), scores_raw=scored.raw)
 
-    cast = [a for a in world.persona_agents if a.name in rules.s.cast]
+    cast = list(world.agents.select(lambda a: a.name in rules.s.cast))
     return list(await asyncio.gather(*(one(a) for a in cast)))
+
+
+async def evaluate(world: World, judge: ModelClient, study: Any = None) -> dict[str, list[dict]]:
+    """The rows of ``fidelity_critiques`` and ``fidelity_scores`` for a finished run (a failed
+    critique or scoring is a row with its error and no score)."""
+    tick = world.tick
+    critiques, scores = [], []
+    for v in await judge_characters(world, judge):
+        critiques.append(
+            {
+                "tick": tick,
+                "agent": v.agent,
+                "judge": judge.model_id,
+                "critique": v.critique,
+                "raw": v.critique_raw,
+                "error": v.critique_error,
+            }
+        )
+        error = v.critique_error or v.scores_error
+        for dim in DIMENSIONS:
+            scores.append(
+                {
+                    "tick": tick,
+                    "agent": v.agent,
+                    "judge": judge.model_id,
+                    "dimension": dim,
+                    "score": None if v.scores is None else v.scores[dim],
+                    "error": f"not scored: {error}" if v.scores is None else None,
+                }
+            )
+    return {"fidelity_critiques": critiques, "fidelity_scores": scores}
 
 
 SCENARIO = Scenario(

@@ -4,7 +4,7 @@ per file) and personality from interviews (one world per memory retrieval strate
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -13,10 +13,15 @@ from sandbox.personas.banks import load_bank
 from sandbox.personas.names import with_neutral_names
 from sandbox.personas.persona import Persona
 from sandbox.personas.sampling import sample
+from sandbox.scenarios import character_fidelity, personality_interview
 from sandbox.scenarios.character_fidelity import CharacterFidelityScenario, Scene
 from sandbox.scenarios.judge import JudgeSpec
+from sandbox.scenarios.registry import Experiment
 from sandbox.validation import describe_validation_error, read_structured_file
 from sandbox.world.config import WorldConfig
+
+if TYPE_CHECKING:
+    pass
 
 STRATEGIES = (
     "generative_agents",
@@ -152,3 +157,23 @@ def interview_world(
             for i, p in enumerate(people)
         ],
     )
+
+
+EXPERIMENTS = (
+    Experiment(
+        kind="character_fidelity",
+        study=CharacterFidelityStudy,
+        load=load_role_play_study,
+        worlds=role_play_worlds,
+        evaluate=character_fidelity.evaluate,
+        tables=("fidelity_critiques", "fidelity_scores"),
+    ),
+    Experiment(
+        kind="personality_interview",
+        study=PersonalityInterviewStudy,
+        load=load_role_play_study,
+        worlds=role_play_worlds,
+        evaluate=personality_interview.evaluate,
+        tables=("persona_interview_items", "persona_interview_answers", "persona_interview_scores"),
+    ),
+)

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -14,11 +14,17 @@ from sandbox.personas.banks import load_bank
 from sandbox.personas.names import neutral_names, with_neutral_names
 from sandbox.personas.persona import BIG_FIVE_DOMAINS, Persona
 from sandbox.personas.sampling import sample
+from sandbox.scenarios import tom_items, trait_expression
 from sandbox.scenarios.judge import JudgeSpec
+from sandbox.scenarios.registry import Experiment
 from sandbox.scenarios.tom_inner_speech import Situation, TomScenario
 from sandbox.scenarios.trait_expression import Direction, Intensity, Trait, Wording
 from sandbox.validation import describe_validation_error, read_structured_file
 from sandbox.world.config import WorldConfig
+
+if TYPE_CHECKING:
+    from sandbox.llm.client import ModelClient
+    from sandbox.world.world import World
 
 
 class _Study(BaseModel):
@@ -122,11 +128,13 @@ def role_play_worlds(study: TomStudy | TraitStudy) -> list[tuple[str, WorldConfi
 
 class TraitStudy(_Study):
     experiment: Literal["trait_expression"] = "trait_expression"
-    traits: list[Trait] = Field(default_factory=lambda: list(BIG_FIVE_DOMAINS))
-    directions: list[Direction] = Field(default_factory=lambda: ["high", "low"])
-    intensities: list[Intensity] = Field(default_factory=lambda: ["a bit", "very", "extremely"])
+    traits: list[Trait] = Field(default_factory=lambda: cast("list[Trait]", list(BIG_FIVE_DOMAINS)))
+    directions: list[Direction] = Field(default_factory=lambda: list[Direction](["high", "low"]))
+    intensities: list[Intensity] = Field(
+        default_factory=lambda: list[Intensity](["a bit", "very", "extremely"])
+    )
     wordings: list[Wording] = Field(
-        default_factory=lambda: ["adjectives"],
+        default_factory=lambda: list[Wording](["adjectives"]),
         description="adjectives: the domain's adjective pair; facets: its six facet adjectives",
     )
     repeats: int = Field(1, ge=1, description="role cards per trait x pole x intensity x wording")
@@ -174,4 +182,33 @@ def trait_worlds(study: TraitStudy) -> list[tuple[str, WorldConfig]]:
     return [(label, _world(study, people, scenario.model_dump(), scenario.ticks(), label))]
 
 
-__all__ = ["TomStudy", "TraitStudy", "load_role_play_study", "role_play_worlds"]
+async def _answer_tom_items(world: World, judge: ModelClient, study: Any) -> dict[str, list[dict]]:
+    return await tom_items.evaluate(world)  # the agents answer: no judge
+
+
+async def _judge_traits(world: World, judge: ModelClient, study: Any) -> dict[str, list[dict]]:
+    return await trait_expression.evaluate(world, judge)
+
+
+EXPERIMENTS = (
+    Experiment(
+        kind="tom_inner_speech",
+        study=TomStudy,
+        load=load_role_play_study,
+        worlds=role_play_worlds,
+        evaluate=_answer_tom_items,
+        tables=("tom_items", "tom_answers"),
+        resumable=True,
+    ),
+    Experiment(
+        kind="trait_expression",
+        study=TraitStudy,
+        load=load_role_play_study,
+        worlds=role_play_worlds,
+        evaluate=_judge_traits,
+        tables=("trait_judgements",),
+        resumable=True,
+    ),
+)
+
+__all__ = ["EXPERIMENTS", "TomStudy", "TraitStudy", "load_role_play_study", "role_play_worlds"]

@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, Field
 
 from sandbox.errors import ModelAnswerError
+from sandbox.llm.ask import Ask
 from sandbox.llm.heuristic import POLICIES
-from sandbox.llm.request import LLMRequest, json_schema_of
 from sandbox.personas.persona import BIG_FIVE_DOMAINS
 from sandbox.personas.questionnaire import Item, load_instrument
 from sandbox.personas.wording import render
@@ -175,8 +175,6 @@ async def interview_and_judge(world: World, judge: ModelClient, study: Any) -> I
     items = choose_items(study.items_per_domain, study.seed)
     strategy = world.config.cognition.retrieval.strategy if world.config.cognition else "none"
     tick = max(world.tick, 1)
-    answer_t = world.prompts.get("personality_interview_answer")
-    judge_t = world.prompts.get("personality_interview_judge")
 
     async def one(agent: Any) -> tuple[list[dict], list[dict], list[dict]]:
         name = agent.name
@@ -187,22 +185,16 @@ async def interview_and_judge(world: World, judge: ModelClient, study: Any) -> I
         for q, memories in zip(questions, recalled, strict=True):
             texts = [r.memory.text for r in memories]
             requests.append(
-                LLMRequest(
+                Ask(
+                    template="personality_interview_answer",
+                    answer=InterviewAnswer,
                     purpose="personality_interview.answer",
-                    messages=answer_t.render(
-                        {
-                            "name": name,
-                            "persona": render(agent.persona, world.config.persona_style),
-                            "memories": quoted_list(texts, empty="- nothing in particular"),
-                            "question": quote(q.question),
-                        },
-                        schema=json_schema_of(InterviewAnswer),
-                    ),
-                    response_model=InterviewAnswer,
-                    agent=name,
-                    tick=tick,
-                    temperature=0.0,
-                    seed=derive_seed(world.config.seed, "persona-interview", name, q.item, *texts),
+                    fields={
+                        "name": name,
+                        "persona": render(agent.persona, world.config.persona_style),
+                        "memories": quoted_list(texts, empty="- nothing in particular"),
+                        "question": quote(q.question),
+                    },
                     facts={
                         "agent": name,
                         "traits": traits,
@@ -211,8 +203,11 @@ async def interview_and_judge(world: World, judge: ModelClient, study: Any) -> I
                         "source": q.source,
                         "memories": texts,
                     },
-                    template=answer_t.name,
-                )
+                    agent=name,
+                    tick=tick,
+                    temperature=0.0,
+                    seed=derive_seed(world.config.seed, "persona-interview", name, q.item, *texts),
+                ).request(world.prompts)
             )
         results = await asyncio.gather(
             *(world.client.complete(r) for r in requests), return_exceptions=True
@@ -237,22 +232,19 @@ async def interview_and_judge(world: World, judge: ModelClient, study: Any) -> I
                 }
             )
             asked.append((q, answer))
-        request = LLMRequest(
+        request = Ask(
+            template="personality_interview_judge",
+            answer=JudgedProfile,
             purpose="personality_interview.judge",
-            messages=judge_t.render(
-                {"name": name, "interview": interview_text(asked)},
-                schema=json_schema_of(JudgedProfile),
-            ),
-            response_model=JudgedProfile,
+            fields={"name": name, "interview": interview_text(asked)},
+            facts={
+                "answers": [{"domain": q.domain, "keyed": q.keyed, "answer": a} for q, a in asked]
+            },
             agent=name,
             tick=tick,
             temperature=0.0,
             seed=derive_seed(world.config.seed, "persona-interview-judge", name),
-            facts={
-                "answers": [{"domain": q.domain, "keyed": q.keyed, "answer": a} for q, a in asked]
-            },
-            template=judge_t.name,
-        )
+        ).request(world.prompts)
         base = {"tick": tick, "agent": name, "judge": judge.model_id}
         try:
             judged = await judge.complete(request)
@@ -285,9 +277,14 @@ async def interview_and_judge(world: World, judge: ModelClient, study: Any) -> I
         ]
         return item_rows, answer_rows, score_rows
 
-    done = await asyncio.gather(*(one(a) for a in world.persona_agents))
+    done = await asyncio.gather(*(one(a) for a in world.agents))
     return InterviewResult(
         items=[r for d in done for r in d[0]],
         answers=[r for d in done for r in d[1]],
         scores=[r for d in done for r in d[2]],
     )
+
+
+async def evaluate(world: World, judge: ModelClient, study: Any) -> dict[str, list[dict]]:
+    """The rows of the ``persona_interview_*`` tables for a finished run."""
+    return (await interview_and_judge(world, judge, study)).tables()

@@ -13,16 +13,21 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel
 
 from sandbox.errors import ConfigError
 from sandbox.llm.heuristic import POLICIES, Policy, PolicyRegistry
 
 if TYPE_CHECKING:
     from sandbox.llm.client import ModelClient
+    from sandbox.world.config import WorldConfig
     from sandbox.world.rules import Rules
+    from sandbox.world.world import World
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 
@@ -45,6 +50,50 @@ class Scenario:
 
     def make_rules(self, spec: dict[str, Any], judge: ModelClient | None = None) -> Rules:
         return self.rules(spec, judge=judge) if self.judged else self.rules(spec)
+
+
+# An evaluation: (the finished world, the judge client, the study) -> table -> rows
+Evaluate = Callable[["World", "ModelClient", Any], Awaitable[dict[str, list[dict[str, Any]]]]]
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """One kind of experiment file (``experiment: <kind>``), declared by the module that defines
+    its study: a module of ``sandbox.scenarios`` that ends with ``EXPERIMENTS = (Experiment(...),)``
+    is found by ``find_experiment`` and needs no other registration.
+
+    ``load(path)`` reads the file into ``study`` (a pydantic class); ``worlds(study)`` gives
+    (condition label, world) for each run; ``evaluate(world, judge, study)``, if any, runs after
+    the run's ticks and returns the rows of the study's own ``tables`` (its model calls are
+    collected and stored with them). ``resumable``: also evaluated when a resumed run reaches its
+    end (``sandbox run --resume``, where the study is not known); a study whose ``self_report``
+    is true gets the IPIP-NEO-120 self-report after its evaluation."""
+
+    kind: str
+    study: type[BaseModel]
+    load: Callable[[Path], BaseModel]
+    worlds: Callable[[Any], list[tuple[str, WorldConfig]]]
+    evaluate: Evaluate | None = None
+    tables: tuple[str, ...] = ()
+    resumable: bool = False
+
+
+def registered_experiments() -> dict[str, Experiment]:
+    """kind -> ``Experiment``, from every module of ``sandbox.scenarios`` that declares some."""
+    import sandbox.scenarios as package
+
+    found: dict[str, Experiment] = {}
+    for info in pkgutil.iter_modules(package.__path__):
+        module = importlib.import_module(f"{package.__name__}.{info.name}")
+        for entry in getattr(module, "EXPERIMENTS", ()):
+            if isinstance(entry, Experiment):
+                found[entry.kind] = entry
+    return found
+
+
+def find_experiment(kind: str) -> Experiment | None:
+    """The registered experiment of ``kind`` (None for the kinds the runner knows by itself)."""
+    return registered_experiments().get(kind)
 
 
 def _module_name(name: str) -> str:

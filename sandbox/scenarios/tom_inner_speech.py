@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from sandbox.errors import ModelAnswerError
-from sandbox.llm.request import LLMRequest, json_schema_of
+from sandbox.llm.ask import Ask
+from sandbox.llm.request import LLMRequest
 from sandbox.personas.wording import render
 from sandbox.quoting import PromptText, one_line, quote
 from sandbox.scenarios import tom_policies
@@ -196,7 +197,7 @@ class TomRules:
         situation = self.s.situations[dyad]
         state, order = self.combo(dyad, tick)
         opening = prefix(state, order, partner)
-        agent = next(a for a in world.persona_agents if a.name == speaker)
+        agent = world.agent(speaker)
         role = situation.roles[i]
         informed = situation.informed == i
         heard = [t.utterance for t in self.dyad_turns(dyad) if t.speaker == partner]
@@ -227,18 +228,17 @@ class TomRules:
             "turns": (self.s.turns + 1 - i) // 2,
             "words": self.s.max_words,
         }
-        t = world.prompts.get("tom_turn")
-        return speaker, LLMRequest(
+        return speaker, Ask(
+            template="tom_turn",
+            answer=TurnAnswer,
             purpose="tom_inner_speech.turn",
-            messages=t.render(fields, schema=json_schema_of(TurnAnswer)),
-            response_model=TurnAnswer,
+            fields=fields,
+            facts=facts,
             agent=speaker,
             tick=tick,
             temperature=0.6,
             seed=derive_seed(world.config.seed, tick, speaker),
-            facts=facts,
-            template=t.name,
-        )
+        ).request(world.prompts)
 
     def scene(self, world: World, tick: int) -> None:
         if tick != 1:

@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, Field, create_model
 
 from sandbox.errors import ModelAnswerError
-from sandbox.llm.request import LLMRequest, json_schema_of
+from sandbox.llm.ask import Ask
+from sandbox.llm.request import LLMRequest
 from sandbox.personas.wording import render
 from sandbox.quoting import PromptText, quote
 from sandbox.scenarios.tom_inner_speech import TomRules, Turn, role_text, transcript
@@ -132,9 +133,8 @@ def build_items(rules: TomRules, seed: int) -> list[TomItem]:
 @functools.cache
 def choice_model(n: int) -> type[BaseModel]:
     letters = tuple(LETTERS[:n])
-    return create_model(
-        "Choice", choice=(Literal[letters], Field(description="the option's letter"))
-    )  # type: ignore[valid-type]
+    choice = (Literal[letters], Field(description="the option's letter"))
+    return create_model("Choice", choice=choice)  # type: ignore[arg-type]
 
 
 def options_text(options: list[str]) -> PromptText:
@@ -144,29 +144,22 @@ def options_text(options: list[str]) -> PromptText:
 def _request(world: World, rules: TomRules, item: TomItem) -> LLMRequest:
     situation = rules.s.situations[item.dyad]
     i = rules.s.dyads[item.dyad].index(item.answerer)
-    agent = next(a for a in world.persona_agents if a.name == item.answerer)
+    agent = world.agent(item.answerer)
     turns = rules.dyad_turns(item.dyad)
     model = choice_model(len(item.options))
-    t = world.prompts.get("tom_question")
-    return LLMRequest(
+    return Ask(
+        template="tom_question",
+        answer=model,
         purpose="tom_inner_speech.answer",
-        messages=t.render(
-            {
-                "persona": render(agent.persona, "binary"),
-                "role": role_text(situation.roles[i], situation.informed == i),
-                "setting": quote(situation.setting),
-                "partner": item.thinker,
-                "history": transcript(turns, item.answerer, own_thoughts=False),
-                "question": PromptText(item.question),
-                "options": options_text(item.options),
-            },
-            schema=json_schema_of(model),
-        ),
-        response_model=model,
-        agent=item.answerer,
-        tick=world.tick,
-        temperature=0.0,
-        seed=derive_seed(world.config.seed, "tom-answer", item.item),
+        fields={
+            "persona": render(agent.persona, "binary"),
+            "role": role_text(situation.roles[i], situation.informed == i),
+            "setting": quote(situation.setting),
+            "partner": item.thinker,
+            "history": transcript(turns, item.answerer, own_thoughts=False),
+            "question": PromptText(item.question),
+            "options": options_text(item.options),
+        },
         facts={
             "options": item.options,
             "line": item.utterance,
@@ -176,8 +169,11 @@ def _request(world: World, rules: TomRules, item: TomItem) -> LLMRequest:
             "tom_order": item.tom_order,
             "item": item.item,
         },
-        template=t.name,
-    )
+        agent=item.answerer,
+        tick=world.tick,
+        temperature=0.0,
+        seed=derive_seed(world.config.seed, "tom-answer", item.item),
+    ).request(world.prompts)
 
 
 async def evaluate(world: World) -> dict[str, list[dict[str, Any]]]:

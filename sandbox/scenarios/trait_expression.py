@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from sandbox.errors import ModelAnswerError
-from sandbox.llm.request import LLMRequest, json_schema_of
+from sandbox.llm.ask import Ask
+from sandbox.llm.request import LLMRequest
 from sandbox.personas.persona import BIG_FIVE_DOMAINS, DOMAIN_CODES
 from sandbox.personas.wording import DOMAIN_ADJECTIVES, FACET_ADJECTIVES, level_phrase
 from sandbox.quoting import PromptText, one_line, quote
@@ -154,7 +155,6 @@ class TraitRules:
         speaker = self.s.pairs[pair][(tick - 1) % 2]
         partner = self.s.pairs[pair][tick % 2]
         card = self.s.cards[speaker]
-        t = world.prompts.get("trait_turn")
         fields = {
             "name": speaker,
             "phrase": card.phrase,
@@ -165,14 +165,11 @@ class TraitRules:
             "turn": (tick + 1) // 2,
             "turns": self.s.turns,
         }
-        return speaker, LLMRequest(
+        return speaker, Ask(
+            template="trait_turn",
+            answer=TraitMessage,
             purpose="trait_expression.turn",
-            messages=t.render(fields, schema=json_schema_of(TraitMessage)),
-            response_model=TraitMessage,
-            agent=speaker,
-            tick=tick,
-            temperature=0.7,
-            seed=derive_seed(world.config.seed, tick, speaker),
+            fields=fields,
             facts={
                 "agent": speaker,
                 "trait": card.trait,
@@ -181,8 +178,11 @@ class TraitRules:
                 "topic": self.s.topics[pair],
                 "turn": tick,
             },
-            template=t.name,
-        )
+            agent=speaker,
+            tick=tick,
+            temperature=0.7,
+            seed=derive_seed(world.config.seed, tick, speaker),
+        ).request(world.prompts)
 
     def scene(self, world: World, tick: int) -> None:
         if tick != 1:
@@ -246,26 +246,22 @@ class TraitRules:
 
 def _judge_request(world: World, rules: TraitRules, agent: str) -> LLMRequest:
     lines = rules.lines_of(agent)
-    t = world.prompts.get("trait_judge")
     topic = rules.s.topics[rules.pair_of[agent]]
-    return LLMRequest(
+    return Ask(
+        template="trait_judge",
+        answer=TraitJudgement,
         purpose="trait_expression.judge",
-        messages=t.render(
-            {
-                "topic": quote(topic),
-                "lines": PromptText("\n".join(f"- {quote(line)}" for line in lines)),
-                "traits": TRAIT_GUIDE,
-            },
-            schema=json_schema_of(TraitJudgement),
-        ),
-        response_model=TraitJudgement,
+        fields={
+            "topic": quote(topic),
+            "lines": PromptText("\n".join(f"- {quote(line)}" for line in lines)),
+            "traits": TRAIT_GUIDE,
+        },
+        facts={"lines": lines},
         agent=None,
         tick=world.tick,
         temperature=0.0,
         seed=derive_seed(world.config.seed, "trait-judge", agent),
-        facts={"lines": lines},
-        template=t.name,
-    )
+    ).request(world.prompts)
 
 
 async def evaluate(world: World, judge: ModelClient) -> dict[str, list[dict[str, Any]]]:

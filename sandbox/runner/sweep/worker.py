@@ -184,12 +184,12 @@ async def _aexecute(task: RunTask, run_dir: Path, permits: LeasedPermits | None)
 
 async def _finish(run: Any, spec: RunSpec, settings: Any) -> None:
     from sandbox.runner.experiment import finish_run
+    from sandbox.scenarios.registry import find_experiment
 
     study: Any = None
-    if spec.study is not None and spec.experiment == "personality_interview":
-        from sandbox.scenarios.character_studies import PersonalityInterviewStudy
-
-        study = PersonalityInterviewStudy.model_validate(spec.study)
+    registered = find_experiment(spec.experiment or "")
+    if spec.study is not None and registered is not None:
+        study = registered.study.model_validate(spec.study)
     elif spec.study is not None:
         from sandbox.scenarios.social_studies import GamesStudy
 
