@@ -170,7 +170,7 @@ async def _read_response(reader: asyncio.StreamReader, status_line: bytes) -> tu
 
 
 async def _read_chunked(reader: asyncio.StreamReader) -> bytes:
-    parts = []
+    parts: list[bytes] = []
     while True:
         size_line = await reader.readline()
         try:

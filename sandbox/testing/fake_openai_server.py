@@ -347,13 +347,13 @@ def _handler_for(fake: FakeOpenAIServer) -> type[BaseHTTPRequestHandler]:
             if self._status_behaviour(behaviour, key):
                 return
             if behaviour == "badbody":
-                data = b"<html>502 upstream gone</html>"
+                page = b"<html>502 upstream gone</html>"
                 self._uncount()
                 self.send_response(200)
                 self.send_header("Content-Type", "text/html")
-                self.send_header("Content-Length", str(len(data)))
+                self.send_header("Content-Length", str(len(page)))
                 self.end_headers()
-                self.wfile.write(data)
+                self.wfile.write(page)
                 return
             if behaviour == "garbage":
                 content = "Sure! I think I'll go to the park, that sounds nice."

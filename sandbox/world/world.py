@@ -63,6 +63,8 @@ class World(mesa.Model):
     ``world.random`` / ``world.rng`` are reseeded from (seed, tick) as each tick starts.
     """
 
+    steps: int  # Mesa's step counter (set by mesa.Model.__init__, advanced by its step wrapper)
+
     def __init__(
         self,
         config: WorldConfig,
