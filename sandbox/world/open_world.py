@@ -12,6 +12,11 @@ With it they are generative agents (docs/cognition.md):
 - resolution in the seeded order; free-form acts go to the narrator (one call per tick); an answer's
   ``plan_change`` triggers a replan of the rest of the day (one call);
 - after resolution, agents whose summed importance passed the threshold reflect (two calls).
+
+The cognition itself lives in ``sandbox.agents`` (``intake``: memories and importance;
+``planning``: day plans and replans; ``reflection``) and works on the ``TickView`` that
+``tick_view`` builds; these rules keep the scene, each decision's snapshot, resolution,
+conversations and the narrator.
 """
 
 from __future__ import annotations
