@@ -80,3 +80,13 @@ def test_reports_without_a_section_function_is_refused(
         report_sections("broken_analysis")
     for name in [m for m in sys.modules if m.startswith("broken_analysis")]:
         del sys.modules[name]  # imported by the test; not left for the next one
+
+
+def test_every_reported_scenario_is_one_the_runs_can_name() -> None:
+    """A section keyed by a misspelt scenario would silently never run."""
+    from sandbox.scenarios.registry import builtin_scenarios
+    from sandbox.world.open_world import OpenWorldRules
+
+    known = set(builtin_scenarios()) | {OpenWorldRules.name}
+    for section in report_sections():
+        assert set(section.scenarios) <= known, section.module
