@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from sandbox.analysis.runs import RunSet
+    from sandbox.analysis.sections import ReportInput
 
 
 def read_table(rs: RunSet, table: str) -> pd.DataFrame:
@@ -125,3 +126,13 @@ def fidelity_report(rs: RunSet, folder: Path) -> tuple[dict[str, Any], list[Path
         "fidelity_critiques)": shown.set_index(["run", "agent"]),
     }
     return tables, [plot_dimensions(dims, folder / "character_fidelity.png")]
+
+
+# The report section of this study (found by sandbox.analysis.sections; see docs/scenarios.md).
+REPORTS = ("character_fidelity",)
+REPORT_ORDER = 20
+
+
+def report_section(ctx: ReportInput) -> tuple[dict[str, Any], list[Path]]:
+    """The judge's fidelity scores and critiques."""
+    return fidelity_report(ctx.rs, ctx.folder)

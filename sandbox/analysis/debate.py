@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sandbox.analysis.plotting import pyplot, save
 from sandbox.analysis.runs import RunSet
@@ -40,6 +40,8 @@ if TYPE_CHECKING:
 
     import numpy as np
     import pandas as pd
+
+    from sandbox.analysis.sections import ReportInput
 
 
 def opinions(rs: RunSet) -> pd.DataFrame:
@@ -351,3 +353,33 @@ def plot_trajectories(rs: RunSet, path: str | Path) -> Path:
     axes[0][0].set_ylabel("opinion / post stance (-2.5 .. 2.5)")
     fig.tight_layout()
     return save(fig, path)
+
+
+# The report section of this study (found by sandbox.analysis.sections; see docs/scenarios.md).
+REPORTS = ("debate",)
+REPORT_ORDER = 40
+
+
+def report_section(ctx: ReportInput) -> tuple[dict[str, Any], list[Path]]:
+    """Opinion change, dynamics, stance, on-topic rate, gap and trajectories."""
+    rs, folder = ctx.rs, ctx.folder
+    tables: dict[str, Any] = {}
+    tables["Debate: opinion change, before vs after (paired tests)"] = (
+        opinion_change(rs).set_index(["run", "measure"]).round(3)
+    )
+    tables["Debate: regression to the mean and pull to the first partner (with chance level)"] = (
+        dynamics(rs).set_index(["run", "measure"]).drop(columns=["model"]).round(3)
+    )
+    tables["Debate: stance change per round (on-topic posts)"] = (
+        stance_change(rs).set_index(["run", "round"]).round(3)
+    )
+    tables["Debate: on-topic rate by the judge"] = (
+        on_topic_rate(rs).set_index(["run", "kind"]).round(3)
+    )
+    tables["Debate: public-private gap"] = gap_summary(rs).set_index("run").round(3)
+    traj = trajectories(rs)
+    phases = list(dict.fromkeys(traj["phase"]))  # before, post 1.., after
+    tables["Debate: group mean (SD) by phase"] = traj.assign(
+        cell=traj["mean"].round(2).astype(str) + " (" + traj["sd"].round(2).astype(str) + ")"
+    ).pivot_table(index=["run", "group"], columns="phase", values="cell", aggfunc="first")[phases]
+    return tables, [plot_trajectories(rs, folder / "opinion_trajectories.png")]

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -25,6 +25,8 @@ from sandbox.personas.persona import BIG_FIVE_DOMAINS, CODE_DOMAINS
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from sandbox.analysis.sections import ReportInput
 
 BEHAVIOURS = ("dictator_give", "ultimatum_offer", "public_goods_contribution", "pd_cooperation")
 
@@ -226,3 +228,52 @@ def trait_effects(rs: RunSet, b: pd.DataFrame | None = None) -> pd.DataFrame:
                              "eta2": e.eta2, "chance": e.eta2_chance, "omega2": e.omega2,
                              "p_perm": e.p_perm})  # fmt: skip
     return pd.DataFrame(rows)
+
+
+# The report section of this study (found by sandbox.analysis.sections; see docs/scenarios.md).
+REPORTS = ("games",)
+REPORT_ORDER = 70
+
+
+def report_section(ctx: ReportInput) -> tuple[dict[str, Any], list[Path]]:
+    """Behaviour, trait effects, framing shift and (with directions) self-report links."""
+    rs, folder = ctx.rs, ctx.folder
+    tables: dict[str, Any] = {}
+    figures: list[Path] = []
+    b = behaviours(rs)
+    tables["Games: mean behaviour (shares)"] = (
+        b.drop(columns=["agent"]).groupby(["run", "model"]).mean().round(3)
+    )
+    figures.append(plot_behaviours(b, folder / "behaviours.png"))
+    effects = trait_effects(rs, b)
+    if not effects.empty:
+        tables[
+            "Games: effect of each assigned Big Five band on behaviour, against chance "
+            "(chance = (k-1)/(N-1); omega2 chance-corrected; p_perm a permutation p)"
+        ] = effects.set_index(["run", "behaviour", "domain"]).round(3)
+    if rs.runs.get("framing") is not None and rs.runs["framing"].nunique() > 1:
+        from sandbox.analysis.framing import framing_shift, with_framing
+
+        long = with_framing(rs, b).melt(
+            id_vars=["run", "model", "agent", "framing"],
+            value_vars=list(BEHAVIOURS),
+            var_name="measure",
+            value_name="value",
+        )
+        tables["Evaluation awareness: behaviour shift by framing (paired by agent)"] = (
+            framing_shift(long.dropna(subset=["value"])).round(3)
+        )
+    if not rs.surveys.empty and ctx.directions is not None:
+        links = personality_links(rs, load_directions(ctx.directions))
+        tables["Self-report vs behaviour: OLS of each behaviour on the five domains"] = (
+            links.set_index(["behaviour", "domain"])[
+                ["coef", "p", "significant", "expected", "agrees"]
+            ].round(3)
+        )
+        import pandas as pd
+
+        tables["Self-report vs behaviour: summary"] = pd.DataFrame([illusion_summary(links)]).round(
+            3
+        )
+        figures.append(plot_self_report_links(rs, links, folder / "self_report_links.png"))
+    return tables, figures

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from sandbox.analysis.runs import RunSet
+    from sandbox.analysis.sections import ReportInput
 
 DOMAINS = ("openness", "conscientiousness", "extraversion", "agreeableness", "neuroticism")
 CODES = {"O": "openness", "C": "conscientiousness", "E": "extraversion", "A": "agreeableness",
@@ -198,3 +199,13 @@ def _order(index: Any) -> list[Any]:
 
     rank = {s: i for i, s in enumerate(STRATEGIES)}
     return sorted(index, key=lambda k: (rank.get(k[0], len(rank)), k[0], k[1] != "interview"))
+
+
+# The report section of this study (found by sandbox.analysis.sections; see docs/scenarios.md).
+REPORTS = ("open-world",)
+REPORT_ORDER = 30
+
+
+def report_section(ctx: ReportInput) -> tuple[dict[str, Any], list[Path]]:
+    """Agreement of the interviewed agents with their assigned Big Five."""
+    return interview_report(ctx.rs, ctx.folder)

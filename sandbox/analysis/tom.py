@@ -9,7 +9,7 @@ left out and counted by ``failed``). Accuracy comes with its 95% Wilson interval
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sandbox.analysis.plotting import pyplot, save
 from sandbox.analysis.runs import RunSet
@@ -18,6 +18,8 @@ from sandbox.analysis.study_tables import study_table
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from sandbox.analysis.sections import ReportInput
 
 STATES = ("belief", "intention", "desire", "emotion", "knowledge")
 
@@ -129,3 +131,22 @@ def plot_accuracy(a: pd.DataFrame, path: str | Path) -> Path:
         ax.legend(fontsize=7)
     fig.tight_layout()
     return save(fig, path)
+
+
+# The report section of this study (found by sandbox.analysis.sections; see docs/scenarios.md).
+REPORTS = ("tom_inner_speech",)
+REPORT_ORDER = 50
+
+
+def report_section(ctx: ReportInput) -> tuple[dict[str, Any], list[Path]]:
+    """Accuracy by mental state and order, and overall."""
+    a = answers(ctx.rs)
+    tables: dict[str, Any] = {
+        "Theory of mind: accuracy by mental state and order (95% Wilson interval)": (
+            by_state_and_order(a).set_index(["run", "mental_state", "order"]).round(3)
+        ),
+        "Theory of mind: accuracy overall, by order and on the false-belief subset": (
+            summary(a).set_index(["run", "subset"]).round(3)
+        ),
+    }
+    return tables, [plot_accuracy(a, ctx.folder / "tom_accuracy.png")]

@@ -10,7 +10,7 @@ trait and pole, 1/5 for the trait) and an exact binomial p against it.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sandbox.analysis.plotting import pyplot, save
 from sandbox.analysis.runs import RunSet
@@ -19,6 +19,8 @@ from sandbox.analysis.study_tables import study_table
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from sandbox.analysis.sections import ReportInput
 
 CHANCE_SUCCESS = 1 / 10
 CHANCE_TRAIT = 1 / 5
@@ -106,3 +108,30 @@ def plot_success(j: pd.DataFrame, path: str | Path) -> Path:
     axes[0].legend(fontsize=7)
     fig.tight_layout()
     return save(fig, path)
+
+
+# The report section of this study (found by sandbox.analysis.sections; see docs/scenarios.md).
+REPORTS = ("trait_expression",)
+REPORT_ORDER = 60
+
+
+def report_section(ctx: ReportInput) -> tuple[dict[str, Any], list[Path]]:
+    """The judge's recovery of trait and pole, overall and per factor."""
+    j = judgements(ctx.rs)
+    tables: dict[str, Any] = {}
+    for by, title in (
+        (None, "overall"),
+        ("trait", "per trait"),
+        ("intensity", "per intensity"),
+        ("pole", "positive vs negative pole"),
+    ):
+        table = success_rates(j, by)
+        tables[
+            f"Trait expression: judge recovers trait and pole, {title} (95% Wilson interval; "
+            "chance .10)"
+        ] = table.set_index(["run", by] if by else ["run"]).round(3)
+    if j["wording"].nunique() > 1:
+        tables["Trait expression: per wording"] = (
+            success_rates(j, "wording").set_index(["run", "wording"]).round(3)
+        )
+    return tables, [plot_success(j, ctx.folder / "trait_success.png")]

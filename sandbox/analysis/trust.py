@@ -36,6 +36,8 @@ from sandbox.personas.persona import Persona
 if TYPE_CHECKING:
     import pandas as pd
 
+    from sandbox.analysis.sections import ReportInput
+
 COHEN_ETA_SQUARED = {"small": 0.01, "medium": 0.06, "large": 0.14}
 
 
@@ -396,3 +398,14 @@ def trust_report(
             ).round(2)
             figures.append(plot_forecast_mae(mae, out_dir / "forecast_mae.png"))
     return TrustReport(tables=tables, figures=figures)
+
+
+# The report section of this study (found by sandbox.analysis.sections; see docs/scenarios.md).
+REPORTS = ("trust",)
+REPORT_ORDER = 10
+
+
+def report_section(ctx: ReportInput) -> tuple[dict[str, Any], list[Path]]:
+    """The trust studies' tables and MAE figure (see ``trust_report``)."""
+    t = trust_report(ctx.source, figures_dir=ctx.folder)
+    return t.tables, t.figures
