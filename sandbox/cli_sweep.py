@@ -273,4 +273,5 @@ def export(
             f"Exported {result.runs} run(s) to {result.out} ({layout} per table): "
             + ", ".join(f"{k} {v}" for k, v in result.rows.items() if v)
         )
-        console.print(f"Read with: pandas.read_parquet('{result.out}/actions')")
+        actions = "actions" if result.partitioned else "actions.parquet"  # a folder per sweep table
+        console.print(f"Read with: pandas.read_parquet('{result.out}/{actions}')")

@@ -119,9 +119,9 @@ def fidelity_report(rs: RunSet, folder: Path) -> tuple[dict[str, Any], list[Path
     )[["run", "agent", "judge", "critique", "error"]]
     tables = {
         "Character fidelity: judge's score per dimension (1-5; 95% CI over characters)": (
-            dims.set_index(["run", "dimension"]).round(2)
+            dims.set_index(["run", "dimension"]).round(3)
         ),
-        "Character fidelity: per persona": by_persona(df).round(2),
+        "Character fidelity: per persona": by_persona(df).round(3),
         "Character fidelity: the judge's critiques (first 100 characters; all in "
         "fidelity_critiques)": shown.set_index(["run", "agent"]),
     }

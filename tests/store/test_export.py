@@ -82,3 +82,16 @@ def test_a_model_name_with_a_slash_survives_the_partition_path(fake_server, tmp_
     calls = pd.read_parquet(report.out / "llm_calls")
     assert set(calls["model"].astype(str)) == {"openai/fake"}
     assert set(calls["row_model"]) == {"openai/fake"}
+
+
+def test_the_read_hint_the_cli_prints_is_a_path_pandas_reads(cafe, cafe_sweep, tmp_path):
+    import re
+
+    run = Run.create(cafe, RunSettings(ticks=1, out=tmp_path), directory=tmp_path / "run")
+    run.run()
+    run.close()
+    for source, out in ((tmp_path / "run", tmp_path / "one"), (cafe_sweep, tmp_path / "many")):
+        result = invoke("export", source, "--out", out)
+        assert result.exit_code == 0, result.output
+        [hint] = re.findall(r"read_parquet\('([^']+)'\)", result.output.replace("\n", ""))
+        assert len(pd.read_parquet(hint)) > 0
