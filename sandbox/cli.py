@@ -441,6 +441,10 @@ def inspect(
         summary = summarize(run_dir)
         console.print(summary_table(summary))
         console.print(calls_table(summary))
+        from sandbox.analysis.pending import run_pending
+
+        if pending := run_pending(run_dir):
+            console.print(pending, style="yellow", markup=False, soft_wrap=True)
         from sandbox.analysis.town import happening_reports
 
         for h in happening_reports(run_dir):

@@ -48,6 +48,23 @@ def pending_note(run: str, run_dir: Path, resumable: bool) -> str:
     return f"Run {run} has no judgements yet (its evaluation did not run): {how}"
 
 
+def run_pending(run_dir: str | Path) -> str | None:
+    """For ``sandbox inspect RUN``: the line to print when the run's study has an evaluation that
+    has not been written (None otherwise)."""
+    with RunReader(run_dir) as reader:
+        entry = evaluated_kind(reader.run()["config"])
+        if entry is None or not evaluation_missing(reader, entry):
+            return None
+    where = Path(run_dir)
+    where = where.parent if where.is_file() else where
+    if entry.resumable:
+        return f"evaluation pending: resume with sandbox run --resume {where}"
+    return (
+        "evaluation pending: sandbox run --resume does not evaluate this study "
+        f"({entry.kind}); run the experiment again"
+    )
+
+
 def pending_runs(rs: RunSet) -> list[PendingRun]:
     """The runs of ``rs`` whose study has an evaluation and whose evaluation tables are empty."""
     found = []

@@ -49,3 +49,13 @@ def test_report_of_a_run_without_judgements_says_how_to_finish_it(tmp_path):
     assert resumed.exit_code == 0, resumed.output
     again = " ".join(CliRunner().invoke(app, ["inspect", str(folder)]).output.split())
     assert "no judgements yet" not in again and "Trait expression: judge recovers" in again
+
+
+def test_inspect_of_a_run_without_its_evaluation_says_it_is_pending(tmp_path):
+    _, run_dir = _unevaluated_folder(tmp_path)
+    out = " ".join(CliRunner().invoke(app, ["inspect", str(run_dir)]).output.split())
+    assert f"evaluation pending: resume with sandbox run --resume {run_dir}" in out
+
+    assert CliRunner().invoke(app, ["run", "--resume", str(run_dir)]).exit_code == 0
+    done = CliRunner().invoke(app, ["inspect", str(run_dir)])
+    assert done.exit_code == 0 and "evaluation pending" not in done.output
