@@ -179,17 +179,48 @@ def _run_experiment(path: Path, console: Console, opts: RunOptions) -> None:
     from sandbox.analysis.report import experiment_report
     from sandbox.console import print_report
     from sandbox.runner.experiment import arun_experiment
-    from sandbox.runner.signals import run_stoppable
+    from sandbox.runner.signals import Terminated, run_stoppable
 
     settings = _settings(opts)
-    with console.status(f"Running {path}...") as status:
-        folder = run_stoppable(
-            arun_experiment(
-                path,
-                settings,
-                on_run=lambda d: status.update(f"Running {path}... finished {d.name}"),
+    started: list[Run] = []  # the runs created; the last one unfinished is the one stopped
+    finished: list[Path] = []
+
+    def done(directory: Path) -> None:
+        finished.append(directory)
+        status.update(f"Running {path}... finished {directory.name}")
+
+    try:
+        with console.status(f"Running {path}...") as status:
+            folder = run_stoppable(
+                arun_experiment(
+                    path,
+                    settings,
+                    on_run=done,
+                    on_start=started.append,
+                )
             )
-        )
+    except KeyboardInterrupt as exc:
+        if started and started[-1].directory not in finished:
+            run = started[-1]
+            console.print(
+                f"[yellow]Interrupted at tick {run.world.tick} of {run.directory.name} (any "
+                "later runs of the experiment were not started). Resume it with:[/yellow] "
+                f"sandbox run --resume {run.directory}",
+                soft_wrap=True,
+            )
+        else:
+            console.print("[yellow]Interrupted between the experiment's runs.[/yellow]")
+        raise typer.Exit(143 if isinstance(exc, Terminated) else 130) from None
+    except Exception:
+        if started and started[-1].directory not in finished:
+            run = started[-1]
+            console.print(
+                f"{run.directory.name} stopped at tick {run.world.tick} (any later runs of the "
+                f"experiment were not started); resume it with: sandbox run --resume {run.directory}",
+                markup=False,
+                soft_wrap=True,
+            )
+        raise
     print_report(console, experiment_report(folder, directions_for(path)), folder)
     from sandbox.runner.summary import failed_calls
 

@@ -1,6 +1,7 @@
 """An experiment folder whose run stopped before its after-run evaluation (killed, stopped or
 failed after its ticks): the report says which run has no judgements yet and how to finish it,
-instead of failing, and the rest of the report still prints."""
+instead of failing, and the rest of the report still prints; SIGTERM during an experiment names the
+run it stopped and how to resume it."""
 
 import asyncio
 import sqlite3
@@ -59,3 +60,24 @@ def test_inspect_of_a_run_without_its_evaluation_says_it_is_pending(tmp_path):
     assert CliRunner().invoke(app, ["run", "--resume", str(run_dir)]).exit_code == 0
     done = CliRunner().invoke(app, ["inspect", str(run_dir)])
     assert done.exit_code == 0 and "evaluation pending" not in done.output
+
+
+def test_sigterm_during_an_experiment_names_the_run_and_how_to_resume_it(tmp_path, monkeypatch):
+    import os
+    import signal
+
+    import sandbox.runner.experiment as experiment
+
+    async def terminated(run, *args):  # SIGTERM after the ticks, before the evaluation
+        os.kill(os.getpid(), signal.SIGTERM)
+        await asyncio.sleep(30)
+
+    monkeypatch.setattr(experiment, "finish_run", terminated)
+    spec = tmp_path / "traits.yaml"
+    spec.write_text(SMALL)
+    result = CliRunner().invoke(app, ["run", str(spec), "--out", str(tmp_path / "runs")])
+    (run_dir,) = (p.parent for p in (tmp_path / "runs").rglob("trajectory.sqlite"))
+    out = " ".join(result.output.split())
+    assert result.exit_code == 143, result.output
+    assert f"Interrupted at tick 4 of {run_dir.name}" in out
+    assert f"Resume it with: sandbox run --resume {run_dir}" in out
