@@ -513,12 +513,23 @@ def _inspect_folder(console: Console, folder: Path) -> None:
     from sandbox.store.reader import RunReader
 
     scan = scan_folder(folder)
-    if not scan.groups and not scan.skipped:
+    if not scan.groups and not scan.skipped and not scan.replays:
         raise StoreError(f"no runs under {folder}")
+    if not scan.groups and not scan.skipped:
+        raise StoreError(
+            f"only replays under {folder}: inspect one with sandbox inspect {scan.replays[0]}"
+        )
     if not scan.groups:
         problems = "; ".join(item.problem for item in scan.skipped)
         raise StoreError(f"no readable run under {folder}: {problems}")
     console.print(f"{scan.runs} runs under {folder}, in {len(scan.groups)} folders")
+    if scan.replays:
+        console.print(
+            f"Left out {len(scan.replays)} replays (sandbox replay's copies of a run; inspect one "
+            f"with sandbox inspect RUN): {', '.join(str(r) for r in scan.replays)}",
+            markup=False,
+            soft_wrap=True,
+        )
     failed = list(scan.skipped)
     for group, runs in scan.groups.items():
         directions = None
