@@ -179,17 +179,48 @@ def _run_experiment(path: Path, console: Console, opts: RunOptions) -> None:
     from sandbox.analysis.report import experiment_report
     from sandbox.console import print_report
     from sandbox.runner.experiment import arun_experiment
-    from sandbox.runner.signals import run_stoppable
+    from sandbox.runner.signals import Terminated, run_stoppable
 
     settings = _settings(opts)
-    with console.status(f"Running {path}...") as status:
-        folder = run_stoppable(
-            arun_experiment(
-                path,
-                settings,
-                on_run=lambda d: status.update(f"Running {path}... finished {d.name}"),
+    started: list[Run] = []  # the runs created; the last one unfinished is the one stopped
+    finished: list[Path] = []
+
+    def done(directory: Path) -> None:
+        finished.append(directory)
+        status.update(f"Running {path}... finished {directory.name}")
+
+    try:
+        with console.status(f"Running {path}...") as status:
+            folder = run_stoppable(
+                arun_experiment(
+                    path,
+                    settings,
+                    on_run=done,
+                    on_start=started.append,
+                )
             )
-        )
+    except KeyboardInterrupt as exc:
+        if started and started[-1].directory not in finished:
+            run = started[-1]
+            console.print(
+                f"[yellow]Interrupted at tick {run.world.tick} of {run.directory.name} (any "
+                "later runs of the experiment were not started). Resume it with:[/yellow] "
+                f"sandbox run --resume {run.directory}",
+                soft_wrap=True,
+            )
+        else:
+            console.print("[yellow]Interrupted between the experiment's runs.[/yellow]")
+        raise typer.Exit(143 if isinstance(exc, Terminated) else 130) from None
+    except Exception:
+        if started and started[-1].directory not in finished:
+            run = started[-1]
+            console.print(
+                f"{run.directory.name} stopped at tick {run.world.tick} (any later runs of the "
+                f"experiment were not started); resume it with: sandbox run --resume {run.directory}",
+                markup=False,
+                soft_wrap=True,
+            )
+        raise
     print_report(console, experiment_report(folder, directions_for(path)), folder)
     from sandbox.runner.summary import failed_calls
 
@@ -441,6 +472,10 @@ def inspect(
         summary = summarize(run_dir)
         console.print(summary_table(summary))
         console.print(calls_table(summary))
+        from sandbox.analysis.pending import run_pending
+
+        if pending := run_pending(run_dir):
+            console.print(pending, style="yellow", markup=False, soft_wrap=True)
         from sandbox.analysis.town import happening_reports
 
         for h in happening_reports(run_dir):
@@ -478,12 +513,23 @@ def _inspect_folder(console: Console, folder: Path) -> None:
     from sandbox.store.reader import RunReader
 
     scan = scan_folder(folder)
-    if not scan.groups and not scan.skipped:
+    if not scan.groups and not scan.skipped and not scan.replays:
         raise StoreError(f"no runs under {folder}")
+    if not scan.groups and not scan.skipped:
+        raise StoreError(
+            f"only replays under {folder}: inspect one with sandbox inspect {scan.replays[0]}"
+        )
     if not scan.groups:
         problems = "; ".join(item.problem for item in scan.skipped)
         raise StoreError(f"no readable run under {folder}: {problems}")
     console.print(f"{scan.runs} runs under {folder}, in {len(scan.groups)} folders")
+    if scan.replays:
+        console.print(
+            f"Left out {len(scan.replays)} replays (sandbox replay's copies of a run; inspect one "
+            f"with sandbox inspect RUN): {', '.join(str(r) for r in scan.replays)}",
+            markup=False,
+            soft_wrap=True,
+        )
     failed = list(scan.skipped)
     for group, runs in scan.groups.items():
         directions = None

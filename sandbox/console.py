@@ -115,6 +115,8 @@ def print_report(console: Console, report: Report, folder: str | Path) -> None:
     """An analysis report (titled tables and figure paths) after an experiment."""
     for title, df in report.tables.items():
         console.print(dataframe_table(df, title))
+    for note in report.notes:
+        console.print(note, markup=False, soft_wrap=True)
     for figure in report.figures:
         console.print(f"Figure: {figure}")
     console.print(f"Runs: {folder}")

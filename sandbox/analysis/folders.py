@@ -8,6 +8,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from sandbox.analysis.runs import is_replay
 from sandbox.errors import StoreError
 from sandbox.store.reader import TRAJECTORY_FILE, RunReader
 
@@ -25,6 +26,7 @@ class FolderScan(BaseModel):
 
     groups: dict[Path, list[Path]]
     skipped: list[Unreadable]
+    replays: list[Path] = []  # runs written by ``sandbox replay``, left out of the groups
 
     @property
     def runs(self) -> int:
@@ -46,9 +48,11 @@ def _problem(trajectory: Path) -> str | None:
 
 def scan_folder(folder: str | Path) -> FolderScan:
     """Walk ``folder``: a directory holding ``trajectory.sqlite`` is a run (its subfolders are
-    its own); a directory holding neither a run nor subfolders is a leftover, listed as skipped."""
+    its own); a directory holding neither a run nor subfolders is a leftover, listed as skipped;
+    a replay (``sandbox replay``'s ``<run>-replay``) is listed in ``replays``, not as a run."""
     groups: dict[Path, list[Path]] = {}
     skipped: list[Unreadable] = []
+    replays: list[Path] = []
 
     def walk(d: Path) -> None:
         children = sorted(c for c in d.iterdir() if c.is_dir())
@@ -56,7 +60,9 @@ def scan_folder(folder: str | Path) -> FolderScan:
             trajectory = child / TRAJECTORY_FILE
             if trajectory.exists():
                 problem = _problem(trajectory)
-                if problem is None:
+                if problem is None and is_replay(trajectory):
+                    replays.append(child)
+                elif problem is None:
                     groups.setdefault(d, []).append(trajectory)
                 else:
                     skipped.append(Unreadable(path=child, problem=problem))
@@ -68,4 +74,4 @@ def scan_folder(folder: str | Path) -> FolderScan:
                 walk(child)
 
     walk(Path(folder))
-    return FolderScan(groups=groups, skipped=skipped)
+    return FolderScan(groups=groups, skipped=skipped, replays=replays)

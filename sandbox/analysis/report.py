@@ -21,6 +21,7 @@ class Report(BaseModel):
 
     tables: dict[str, Any]
     figures: list[Path]
+    notes: list[str] = []  # one line each, e.g. a run whose evaluation has not run yet
 
 
 def models_table(rs: Any) -> Any:
@@ -64,9 +65,17 @@ def experiment_report(
         source=source,
         directions=Path(directions) if directions is not None else None,
     )
+    from sandbox.analysis.pending import pending_note, pending_runs
+
+    pending = pending_runs(rs)
+    notes = [pending_note(p.run, p.run_dir, p.resumable) for p in pending]
+    waiting = {p.run for p in pending}
     for section in report_sections():
+        runs_of = set(rs.runs.loc[rs.runs["scenario"].isin(section.scenarios), "run"])
+        if runs_of and runs_of <= waiting:  # nothing judged yet: the notes say so
+            continue
         if scenarios.intersection(section.scenarios):
             section_tables, section_figures = section.build(ctx)
             tables.update(section_tables)
             figures.extend(section_figures)
-    return Report(tables=tables, figures=figures)
+    return Report(tables=tables, figures=figures, notes=notes)

@@ -25,9 +25,27 @@ if TYPE_CHECKING:
 TABLES = ("agents", "actions", "beliefs", "events", "thoughts", "llm_calls", "surveys")
 
 
-def find_runs(path: str | Path) -> list[Path]:
+REPLAY_SUFFIX = "-replay"
+
+
+def is_replay(trajectory: Path) -> bool:
+    """A run written by ``sandbox replay``: its run's id (its folder's name) ends in ``-replay``
+    and every model call it recorded was answered from the original's record (backend
+    ``replay``). A folder of an experiment leaves these out: they copy a run, not add one."""
+    if not trajectory.parent.name.endswith(REPLAY_SUFFIX):
+        return False
+    with RunReader(trajectory) as reader:
+        if not str(reader.run()["id"]).endswith(REPLAY_SUFFIX):
+            return False
+        return "llm_calls" not in reader.tables() or not reader.count(
+            "llm_calls", "backend IS NOT 'replay'"
+        )
+
+
+def find_runs(path: str | Path, *, replays: bool = True) -> list[Path]:
     """Trajectory files under ``path`` (a run directory, a trajectory file, or a folder of runs).
-    A run's own subfolders (its replay) are not descended into."""
+    A run's own subfolders (its replay) are not descended into. ``replays=False`` leaves out the
+    replays (``is_replay``) found in a folder (a run or file named directly is always kept)."""
     p = Path(path)
     if p.is_file():
         return [p]
@@ -38,11 +56,11 @@ def find_runs(path: str | Path) -> list[Path]:
     found: list[Path] = []
     for child in sorted(p.iterdir()):
         if child.is_dir():
-            found.extend(
-                find_runs(child)
-                if not (child / TRAJECTORY_FILE).exists()
-                else [child / TRAJECTORY_FILE]
-            )
+            trajectory = child / TRAJECTORY_FILE
+            if not trajectory.exists():
+                found.extend(find_runs(child, replays=replays))
+            elif replays or not is_replay(trajectory):
+                found.append(trajectory)
     return found
 
 
@@ -103,10 +121,13 @@ def _meta(reader: RunReader, path: Path) -> dict:
 
 def load_runs(path: str | Path | list[Path]) -> RunSet:
     """Read-only: opens each trajectory file read-only and never writes to it. ``path`` is a run,
-    a folder of runs, or a list of trajectory files."""
+    a folder of runs (its replays, ``sandbox replay``'s ``<run>-replay`` folders, left out), or a
+    list of trajectory files."""
     import pandas as pd
 
-    files = find_runs(path) if isinstance(path, str | Path) else [Path(p) for p in path]
+    files = (
+        find_runs(path, replays=False) if isinstance(path, str | Path) else [Path(p) for p in path]
+    )
     if not files:
         raise StoreError(f"no trajectory files under {path}")
     metas: list[dict[str, Any]] = []

@@ -141,6 +141,8 @@ REPORT_ORDER = 50
 def report_section(ctx: ReportInput) -> tuple[dict[str, Any], list[Path]]:
     """Accuracy by mental state and order, and overall."""
     a = answers(ctx.rs)
+    if a.empty:  # no run answered yet (the report's notes name the runs and how to finish them)
+        return {}, []
     tables: dict[str, Any] = {
         "Theory of mind: accuracy by mental state and order (95% Wilson interval)": (
             by_state_and_order(a).set_index(["run", "mental_state", "order"]).round(3)

@@ -118,6 +118,8 @@ REPORT_ORDER = 60
 def report_section(ctx: ReportInput) -> tuple[dict[str, Any], list[Path]]:
     """The judge's recovery of trait and pole, overall and per factor."""
     j = judgements(ctx.rs)
+    if j.empty:  # no run judged yet (the report's notes name the runs and how to finish them)
+        return {}, []
     tables: dict[str, Any] = {}
     for by, title in (
         (None, "overall"),

@@ -114,10 +114,13 @@ async def arun_experiment(
     *,
     folder: str | Path | None = None,
     on_run: Callable[[Path], None] | None = None,
+    on_start: Callable[[Run], None] | None = None,
 ) -> Path:
     """Run every world of the experiment; returns the folder holding the runs.
 
     ``settings.model`` replaces the file's ``models`` list when it is not the default.
+    ``on_start(run)`` is called when each run is created (the CLI names the run an interruption
+    stopped), ``on_run(directory)`` when it has finished.
     """
     settings = settings or RunSettings()
     plan = load_experiment(path)
@@ -136,6 +139,8 @@ async def arun_experiment(
             run = Run.create(
                 world, run_settings, world_file=path, directory=out / f"{_slug(model)}-{label}"
             )
+            if on_start is not None:
+                on_start(run)
             try:
                 await run.arun()
                 await finish_run(run, plan.kind, plan.study, run_settings)

@@ -39,3 +39,29 @@ def test_inspect_reports_each_experiment_and_lists_what_it_skips(tmp_path):
         assert name in out
     assert (first / "behaviours.png").exists() and (second / "behaviours.png").exists()
     assert not list(runs.glob("*.png"))  # nothing pooled across experiments
+
+
+def test_a_replay_in_an_experiment_folder_is_not_a_second_run(tmp_path):
+    from sandbox.analysis.runs import load_runs
+    from sandbox.runner.replay import areplay
+
+    runs = tmp_path / "runs"
+    folder = asyncio.run(
+        arun_experiment(ROOT / "experiments" / "games.yaml", RunSettings(out=runs))
+    )
+    (run_dir,) = (p.parent for p in folder.rglob("trajectory.sqlite"))
+    replay = asyncio.run(areplay(run_dir)).replay.parent
+    assert replay == folder / f"{run_dir.name}-replay"
+
+    assert list(load_runs(folder).runs["run"]) == [run_dir.name]
+    scan = scan_folder(runs)
+    assert scan.runs == 1 and scan.replays == [replay]
+    result = CliRunner().invoke(app, ["inspect", str(folder)])
+    assert result.exit_code == 0, result.output
+    out = " ".join(result.output.split())
+    assert "1 runs under" in out and "Left out 1 replays" in out and str(replay) in out
+    assert f"{run_dir.name}-replay" not in out.split("Left out")[0]
+
+    moved = runs / "renamed"  # a run merely named like a replay is still a run
+    shutil.copytree(run_dir, moved / f"{run_dir.name}-replay")
+    assert scan_folder(runs).runs == 2
