@@ -305,8 +305,13 @@ class TrajectoryWriter(TableQueries):
                 ),
             )
             self._step(tick, "events")
-            db.table("actions").insert_all(
-                {**a.model_dump(exclude={"data"}), "data": _dumps(a.data)} for a in record.actions
+            _insert_rows(
+                db.conn,
+                "actions",
+                (
+                    {**a.model_dump(exclude={"data"}), "data": _dumps(a.data)}
+                    for a in record.actions
+                ),
             )
             self._step(tick, "actions")
             db.table("beliefs").insert_all(
@@ -314,7 +319,7 @@ class TrajectoryWriter(TableQueries):
                 for b in record.beliefs
             )
             self._step(tick, "beliefs")
-            db.table("thoughts").insert_all(t.model_dump() for t in record.thoughts)
+            _insert_rows(db.conn, "thoughts", (t.model_dump() for t in record.thoughts))
             self._step(tick, "thoughts")
             db.table("memories").insert_all(
                 {**m, "emotions": _dumps_or_null(m["emotions"]), "evidence": _dumps(m["evidence"])}
@@ -336,7 +341,7 @@ class TrajectoryWriter(TableQueries):
                     ],
                 )
             self._step(tick, "memory_scores")
-            db.table("metrics").insert_all(m.model_dump() for m in record.metrics)
+            _insert_rows(db.conn, "metrics", (m.model_dump() for m in record.metrics))
             self._step(tick, "metrics")
             self._insert_calls(record.llm_calls)
             self._step(tick, "llm_calls")
