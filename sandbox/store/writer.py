@@ -25,6 +25,7 @@ from typing import Any
 
 import sqlite_utils
 
+from sandbox.collector import collector_paused
 from sandbox.errors import StoreError
 from sandbox.personas.persona import BIG_FIVE_DOMAINS, Persona
 from sandbox.store.checkpoint import FULL_EVERY, diff
@@ -284,6 +285,10 @@ class TrajectoryWriter(TableQueries):
     def commit_tick(self, record: TickRecord, prompt_hashes: dict[str, str] | None = None) -> None:
         """Write everything the tick produced in one transaction: all of it or nothing. The
         ``ticks`` row goes last, so a tick without it was never committed."""
+        with collector_paused():
+            self._commit_tick(record, prompt_hashes)
+
+    def _commit_tick(self, record: TickRecord, prompt_hashes: dict[str, str] | None) -> None:
         db, tick = self._db, record.tick
         checkpoint, state = self._checkpoint(record)
         with transaction(db.conn):
