@@ -15,6 +15,7 @@ template renderer pastes it as it is and passes every other string through ``one
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable
 
@@ -48,7 +49,13 @@ class PromptText(str):
 
 def quote(text: object) -> PromptText:
     """``text`` as one double-quoted, JSON-escaped string on one line."""
-    out = json.dumps(str(text), ensure_ascii=False)
+    return _quote(str(text))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _quote(text: str) -> PromptText:
+    # Remembered: a crowded place quotes the same names and event texts in thousands of prompts.
+    out = json.dumps(text, ensure_ascii=False)
     for char in _JSON_KEEPS:
         out = out.replace(char, _BREAKS[char])
     return PromptText(out)

@@ -58,11 +58,26 @@ def parse_answer(text: str, model: type[T]) -> T:
 
 
 def schema_instruction(schema: dict) -> str:
-    """The sentence appended to every prompt that expects a structured answer."""
-    return (
+    """The sentence appended to every prompt that expects a structured answer.
+
+    Remembered per schema object (answer schemas are computed once per class and shared, so a
+    tick of thousands of agents serialises each schema once, not once per prompt); the cache
+    holds the object itself, so an id is never reused while its entry lives."""
+    cached = _INSTRUCTIONS.get(id(schema))
+    if cached is not None and cached[0] is schema:
+        return cached[1]
+    text = (
         "Answer with only a JSON object (no prose, no code fence) that fits this JSON schema:\n"
         + json.dumps(schema, separators=(",", ":"))
     )
+    if len(_INSTRUCTIONS) >= 256:
+        _INSTRUCTIONS.clear()
+    _INSTRUCTIONS[id(schema)] = (schema, text)
+    return text
+
+
+# id(schema) -> (schema, its instruction): see schema_instruction.
+_INSTRUCTIONS: dict[int, tuple[dict, str]] = {}
 
 
 def repair_messages(

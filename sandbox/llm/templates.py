@@ -60,8 +60,9 @@ class PromptTemplate:
         """The messages: the system part, the answer schema's instruction and ``QUOTING_NOTE``
         (static for an agent and template, so a server's prefix cache keeps them), then the user
         part (a template puts its static lines first and the moment last)."""
-        system = self._substitute(self.system, fields)
-        user = self._substitute(self.user, fields)
+        safe = self._safe(fields)  # escaped once for both parts
+        system = self._substitute(self.system, safe, escaped=True)
+        user = self._substitute(self.user, safe, escaped=True)
         static = [system] if system else []
         if schema is not None:
             static.append(schema_instruction(schema))
@@ -77,8 +78,12 @@ class PromptTemplate:
         """The user part alone, as text to paste into other prompts (e.g. a game's rules)."""
         return PromptText(self._substitute(self.user, fields))
 
-    def _substitute(self, part: Template, fields: dict[str, Any]) -> str:
-        safe = {k: v if isinstance(v, PromptText) else one_line(v) for k, v in fields.items()}
+    @staticmethod
+    def _safe(fields: dict[str, Any]) -> dict[str, Any]:
+        return {k: v if isinstance(v, PromptText) else one_line(v) for k, v in fields.items()}
+
+    def _substitute(self, part: Template, fields: dict[str, Any], escaped: bool = False) -> str:
+        safe = fields if escaped else self._safe(fields)
         try:
             return part.substitute(safe)
         except KeyError as exc:

@@ -25,6 +25,7 @@ from typing import Any
 
 import sqlite_utils
 
+from sandbox.collector import collector_paused
 from sandbox.errors import StoreError
 from sandbox.personas.persona import BIG_FIVE_DOMAINS, Persona
 from sandbox.store.checkpoint import FULL_EVERY, diff
@@ -284,6 +285,10 @@ class TrajectoryWriter(TableQueries):
     def commit_tick(self, record: TickRecord, prompt_hashes: dict[str, str] | None = None) -> None:
         """Write everything the tick produced in one transaction: all of it or nothing. The
         ``ticks`` row goes last, so a tick without it was never committed."""
+        with collector_paused():
+            self._commit_tick(record, prompt_hashes)
+
+    def _commit_tick(self, record: TickRecord, prompt_hashes: dict[str, str] | None) -> None:
         db, tick = self._db, record.tick
         checkpoint, state = self._checkpoint(record)
         with transaction(db.conn):
@@ -305,8 +310,13 @@ class TrajectoryWriter(TableQueries):
                 ),
             )
             self._step(tick, "events")
-            db.table("actions").insert_all(
-                {**a.model_dump(exclude={"data"}), "data": _dumps(a.data)} for a in record.actions
+            _insert_rows(
+                db.conn,
+                "actions",
+                (
+                    {**a.model_dump(exclude={"data"}), "data": _dumps(a.data)}
+                    for a in record.actions
+                ),
             )
             self._step(tick, "actions")
             db.table("beliefs").insert_all(
@@ -314,7 +324,7 @@ class TrajectoryWriter(TableQueries):
                 for b in record.beliefs
             )
             self._step(tick, "beliefs")
-            db.table("thoughts").insert_all(t.model_dump() for t in record.thoughts)
+            _insert_rows(db.conn, "thoughts", (t.model_dump() for t in record.thoughts))
             self._step(tick, "thoughts")
             db.table("memories").insert_all(
                 {**m, "emotions": _dumps_or_null(m["emotions"]), "evidence": _dumps(m["evidence"])}
@@ -336,7 +346,7 @@ class TrajectoryWriter(TableQueries):
                     ],
                 )
             self._step(tick, "memory_scores")
-            db.table("metrics").insert_all(m.model_dump() for m in record.metrics)
+            _insert_rows(db.conn, "metrics", (m.model_dump() for m in record.metrics))
             self._step(tick, "metrics")
             self._insert_calls(record.llm_calls)
             self._step(tick, "llm_calls")

@@ -42,6 +42,10 @@ class Occupancy:
             self._at[place] = found
         return found
 
+    def count(self, place: str) -> int:
+        """How many agents are at ``place`` (without sorting them)."""
+        return len(self._members.get(place, ()))
+
     def match(self, place: str, wanted: str, exclude: str) -> str | None:
         """The agent at ``place`` (other than ``exclude``) whose name is ``wanted``, ignoring
         case; the first in world order."""

@@ -168,7 +168,9 @@ def _decide(facts: Mapping[str, Any], rng: random.Random) -> dict[str, Any]:
     if elsewhere and rng.random() < _clip(p_move):
         crowd: Mapping[str, int] = facts.get("crowd", {})
         if e >= 0.5 and any(crowd.get(p, 0) for p in elsewhere):
-            destination = max(elsewhere, key=lambda p: (crowd.get(p, 0), -elsewhere.index(p)))
+            # the most crowded, the first listed among equals (by position: no list.index per
+            # place, which made this quadratic in the places)
+            _, destination = max(enumerate(elsewhere), key=lambda ip: (crowd.get(ip[1], 0), -ip[0]))
             why = "there are people there"
         else:
             destination = rng.choice(elsewhere)

@@ -12,6 +12,7 @@ import networkx as nx
 
 from sandbox.agents.agent import PersonaAgent
 from sandbox.agents.mind import Mind
+from sandbox.collector import collector_paused
 from sandbox.errors import ConfigError, UnknownAgentError, UnknownPlaceError
 from sandbox.llm.calls import CallLog, collect_calls
 from sandbox.llm.client import ModelClient
@@ -237,7 +238,7 @@ class World(mesa.Model):
     async def _run_tick(self, tick: int) -> TickRecord:
         """Tick ``tick``, committed; or, when it fails, the world as it was (calls still logged).
         The tick's model calls are collected by the tick itself and come back in its record."""
-        with collect_calls() as calls:
+        with collect_calls() as calls, collector_paused():
             try:
                 return await self._tick(tick, calls)
             except BaseException:
