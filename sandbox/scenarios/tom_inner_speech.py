@@ -26,10 +26,16 @@ from sandbox.llm.request import LLMRequest
 from sandbox.personas.wording import render
 from sandbox.quoting import PromptText, one_line, quote
 from sandbox.scenarios import tom_policies
+from sandbox.scenarios.pairs import (
+    announce_to_pairs,
+    ask_speakers,
+    failed_turn,
+    say_to_partner,
+)
 from sandbox.scenarios.registry import Scenario
 from sandbox.seeds import derive_seed
-from sandbox.store.records import ActionRecord, ThoughtRecord
-from sandbox.world.rules import Resolution, gather_outcomes
+from sandbox.store.records import ThoughtRecord
+from sandbox.world.rules import Resolution
 
 if TYPE_CHECKING:
     from sandbox.world.world import World
@@ -241,20 +247,12 @@ class TomRules:
         ).request(world.prompts)
 
     def scene(self, world: World, tick: int) -> None:
-        if tick != 1:
-            return
-        for pair, situation in zip(self.s.dyads, self.s.situations, strict=True):
-            world.bus.emit(
-                "announcement",
-                "world",
-                f'Situation: "{situation.setting}"',
-                visibility="agents",
-                audience=list(pair),
-            )
+        texts = [f'Situation: "{s.setting}"' for s in self.s.situations]
+        announce_to_pairs(world, tick, self.s.dyads, texts)
 
     async def decide(self, world: World, tick: int) -> dict[str, Any]:
         made = [self._request(world, tick, d) for d in range(len(self.s.dyads))]
-        outcomes = await gather_outcomes(world, [r for _, r in made], [n for n, _ in made])
+        outcomes = await ask_speakers(world, made)
         return {name: (outcomes[name], self.dyad_of[name]) for name, _ in made}
 
     async def resolve(
@@ -270,11 +268,7 @@ class TomRules:
             data = {"dyad": dyad, "turn": tick, "mental_state": state, "tom_order": tom_order}
             base = {"tick": tick, "agent": name, "resolution_order": position}
             if isinstance(outcome, ModelAnswerError):
-                out.actions.append(
-                    ActionRecord(
-                        **base, kind="error", status="error", detail=str(outcome), data=data
-                    )
-                )
+                out.actions.append(failed_turn(base, outcome, data))
                 continue
             answer = outcome.value
             turn = Turn(
@@ -286,17 +280,7 @@ class TomRules:
             out.thoughts.append(
                 ThoughtRecord(tick=tick, agent=name, purpose="tom.thought", text=answer.thought)
             )
-            out.actions.append(
-                ActionRecord(**base, kind="say", target=partner, text=answer.utterance, data=data)
-            )
-            world.bus.emit(
-                "say",
-                name,
-                f'{name} (to {partner}): "{answer.utterance}"',
-                visibility="agents",
-                audience=[name, partner],
-                data={"to": partner, **data},
-            )
+            out.actions.append(say_to_partner(world, base, name, partner, answer.utterance, data))
         return out
 
     async def reflect(self, world: World, tick: int) -> None:

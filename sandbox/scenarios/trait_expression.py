@@ -28,10 +28,11 @@ from sandbox.personas.persona import BIG_FIVE_DOMAINS, DOMAIN_CODES
 from sandbox.personas.wording import DOMAIN_ADJECTIVES, FACET_ADJECTIVES, level_phrase
 from sandbox.quoting import PromptText, one_line, quote
 from sandbox.scenarios import trait_policies
+from sandbox.scenarios.pairs import announce_to_pairs, ask_speakers
 from sandbox.scenarios.registry import Scenario
 from sandbox.seeds import derive_seed
 from sandbox.store.records import ActionRecord
-from sandbox.world.rules import Resolution, gather_outcomes
+from sandbox.world.rules import Resolution
 
 if TYPE_CHECKING:
     from sandbox.llm.client import ModelClient
@@ -185,20 +186,12 @@ class TraitRules:
         ).request(world.prompts)
 
     def scene(self, world: World, tick: int) -> None:
-        if tick != 1:
-            return
-        for pair, topic in zip(self.s.pairs, self.s.topics, strict=True):
-            world.bus.emit(
-                "announcement",
-                "world",
-                f'Your conversation topic: "{topic}"',
-                visibility="agents",
-                audience=list(pair),
-            )
+        texts = [f'Your conversation topic: "{topic}"' for topic in self.s.topics]
+        announce_to_pairs(world, tick, self.s.pairs, texts)
 
     async def decide(self, world: World, tick: int) -> dict[str, Any]:
         made = [self._request(world, tick, p) for p in range(len(self.s.pairs))]
-        return await gather_outcomes(world, [r for _, r in made], [n for n, _ in made])
+        return await ask_speakers(world, made)
 
     async def resolve(
         self, world: World, tick: int, order: list[str], outcomes: dict[str, Any]
