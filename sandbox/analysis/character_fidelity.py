@@ -7,29 +7,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sandbox.analysis.stats import interval, mean_ci
-from sandbox.store.reader import RunReader
+from sandbox.analysis.study_tables import study_table as read_table  # one table of every run
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from sandbox.analysis.runs import RunSet
     from sandbox.analysis.sections import ReportInput
-
-
-def read_table(rs: RunSet, table: str) -> pd.DataFrame:
-    """One evaluation table of every run (with ``run`` and ``model``); empty where absent."""
-    import pandas as pd
-
-    frames = []
-    for row in rs.runs.itertuples():
-        with RunReader(row.path) as reader:
-            if table not in reader.tables():
-                continue
-            df = reader.frame(table)
-        df.insert(0, "model", row.model)
-        df.insert(0, "run", row.run)
-        frames.append(df)
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
 def scores(rs: RunSet) -> pd.DataFrame:
