@@ -74,6 +74,8 @@ class PersonaAgent(mesa.Agent):
         self.last_retrieved: tuple[Retrieved, ...] = ()
         # (tick, kind, source, text, addressed_to) of what this agent perceived, oldest first.
         self.observations: list[dict[str, Any]] = []
+        # each observation's key in a checkpoint's table of observations ("tick.seq" of its event)
+        self.observation_keys: list[str] = []
 
     @property
     def place(self) -> str:
@@ -86,17 +88,22 @@ class PersonaAgent(mesa.Agent):
         if self.on_move is not None and old is not None and old != value:
             self.on_move(self, old, value)
 
-    def perceive(self, events: list[EventRecord]) -> None:
+    def perceive(
+        self,
+        events: list[EventRecord],
+        shared: dict[int, tuple[str, dict[str, Any]]] | None = None,
+    ) -> None:
+        """Add ``events`` to what this agent perceived. ``shared`` (id(event) -> (key,
+        observation)), when given, makes everyone who perceives one event hold the same
+        observation, so a checkpoint stores it once (see ``state_dict``)."""
         for ev in events:
-            self.observations.append(
-                {
-                    "tick": ev.tick,
-                    "kind": ev.kind,
-                    "source": ev.source,
-                    "text": ev.text,
-                    "to": ev.data.get("to"),
-                }
-            )
+            found = shared.get(id(ev)) if shared is not None else None
+            if found is None:
+                found = (f"{ev.tick}.{ev.seq}", observation(ev))
+                if shared is not None:
+                    shared[id(ev)] = found
+            self.observation_keys.append(found[0])
+            self.observations.append(found[1])
             if self.mind is not None:
                 involved = ev.kind == "say" and self.name in (ev.source, ev.data.get("to"))
                 kind: MemoryKind = "conversation" if involved else "observation"
@@ -104,6 +111,7 @@ class PersonaAgent(mesa.Agent):
         excess = len(self.observations) - 4 * self.memory_window
         if excess > 0:
             del self.observations[:excess]
+            del self.observation_keys[:excess]
 
     def persona_text(self) -> PromptText:
         """The persona as prompt text, rendered once per persona and style (not every tick)."""
@@ -132,9 +140,10 @@ class PersonaAgent(mesa.Agent):
             "traits": self.persona.big_five.as_dict(),
             "place": self.place,
             "place_activities": list(situation.place_activities),
-            "places": list(situation.places),
+            # shared by everyone's facts this tick, not copied per agent (the policies only read)
+            "places": situation.places,
             "others_here": list(situation.others_here),
-            "crowd": dict(situation.crowd),
+            "crowd": situation.crowd,
             "addressed_by": addressed_by,
             "ticks_here": self.ticks_here,
             "hour": situation.hour,
@@ -182,19 +191,49 @@ class PersonaAgent(mesa.Agent):
             temperature=0.7,
         ).request(prompts)
 
-    def state_dict(self) -> dict[str, Any]:
-        state = {
-            "place": self.place,
-            "ticks_here": self.ticks_here,
-            "observations": list(self.observations),
-        }
+    def state_dict(self, observed: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+        """This agent's part of a checkpoint. With ``observed`` (the world's table of
+        observations, filled here), each observation is stored there once under its key and the
+        agent's ``observations`` are the keys."""
+        state: dict[str, Any] = {"place": self.place, "ticks_here": self.ticks_here}
+        if observed is None:
+            state["observations"] = list(self.observations)
+        else:
+            observed.update(zip(self.observation_keys, self.observations, strict=True))
+            state["observations"] = list(self.observation_keys)
         if self.mind is not None:
             state["mind"] = self.mind.state_dict()
         return state
 
-    def load_state(self, state: dict[str, Any]) -> None:
+    def load_state(
+        self, state: dict[str, Any], observed: dict[str, dict[str, Any]] | None = None
+    ) -> None:
+        """Restore ``state``: its observations are keys into ``observed`` or, in a checkpoint
+        written before observations were shared, the observations themselves."""
         self.place = state["place"]
         self.ticks_here = state["ticks_here"]
-        self.observations = list(state["observations"])
+        keys, seen = [], []
+        for i, o in enumerate(state["observations"]):
+            if isinstance(o, str):
+                keys.append(o)
+                seen.append((observed or {})[o])
+            else:  # an earlier version's: kept with a key of its own
+                keys.append(
+                    f"{o['tick']}.{o['seq']}" if "seq" in o else f"{o['tick']}.{self.name}.{i}"
+                )
+                seen.append(o)
+        self.observation_keys, self.observations = keys, seen
         if self.mind is not None and "mind" in state:
             self.mind.load_state(state["mind"])
+
+
+def observation(event: EventRecord) -> dict[str, Any]:
+    """What an agent keeps of an event it perceived (JSON-ready)."""
+    return {
+        "tick": event.tick,
+        "seq": event.seq,
+        "kind": event.kind,
+        "source": event.source,
+        "text": event.text,
+        "to": event.data.get("to"),
+    }

@@ -70,24 +70,35 @@ def patch(old: Any, node: Delta) -> Any:
 
 
 def _same(a: Any, b: Any) -> bool:
-    """Equal as JSON: 1, 1.0 and True are equal in Python but not in a checkpoint. (Compared in
-    C: ``==`` first, then, for equal containers, their JSON text.)"""
+    """Equal as JSON: 1, 1.0 and True are equal in Python but not in a checkpoint. (``==`` in C
+    first; then, for equal containers, the item types, walked without serialising.)"""
     if type(a) is not type(b) or a != b:
         return False
-    if isinstance(a, dict | list):
-        return _text(a) == _text(b)
+    if isinstance(a, dict):
+        return all(_strict(v, b[k]) for k, v in a.items())
+    if isinstance(a, list):
+        return all(map(_strict, a, b))
     return True
 
 
-def _text(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+def _strict(a: Any, b: Any) -> bool:
+    """For ``a == b``: whether their types agree all the way down."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return all(_strict(v, b[k]) for k, v in a.items())
+    if isinstance(a, list):
+        return all(map(_strict, a, b))
+    return True
 
 
 def _list_diff(old: list[Any], new: list[Any]) -> Delta:
     n = len(old)
     for drop in range(min(n, MAX_DROP) + 1):  # a sliding window: new starts with old[drop:]
         kept = n - drop
-        if kept > len(new) or old[drop:] != new[:kept]:  # compared in C first; strictly below
+        if kept > len(new) or (kept and old[drop] != new[0]):  # one item first: cheap to reject
+            continue
+        if old[drop:] != new[:kept]:  # compared in C first; strictly below
             continue
         if _same(old[drop:], new[:kept]):
             if drop == 0 and kept == len(new):
@@ -96,12 +107,13 @@ def _list_diff(old: list[Any], new: list[Any]) -> Delta:
                 return {"l": [drop, new[kept:]]}
             break
     if len(new) >= n:
-        changes = {
-            str(i): diff(a, b)
-            for i, (a, b) in enumerate(zip(old, new[:n], strict=True))
-            if not _same(a, b)
-        }
-        if len(changes) <= n // 2:
+        changes: dict[str, Delta] = {}
+        for i, (a, b) in enumerate(zip(old, new[:n], strict=True)):
+            if not _same(a, b):
+                changes[str(i)] = diff(a, b)
+                if len(changes) > n // 2:
+                    break  # mostly new: replaced whole, below
+        else:
             return {"s": [changes, new[n:]]}
     return {"=": new}
 

@@ -113,7 +113,7 @@ def _decide(facts: Mapping[str, Any], rng: random.Random) -> dict[str, Any]:
     )
     others: list[str] = list(facts.get("others_here", []))
     here: str = facts["place"]
-    elsewhere = [p for p in facts.get("places", []) if p != here]
+    places: list[str] = facts.get("places", [])
     addressed = [u for u in facts.get("addressed_by", []) if u["speaker"] in others]
     talk = facts.get("conversation")
     if talk and talk["partner"] in others:
@@ -136,7 +136,7 @@ def _decide(facts: Mapping[str, Any], rng: random.Random) -> dict[str, Any]:
             "text": "",
         }
     plan_place = facts.get("plan_place")
-    wants_to_go = plan_place and plan_place != here and plan_place in facts.get("places", [])
+    wants_to_go = plan_place and plan_place != here and plan_place in places
     if wants_to_go and rng.random() < 0.85:
         return {
             "thought": f"My plan says I should be at the {plan_place} now.",
@@ -165,7 +165,8 @@ def _decide(facts: Mapping[str, Any], rng: random.Random) -> dict[str, Any]:
     p_move = 0.03 + 0.15 * o + 0.02 * facts.get("ticks_here", 0) - 0.05 * c
     if not others:
         p_move += 0.15 * e
-    if elsewhere and rng.random() < _clip(p_move):
+    if any(p != here for p in places) and rng.random() < _clip(p_move):
+        elsewhere = [p for p in places if p != here]  # only for those who move: O(places) each
         crowd: Mapping[str, int] = facts.get("crowd", {})
         if e >= 0.5 and any(crowd.get(p, 0) for p in elsewhere):
             # the most crowded, the first listed among equals (by position: no list.index per

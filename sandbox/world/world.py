@@ -263,8 +263,9 @@ class World(mesa.Model):
         # 3. Perceive.
         self.attention.begin_tick(tick)
         inbox = self.attention.deliver(self.bus)
+        shared: dict[int, tuple[str, dict[str, Any]]] = {}  # one observation per event, for all
         for agent in self.persona_agents:
-            agent.perceive(inbox.get(agent.name, []))
+            agent.perceive(inbox.get(agent.name, []), shared)
         # 4. Decide, everyone from the same snapshot, concurrently.
         outcomes = await self.rules.decide(self, tick)
         # 5. Resolve in a seeded order that does not depend on who answered first.
@@ -418,10 +419,16 @@ class World(mesa.Model):
 
     # --- state ---------------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
-        """Everything the next tick depends on, as JSON-ready data (fresh containers)."""
+        """Everything the next tick depends on, as JSON-ready data (fresh containers). What the
+        agents perceived is in ``observed`` once per event (``tick.seq`` -> observation), and each
+        agent's ``observations`` are keys there: an event seen by everyone in a crowded place is
+        one entry, not one per onlooker."""
+        observed: dict[str, dict[str, Any]] = {}
+        agents = {a.name: a.state_dict(observed) for a in self.persona_agents}
         return {
             "tick": self.tick,
-            "agents": {a.name: a.state_dict() for a in self.persona_agents},
+            "agents": agents,
+            "observed": observed,
             **pending_state(self.bus.pending),
             "edges": [[a, b, d["weight"]] for a, b, d in sorted(self.graph.edges(data=True))],
             "rules": self.rules.state_dict(),
@@ -432,8 +439,9 @@ class World(mesa.Model):
         self.steps = (
             self.tick
         )  # Mesa's counter, restored with the committed tick (resume, rollback)
+        observed = state.get("observed")  # absent in checkpoints of earlier versions
         for name, agent_state in state["agents"].items():
-            self.agent(name).load_state(agent_state)
+            self.agent(name).load_state(agent_state, observed)
         self.bus.pending = load_pending(state)
         self.graph.remove_edges_from(list(self.graph.edges))
         for a, b, w in state["edges"]:

@@ -1,6 +1,7 @@
 """Crowded places: bounded attention (seeded, deterministic, flat prompts, addressed agents
 always noticed) and compact audiences (stored once, read back whole, resumable)."""
 
+import json
 from pathlib import Path
 
 from sandbox.store.reader import RunReader
@@ -164,3 +165,48 @@ def test_large_audiences_are_stored_once_and_read_back_whole(tmp_path: Path):
     writer_b.close()
     with RunReader(path_b) as reader:
         assert reader.tick_fingerprints()[3] == want
+
+
+def test_each_perceived_event_is_in_a_checkpoint_once_and_loads_back(tmp_path: Path):
+    world = World(crowd_world(60, places=2))
+    for _ in range(2):
+        world.step()
+    state = json.loads(json.dumps(world.state_dict()))
+    keys = [k for a in state["agents"].values() for k in a["observations"]]
+    assert keys and all(isinstance(k, str) for k in keys)
+    assert set(keys) == set(state["observed"])  # every key found, nothing else stored
+    assert len(state["observed"]) < len(keys) / 5  # seen by many, stored once
+    before = {a.name: list(a.observations) for a in world.persona_agents}
+    world.step()
+    after = world.state_dict()
+
+    again = World(crowd_world(60, places=2))
+    again.load_state(state)
+    assert {a.name: list(a.observations) for a in again.persona_agents} == before
+    again.step()
+    assert json.dumps(again.state_dict(), sort_keys=True) == json.dumps(after, sort_keys=True)
+    world.close()
+    again.close()
+
+
+def test_a_checkpoint_written_before_observations_were_shared_still_loads():
+    world = World(crowd_world(30, places=2))
+    for _ in range(2):
+        world.step()
+    state = json.loads(json.dumps(world.state_dict()))
+    observed = state.pop("observed")
+    for agent in state["agents"].values():  # the old layout: the observations inline, no seq
+        agent["observations"] = [
+            {k: v for k, v in observed[key].items() if k != "seq"} for key in agent["observations"]
+        ]
+    again = World(crowd_world(30, places=2))
+    again.load_state(state)
+    name = next(iter(state["agents"]))
+    assert again.agent(name).observations == state["agents"][name]["observations"]
+    again.step()  # and it goes on, storing its new observations shared
+    written = again.state_dict()
+    assert written["observed"] and all(
+        isinstance(k, str) for k in written["agents"][name]["observations"]
+    )
+    world.close()
+    again.close()
