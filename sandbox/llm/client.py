@@ -139,7 +139,8 @@ class ModelClient:
         log = self._log()
         seq = log.next_seq()  # before any await: the order of issue, not completion
         model: type[BaseModel] = response_model or request.response_model
-        key = request.cache_key(self.model_id, self.api_base)
+        messages_text = request.messages_text()  # serialised once: for the key and the store
+        key = request.cache_key(self.model_id, self.api_base, messages_text)
         record = LLMCallRecord(
             tick=request.tick,
             seq=seq,
@@ -152,6 +153,8 @@ class ModelClient:
             cache_hit=False,
             messages=[m.model_dump() for m in request.messages],
         )
+        if "\\u" not in messages_text:  # no escapes: the very text the store writes
+            record.with_messages_text(messages_text)
         started = time.perf_counter()
         try:
             hit = self._lookup(key, request)

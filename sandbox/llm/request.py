@@ -44,13 +44,22 @@ class LLMRequest(BaseModel):
     def answer_schema(self) -> dict[str, Any]:
         return json_schema_of(self.response_model)
 
-    def cache_key(self, model: str, api_base: str | None = None) -> str:
+    def messages_text(self) -> str:
+        """The messages as JSON (keys sorted, compact, ASCII-escaped): part of the cache key and,
+        when it has no escapes, exactly what the trajectory stores (``ModelClient`` makes it
+        once for both)."""
+        return _dumps([{"content": m.content, "role": m.role} for m in self.messages])
+
+    def cache_key(
+        self, model: str, api_base: str | None = None, messages_text: str | None = None
+    ) -> str:
         """Content address of the request: model, the server it is sent to (``api_base``, when
         not the provider's own), messages, schema, sampling parameters and seed.
 
         Without an ``api_base`` the key is the one earlier versions computed, so their cached
         answers for providers' own endpoints still hit; answers cached for a server before its
-        address was part of the key miss (they may have come from another server)."""
+        address was part of the key miss (they may have come from another server).
+        ``messages_text``: ``self.messages_text()``, when the caller has it already."""
         # The text of json.dumps(payload, sort_keys=True, separators=(",", ":")) for payload =
         # {model, messages, schema, temperature, max_tokens, seed[, api_base]}, built from parts
         # so that the schema is serialised once per answer type (keys in sorted order).
@@ -59,15 +68,15 @@ class LLMRequest(BaseModel):
             parts += ['"api_base":', _dumps(api_base.rstrip("/")), ","]
         parts += [
             '"max_tokens":',
-            _dumps(self.max_tokens),
+            _scalar(self.max_tokens),
             ',"messages":',
-            _dumps([{"content": m.content, "role": m.role} for m in self.messages]),
+            messages_text if messages_text is not None else self.messages_text(),
             ',"model":',
-            _dumps(model),
+            _model_text(model),
             ',"schema":',
             _schema_text(self.response_model),
             ',"seed":',
-            _dumps(self.seed),
+            _scalar(self.seed),
             ',"temperature":',
             _dumps(self.temperature),
             "}",
@@ -77,6 +86,20 @@ class LLMRequest(BaseModel):
 
 def _dumps(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+def _scalar(value: Any) -> str:
+    """``_dumps(value)`` without the encoder for the common cases (None, an int)."""
+    if value is None:
+        return "null"
+    if type(value) is int:
+        return str(value)
+    return _dumps(value)
+
+
+@functools.lru_cache(maxsize=64)
+def _model_text(model: str) -> str:
+    return _dumps(model)
 
 
 @functools.cache

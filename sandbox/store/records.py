@@ -7,9 +7,10 @@ the column names of the SQLite tables documented in ``docs/trajectory-schema.md`
 
 from __future__ import annotations
 
+import json
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 Visibility = Literal["public", "place", "agents", "private"]
 ActionStatus = Literal["ok", "invalid", "error"]
@@ -96,6 +97,31 @@ class LLMCallRecord(BaseModel):
     error: str | None = None
     messages: list[dict[str, str]] = Field(default_factory=list)
     response: str | None = None
+    # ``messages`` as stored (JSON, keys sorted, compact), when the model layer already has it
+    _messages_text: str | None = PrivateAttr(default=None)
+
+    def messages_text(self) -> str:
+        """``messages`` as the trajectory stores them: JSON with sorted keys, compact, non-ASCII
+        kept as is."""
+        if self._messages_text is None:
+            self._messages_text = json.dumps(
+                self.messages, ensure_ascii=False, sort_keys=True, separators=(",", ":")
+            )
+        return self._messages_text
+
+    def __eq__(self, other: object) -> bool:
+        """Equal when the fields are (whether the stored text was made yet does not count)."""
+        if not isinstance(other, LLMCallRecord):
+            return NotImplemented
+        return type(self) is type(other) and self.__dict__ == other.__dict__
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, as before
+
+    def with_messages_text(self, text: str) -> LLMCallRecord:
+        """Use ``text`` (exactly what ``messages_text`` would give) as the stored messages: the
+        JSON the request's cache key was made from, so a large prompt is serialised once."""
+        self._messages_text = text
+        return self
 
 
 class MetricRecord(BaseModel):

@@ -434,7 +434,7 @@ class TrajectoryWriter(TableQueries):
                 {
                     **c.model_dump(exclude={"messages"}),
                     "cache_hit": int(c.cache_hit),
-                    "messages": _dumps(c.messages),
+                    "messages": c.messages_text(),
                 }
                 for c in calls
             ),

@@ -60,3 +60,34 @@ def test_the_same_model_id_at_another_server_is_asked(tmp_path):
     # the second server's run replays from its own record, keyed by its server
     report = asyncio.run(areplay(run_dirs[1], out=tmp_path / "replays"))
     assert report.identical and report.backend_calls == 0
+
+
+def test_a_call_stores_its_messages_as_the_store_would_serialise_them():
+    """The client hands the store the JSON its cache key was made from (no second serialisation),
+    only where that is byte-for-byte what the store would write."""
+    import json
+
+    from sandbox.llm.client import ModelClient
+    from tests.llm.test_client import ScriptedBackend
+
+    client = ModelClient(ScriptedBackend())
+    for content in ('plain "quoted"\n text', "caf\u00e9", "tab\there \\u not an escape"):
+        request = req(content=content)
+        asyncio.run(client.complete(request))
+        [call] = client.drain_calls()
+        expected = json.dumps(
+            call.messages, ensure_ascii=False, sort_keys=True, separators=(",", ":")
+        )
+        assert call.messages_text() == expected
+        assert json.loads(call.messages_text()) == [{"role": "user", "content": content}]
+
+
+def test_a_record_equals_its_copy_whether_or_not_its_stored_text_was_made():
+    from sandbox.llm.client import ModelClient
+    from tests.llm.test_client import ScriptedBackend
+
+    client = ModelClient(ScriptedBackend())
+    asyncio.run(client.complete(req()))
+    [call] = client.drain_calls()
+    again = type(call).model_validate(call.model_dump())
+    assert call == again and call.messages_text() == again.messages_text()
