@@ -71,14 +71,9 @@ def patch(old: Any, node: Delta) -> Any:
 
 def _same(a: Any, b: Any) -> bool:
     """Equal as JSON: 1, 1.0 and True are equal in Python but not in a checkpoint. (``==`` in C
-    first; then, for equal containers, the item types, walked without serialising.)"""
-    if type(a) is not type(b) or a != b:
-        return False
-    if isinstance(a, dict):
-        return all(_strict(v, b[k]) for k, v in a.items())
-    if isinstance(a, list):
-        return all(map(_strict, a, b))
-    return True
+    first; then, for equal containers, the item types, compared in C, walked only into nested
+    containers.)"""
+    return type(a) is type(b) and a == b and _strict(a, b)
 
 
 def _strict(a: Any, b: Any) -> bool:
@@ -86,10 +81,17 @@ def _strict(a: Any, b: Any) -> bool:
     if type(a) is not type(b):
         return False
     if isinstance(a, dict):
-        return all(_strict(v, b[k]) for k, v in a.items())
-    if isinstance(a, list):
-        return all(map(_strict, a, b))
-    return True
+        items_a, items_b = list(a.values()), list(map(b.__getitem__, a))
+    elif isinstance(a, list):
+        items_a, items_b = a, b
+    else:
+        return True
+    types = list(map(type, items_a))
+    if types != list(map(type, items_b)):
+        return False
+    if dict not in types and list not in types:
+        return True
+    return all(_strict(x, y) for x, y in zip(items_a, items_b, strict=True))
 
 
 def _list_diff(old: list[Any], new: list[Any]) -> Delta:

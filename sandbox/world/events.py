@@ -98,18 +98,15 @@ class EventBus:
             for name in audience:
                 member_of.setdefault(name, []).append(indices)
         inbox: dict[str, list[EventRecord]] = {}
-        indexes: dict[int, _Index] = {}
+        from_world: list[bool] | None = None
         for name, lists in member_of.items():
             total = sum(len(x) for x in lists)
             if max_events is None or total <= max_events or noticed is None:
                 chosen = lists[0] if len(lists) == 1 else sorted(i for x in lists for i in x)
             else:
-                found = []
-                for indices in lists:
-                    if id(indices) not in indexes:
-                        indexes[id(indices)] = _Index(indices, pending, is_agent)
-                    found.append(indexes[id(indices)])
-                chosen = _attend(name, found, pending, max_events, noticed)
+                if from_world is None:  # once a tick, for the listeners over the cap
+                    from_world = [not is_agent(e.source) for e in pending]
+                chosen = _attend(name, lists, pending, max_events, noticed, from_world)
             inbox[name] = [pending[i] for i in chosen]
         return inbox
 
@@ -118,48 +115,36 @@ def _shared(names: Sequence[str]) -> tuple[str, ...]:
     return names if isinstance(names, tuple) else tuple(names)
 
 
-class _Index:
-    """The events of one audience by whom they are addressed to and by source; the world's."""
-
-    __slots__ = ("by_source", "to", "world")
-
-    def __init__(
-        self, indices: list[int], pending: list[EventRecord], is_agent: Callable[[str], bool]
-    ) -> None:
-        self.to: dict[str, list[int]] = {}
-        self.by_source: dict[str, list[int]] = {}
-        self.world: list[int] = []
-        for i in indices:
-            event = pending[i]
-            to = event.data.get("to")
-            if isinstance(to, str):
-                self.to.setdefault(to, []).append(i)
-            self.by_source.setdefault(event.source, []).append(i)
-            if not is_agent(event.source):
-                self.world.append(i)
-
-
 def _attend(
-    name: str, indexes: list[_Index], pending: list[EventRecord], cap: int, noticed: Noticer
+    name: str,
+    lists: list[list[int]],
+    pending: list[EventRecord],
+    cap: int,
+    noticed: Noticer,
+    from_world: list[bool],
 ) -> list[int]:
     """The ``cap`` events ``name`` perceives of its many: addressed to it, its own and the
-    world's first, then those of whom it notices; each class in order; then back in order."""
-    first: set[int] = set()
-    for index in indexes:
-        first.update(index.to.get(name, ()))
-        first.update(index.by_source.get(name, ()))
-        first.update(index.world)
-    ordered = sorted(first)
+    world's first, then those of whom it notices; each class in order; then back in order. (One
+    pass over its events: where people come and go, a listener's events are spread over a
+    hundred audiences or more, too many to index one by one.)"""
+    first: list[int] = []
+    rest: list[int] = []
+    for indices in lists:  # disjoint: an event is in one audience
+        for i in indices:
+            event = pending[i]
+            if event.source == name or from_world[i] or event.data.get("to") == name:
+                first.append(i)
+            else:
+                rest.append(i)
+    first.sort()
     speakers = list(
-        dict.fromkeys(pending[i].source for i in ordered if pending[i].data.get("to") == name)
+        dict.fromkeys(pending[i].source for i in first if pending[i].data.get("to") == name)
     )
-    picked = ordered[:cap]
+    picked = first[:cap]
     if len(picked) < cap:
-        second: set[int] = set()
-        for other in noticed(name, speakers):
-            for index in indexes:
-                second.update(index.by_source.get(other, ()))
-        picked += sorted(second - first)[: cap - len(picked)]
+        who = set(noticed(name, speakers))
+        second = sorted(i for i in rest if pending[i].source in who)
+        picked += second[: cap - len(picked)]
     return sorted(picked)
 
 
