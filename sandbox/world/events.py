@@ -8,6 +8,10 @@ from typing import Any
 from sandbox.store.records import EventRecord, Visibility
 from sandbox.store.schema import COMPACT_FROM
 
+# A capped listener's events are looked up through per-audience indexes when its audiences hold this
+# many events each on average (one crowded place), else picked in one pass (many small audiences).
+INDEX_FROM = 16
+
 # noticed(name, speakers who addressed it) -> whom it notices (see sandbox.world.attention)
 Noticer = Callable[[str, list[str]], Sequence[str]]
 
@@ -99,12 +103,20 @@ class EventBus:
                 member_of.setdefault(name, []).append(indices)
         inbox: dict[str, list[EventRecord]] = {}
         from_world: list[bool] | None = None
+        indexes: dict[int, _Index] = {}
         for name, lists in member_of.items():
             total = sum(len(x) for x in lists)
             if max_events is None or total <= max_events or noticed is None:
                 chosen = lists[0] if len(lists) == 1 else sorted(i for x in lists for i in x)
-            else:
-                if from_world is None:  # once a tick, for the listeners over the cap
+            elif total >= INDEX_FROM * len(lists):  # a few large audiences: index each once
+                found = []
+                for indices in lists:
+                    if id(indices) not in indexes:
+                        indexes[id(indices)] = _Index(indices, pending, is_agent)
+                    found.append(indexes[id(indices)])
+                chosen = _attend_indexed(name, found, pending, max_events, noticed)
+            else:  # many small ones (people coming and going): one pass over its events
+                if from_world is None:  # once a tick, for such listeners
                     from_world = [not is_agent(e.source) for e in pending]
                 chosen = _attend(name, lists, pending, max_events, noticed, from_world)
             inbox[name] = [pending[i] for i in chosen]
@@ -113,6 +125,51 @@ class EventBus:
 
 def _shared(names: Sequence[str]) -> tuple[str, ...]:
     return names if isinstance(names, tuple) else tuple(names)
+
+
+class _Index:
+    """The events of one audience by whom they are addressed to and by source; the world's."""
+
+    __slots__ = ("by_source", "to", "world")
+
+    def __init__(
+        self, indices: list[int], pending: list[EventRecord], is_agent: Callable[[str], bool]
+    ) -> None:
+        self.to: dict[str, list[int]] = {}
+        self.by_source: dict[str, list[int]] = {}
+        self.world: list[int] = []
+        for i in indices:
+            event = pending[i]
+            to = event.data.get("to")
+            if isinstance(to, str):
+                self.to.setdefault(to, []).append(i)
+            self.by_source.setdefault(event.source, []).append(i)
+            if not is_agent(event.source):
+                self.world.append(i)
+
+
+def _attend_indexed(
+    name: str, indexes: list[_Index], pending: list[EventRecord], cap: int, noticed: Noticer
+) -> list[int]:
+    """``_attend`` through the indexes of the listener's audiences: for a few large audiences
+    (a crowded place), each indexed once for all its listeners."""
+    first: set[int] = set()
+    for index in indexes:
+        first.update(index.to.get(name, ()))
+        first.update(index.by_source.get(name, ()))
+        first.update(index.world)
+    ordered = sorted(first)
+    speakers = list(
+        dict.fromkeys(pending[i].source for i in ordered if pending[i].data.get("to") == name)
+    )
+    picked = ordered[:cap]
+    if len(picked) < cap:
+        second: set[int] = set()
+        for other in noticed(name, speakers):
+            for index in indexes:
+                second.update(index.by_source.get(other, ()))
+        picked += sorted(second - first)[: cap - len(picked)]
+    return sorted(picked)
 
 
 def _attend(
@@ -126,7 +183,8 @@ def _attend(
     """The ``cap`` events ``name`` perceives of its many: addressed to it, its own and the
     world's first, then those of whom it notices; each class in order; then back in order. (One
     pass over its events: where people come and go, a listener's events are spread over a
-    hundred audiences or more, too many to index one by one.)"""
+    hundred audiences or more, too many to look up one by one; ``_attend_indexed`` chooses the
+    same events.)"""
     first: list[int] = []
     rest: list[int] = []
     for indices in lists:  # disjoint: an event is in one audience

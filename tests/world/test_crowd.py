@@ -210,3 +210,40 @@ def test_a_checkpoint_written_before_observations_were_shared_still_loads():
     )
     world.close()
     again.close()
+
+
+def test_both_ways_of_choosing_a_capped_listeners_events_choose_the_same():
+    """Through per-audience indexes (a few large audiences) or in one pass (many small ones): the
+    same events, for listeners with many small audiences, a few large ones, and a mix."""
+    import random
+
+    from sandbox.store.records import EventRecord
+    from sandbox.world.events import _attend, _attend_indexed, _Index
+
+    rng = random.Random(5)
+    people = [f"P{i}" for i in range(40)]
+    pending = [
+        EventRecord(
+            tick=1, seq=i, kind="say", source=rng.choice([*people, "world"]), place="x",
+            visibility="place", audience=(), text=f"e{i}",
+            data={"to": rng.choice([None, None, *people[:5]])},
+        )
+        for i in range(600)
+    ]  # fmt: skip
+    is_agent = set(people).__contains__
+    from_world = [not is_agent(e.source) for e in pending]
+    order = list(range(len(pending)))
+    for sizes in ([3] * 150, [200, 250, 150], [1, 2, 90, 5, 300, 7, 4]):
+        rng.shuffle(order)
+        lists, at = [], 0
+        for size in sizes:
+            lists.append(sorted(order[at : at + size]))
+            at += size
+        for name in people[:8]:
+            noticed = lambda _n, spoke: [*spoke, *rng.sample(people, 6)]  # noqa: E731
+            state = rng.getstate()
+            one_pass = _attend(name, lists, pending, 20, noticed, from_world)
+            rng.setstate(state)
+            indexes = [_Index(x, pending, is_agent) for x in lists]
+            indexed = _attend_indexed(name, indexes, pending, 20, noticed)
+            assert one_pass == indexed and len(one_pass) == 20
