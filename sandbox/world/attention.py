@@ -17,7 +17,21 @@ of them: first those addressed to it, its own and the world's (not an agent's), 
 agents it notices, each class in the order they happened; the rest it does not perceive. They are
 kept in the order they happened.
 
-Below both caps nothing changes: every present agent is listed and every event perceived.
+In a world with more than ``max_places`` places, an agent's decide prompt lists ``max_places`` of
+them as the places it can go:
+
+1. the place it is at;
+2. the place its plan names for now, if any;
+3. then the most crowded places (by who is there when the tick's decisions are made; equal counts
+   in the world's place order) until half the list is filled;
+4. then the others in a seeded draw (``derive_rng(seed, tick, "places", name)``).
+
+They are listed in the world's place order. So a prompt's list of places stays the same size however
+many places the world has, and the choice depends only on the seed, the tick, the agent, its plan
+and who is where.
+
+Below the caps nothing changes: every present agent is listed, every event perceived and every
+place listed.
 """
 
 from __future__ import annotations
@@ -37,6 +51,7 @@ if TYPE_CHECKING:
 
 DEFAULT_MAX_PRESENT = 24
 DEFAULT_MAX_EVENTS = 48
+DEFAULT_MAX_PLACES = 24
 
 
 class AttentionConfig(BaseModel):
@@ -51,6 +66,10 @@ class AttentionConfig(BaseModel):
     max_events: Annotated[int, Field(ge=1)] | None = Field(
         DEFAULT_MAX_EVENTS,
         description="events an agent perceives in one tick at most (null: all it could)",
+    )
+    max_places: Annotated[int, Field(ge=2)] | None = Field(
+        DEFAULT_MAX_PLACES,
+        description="places an agent's decide prompt lists at most (null: every place)",
     )
 
 
@@ -100,6 +119,40 @@ def noticed(
     return tuple(sorted(chosen, key=rank.__getitem__))
 
 
+def listed_places(
+    name: str,
+    here: str,
+    plan_place: str | None,
+    *,
+    places: Sequence[str],
+    place_rank: dict[str, int],
+    crowded: Sequence[str],
+    cap: int | None,
+    seed: int,
+    tick: int,
+) -> tuple[str, ...]:
+    """The places ``name`` (at ``here``) is shown: all of ``places`` when there are at most
+    ``cap``, else ``cap`` chosen by the rule above, in ``places``' order. ``crowded``: the places
+    from most to least crowded (at least ``cap`` of them)."""
+    if cap is None or len(places) <= cap:
+        return tuple(places)
+    chosen: dict[str, None] = {here: None}
+    if plan_place is not None and plan_place in place_rank:
+        chosen.setdefault(plan_place, None)
+    for place in crowded:
+        if len(chosen) >= cap // 2:
+            break
+        chosen.setdefault(place, None)
+    if len(chosen) < cap:
+        rng = derive_rng(seed, tick, "places", name)
+        # a seeded sample of positions (O(cap), however many places), skipping those chosen
+        for i in rng.sample(range(len(places)), min(len(places), 2 * cap)):
+            if len(chosen) == cap:
+                break
+            chosen.setdefault(places[i], None)
+    return tuple(sorted(chosen, key=place_rank.__getitem__))
+
+
 class Attention:
     """A world's attention: whom each agent notices this tick (computed once a tick, when events
     are delivered, and reused for its decide prompt)."""
@@ -109,10 +162,38 @@ class Attention:
         self.config: AttentionConfig = world.config.attention
         self._tick = 0
         self._noticed: dict[str, tuple[str, ...]] = {}
+        self._places = tuple(world.places)
+        self._place_rank = {p: i for i, p in enumerate(self._places)}
+        self._crowded: tuple[str, ...] | None = None
 
     def begin_tick(self, tick: int) -> None:
         self._tick = tick
         self._noticed = {}
+        self._crowded = None
+
+    def places(self, name: str, here: str, plan_place: str | None = None) -> tuple[str, ...]:
+        """The places ``name``'s decide prompt lists this tick (every place, below the cap).
+        The crowd is counted at the first call of a tick (during decide: nobody has moved yet)."""
+        cap = self.config.max_places
+        if cap is None or len(self._places) <= cap:
+            return self._places
+        if self._crowded is None:
+            where = self.world.where
+            counts = {p: where.count(p) for p in self._places}
+            self._crowded = tuple(
+                sorted(self._places, key=lambda p: (-counts[p], self._place_rank[p]))[: cap + 2]
+            )
+        return listed_places(
+            name,
+            here,
+            plan_place,
+            places=self._places,
+            place_rank=self._place_rank,
+            crowded=self._crowded,
+            cap=cap,
+            seed=self.world.config.seed,
+            tick=self._tick,
+        )
 
     def _ties(self, name: str) -> dict[str, float]:
         return {other: d.get("weight", 1.0) for other, d in self.world.graph.adj[name].items()}

@@ -145,7 +145,9 @@ class OpenWorldRules:
                 place_description=place.description,
                 place_activities=tuple(place.activities),
                 others_here=world.attention.noticed(agent.name),
-                places=view.places,
+                places=world.attention.places(
+                    agent.name, agent.place, self._plan_place(agent, hour)
+                ),
                 crowd=crowd,
                 conversation=(
                     {"partner": talk.partner(agent.name), "turns": talk.turns} if talk else None
@@ -173,6 +175,11 @@ class OpenWorldRules:
             else:
                 result[key] = outcome if isinstance(outcome, ModelAnswerError) else outcome.value
         return result
+
+    @staticmethod
+    def _plan_place(agent: PersonaAgent, hour: int) -> str | None:
+        block = agent.mind.block_at(hour) if agent.mind else None
+        return block["place"] if block else None
 
     @staticmethod
     def _query_text(agent: PersonaAgent, noticed: tuple[str, ...], hour: int) -> str:
