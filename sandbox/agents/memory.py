@@ -25,7 +25,7 @@ scoring failed) is retrieved on d_sem alone (d_emo = 0), never against an invent
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -101,9 +101,20 @@ class MemoryStream:
     score_errors: dict[int, str] = field(default_factory=dict)
     emotion_errors: dict[int, str] = field(default_factory=dict)
     emotion_sources: dict[int, str] = field(default_factory=dict)
+    # Large streams also keep an int8 copy of the embeddings (a quarter of the bytes), quantised
+    # row by row when a retrieval first needs it: a query reads it to bound every row's distance,
+    # and only the rows whose bound can reach the top are computed from the float32 rows.
+    fast_from: ClassVar[int] = 4096  # streams with fewer memories read the float32 rows directly
+    _coded: int = field(init=False, default=0)  # rows 0.._coded-1 are quantised
+    _codes: np.ndarray = field(init=False)  # int8 (capacity, dim): round(emb / scale)
+    _scale: np.ndarray = field(init=False)  # float32 (capacity,): max |emb| / 127 per row
+    _dot_err: np.ndarray = field(init=False)  # float64 (capacity,): dot error bound per unit |q|
 
     def __post_init__(self) -> None:
         self._grow(64)
+        self._codes = np.zeros((0, self.dim), dtype=np.int8)
+        self._scale = np.zeros(0, dtype=np.float32)
+        self._dot_err = np.zeros(0, dtype=np.float64)
 
     def _grow(self, capacity: int) -> None:
         """Buffers grow by doubling, so adding n memories costs O(n), not O(n^2)."""
@@ -282,9 +293,14 @@ class MemoryStream:
                     1.0 - (self._emotions[:n][sel] @ qn) / self._emo_norm[:n][sel], nan=1.0
                 )
             # only a bound (exact distances come later), so any summation order will do: einsum
-            # runs in this thread, where a BLAS matrix-vector product may wait on its threads
-            dots = np.einsum("ij,j->i", self._emb[:n], q)
-            approx, err = self._distance_bound(q, dots[sel], self._sqnorm[:n][sel])
+            # runs in this thread, where a BLAS matrix-vector product may wait on its threads;
+            # a large stream reads its int8 copy instead (a quarter of the bytes)
+            if n >= self.fast_from:
+                dots, dot_err = self._approx_dots(q, n)
+                dot_err = dot_err[sel]
+            else:
+                dots, dot_err = np.einsum("ij,j->i", self._emb[:n], q), 0.0
+            approx, err = self._distance_bound(q, dots[sel], self._sqnorm[:n][sel], dot_err)
             exact = _ExactDistance(self._emb, candidates, q)
             if config.strategy == "semantic_only":
                 order = _top_bounded(approx, err, k, exact)
@@ -314,23 +330,71 @@ class MemoryStream:
         return picked
 
     def _distance_bound(
-        self, q: np.ndarray, dots: np.ndarray, sqnorm: np.ndarray
+        self, q: np.ndarray, dots: np.ndarray, sqnorm: np.ndarray, dot_err: Any = 0.0
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Euclidean distances to ``q`` from dot products and squared norms, with a bound on
-        how far each may be from the directly computed float32 ``norm(emb - q)``: the rounding
-        of a float32 sum of ``dim`` terms, on both sides, with a wide margin."""
+        """Euclidean distances to ``q`` from dot products (each within ``dot_err`` of the float32
+        one) and squared norms, with a bound on how far each may be from the directly computed
+        float32 ``norm(emb - q)``: the dot products' error, and the rounding of a float32 sum
+        of ``dim`` terms, on both sides, with a wide margin."""
         qq = float(np.dot(q.astype(np.float64), q.astype(np.float64)))
         sq = sqnorm - 2.0 * dots.astype(np.float64) + qq
         approx = np.sqrt(np.maximum(sq, 0.0))
         delta = (8.0 * self.dim * _EPS32) * (np.sqrt(sqnorm) + np.sqrt(qq)) ** 2 + 1e-30
+        delta = delta + 2.0 * dot_err
         with np.errstate(divide="ignore"):
             err = np.minimum(np.sqrt(delta), delta / approx)
         return approx, err
+
+    def _quantise(self, n: int) -> None:
+        """Bring the int8 copy up to ``n`` rows (rows already quantised stay as they are)."""
+        cap = self._emb.shape[0]
+        if self._codes.shape != (cap, self.dim):  # the buffers grew (or the dim was set)
+            done = self._coded if self._codes.shape[1:] == (self.dim,) else 0
+            codes = np.zeros((cap, self.dim), dtype=np.int8)
+            scale = np.zeros(cap, dtype=np.float32)
+            err = np.zeros(cap, dtype=np.float64)
+            codes[:done], scale[:done], err[:done] = (
+                self._codes[:done],
+                self._scale[:done],
+                self._dot_err[:done],
+            )
+            self._codes, self._scale, self._dot_err, self._coded = codes, scale, err, done
+        a = self._coded
+        if a >= n:
+            return
+        rows = self._emb[a:n]
+        top = np.abs(rows).max(axis=1)
+        scale = (top / np.float32(127.0)).astype(np.float32)
+        safe = np.where(scale > 0, scale, np.float32(1.0))
+        codes = np.clip(np.rint(rows / safe[:, None]), -127, 127).astype(np.int8)
+        exact = rows.astype(np.float64)
+        residual = np.linalg.norm(exact - scale[:, None].astype(np.float64) * codes, axis=1)
+        # |q.e - approx| <= |q| * (residual + rounding of both float32 sums of dim terms)
+        rounding = 8.0 * self.dim * _EPS32 * (np.sqrt(self._sqnorm[a:n]) + residual)
+        self._codes[a:n], self._scale[a:n] = codes, scale
+        self._dot_err[a:n] = residual * (1.0 + 1e-6) + rounding + 1e-30
+        self._coded = n
+
+    def _approx_dots(self, q: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """Every row's dot product with ``q`` from the int8 copy, and a bound on how far each may
+        be from the float32 one: one read of a quarter of the bytes of the float32 matrix."""
+        self._quantise(n)
+        out = np.empty(n, dtype=np.float32)
+        buf = np.empty((min(n, _BLOCK), self.dim), dtype=np.float32)
+        for lo in range(0, n, _BLOCK):
+            hi = min(lo + _BLOCK, n)
+            rows = buf[: hi - lo]
+            np.copyto(rows, self._codes[lo:hi], casting="unsafe")
+            np.dot(rows, q, out=out[lo:hi])
+        out *= self._scale[:n]
+        qn = float(np.sqrt(np.dot(q.astype(np.float64), q.astype(np.float64))))
+        return out, self._dot_err[:n] * qn + 1e-30
 
     def truncate(self, n: int) -> None:
         """Forget memories n.. (rolling back a tick that failed)."""
         del self.memories[n:]
         self._importance[n:] = np.nan
+        self._coded = min(self._coded, n)  # rows n.. will be written again
         for d in (self.score_errors, self.emotion_errors, self.emotion_sources):
             for i in [i for i in d if i >= n]:
                 del d[i]
@@ -372,6 +436,7 @@ class MemoryStream:
 
 
 _EPS32 = float(np.finfo(np.float32).eps)
+_BLOCK = 1024  # rows of the int8 copy converted to float32 at a time (a few hundred KiB)
 
 
 class _ExactDistance:
