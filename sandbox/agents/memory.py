@@ -30,6 +30,8 @@ from typing import Annotated, Any, ClassVar, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from sandbox.agents.memory_gemv import GemvRows
+
 MemoryKind = Literal["observation", "conversation", "plan", "reflection"]
 Strategy = Literal[
     "generative_agents", "semantic_only", "emotional_ca", "emotional_cm", "emotional_sc",
@@ -108,13 +110,15 @@ class MemoryStream:
     _coded: int = field(init=False, default=0)  # rows 0.._coded-1 are quantised
     _codes: np.ndarray = field(init=False)  # int8 (capacity, dim): round(emb / scale)
     _scale: np.ndarray = field(init=False)  # float32 (capacity,): max |emb| / 127 per row
-    _dot_err: np.ndarray = field(init=False)  # float64 (capacity,): dot error bound per unit |q|
+    _dot_err: np.ndarray = field(init=False)  # float32 (capacity,): dot error bound per unit |q|
+    _scratch: np.ndarray = field(init=False)  # float32 (_BLOCK, dim): int8 rows converted
 
     def __post_init__(self) -> None:
         self._grow(64)
         self._codes = np.zeros((0, self.dim), dtype=np.int8)
         self._scale = np.zeros(0, dtype=np.float32)
-        self._dot_err = np.zeros(0, dtype=np.float64)
+        self._dot_err = np.zeros(0, dtype=np.float32)
+        self._scratch = np.zeros((0, self.dim), dtype=np.float32)
 
     def _grow(self, capacity: int) -> None:
         """Buffers grow by doubling, so adding n memories costs O(n), not O(n^2)."""
@@ -262,25 +266,32 @@ class MemoryStream:
         k = min(config.k, n_scored)
         q = query.astype(np.float32)
         if config.strategy == "generative_agents":
-            dots = self._emb[:n] @ q  # the relevance term, computed as it always was
-            recency = min_max(_recency(self._access[:n][sel], now, self, config.decay))
-            importance = min_max(self._importance[:n][sel])
-            relevance = min_max(dots[sel])
-            score = (
-                config.w_recency * recency
-                + config.w_importance * importance
-                + config.w_relevance * relevance
-            )
-            order = _top_any_tie(score, k)
+            rows = None
+            if n >= self.fast_from:
+                rows = self._three_term_bounded(q, n, now, config, sel, candidates, k)
+            if rows is None:
+                dots = self._emb[:n] @ q  # the relevance term, computed as it always was
+                recency = min_max(_recency(self._access[:n][sel], now, self, config.decay))
+                importance = min_max(self._importance[:n][sel])
+                relevance = min_max(dots[sel])
+                score = (
+                    config.w_recency * recency
+                    + config.w_importance * importance
+                    + config.w_relevance * relevance
+                )
+                rows = [
+                    (i, score[i], recency[i], importance[i], relevance[i])
+                    for i in _top_any_tie(score, k)
+                ]
             picked = [
                 Retrieved(
                     self.memories[candidates[i]],
-                    float(score[i]),
-                    float(recency[i]),
-                    float(importance[i]),
-                    float(relevance[i]),
+                    float(score),
+                    float(recency),
+                    float(importance),
+                    float(relevance),
                 )
-                for i in order
+                for i, score, recency, importance, relevance in rows
             ]
         else:
             if query_emotions is None or config.strategy == "semantic_only":
@@ -329,6 +340,59 @@ class MemoryStream:
             self._access[[r.memory.id for r in picked]] = now
         return picked
 
+    def _three_term_bounded(
+        self,
+        q: np.ndarray,
+        n: int,
+        now: int,
+        config: RetrievalConfig,
+        sel: Any,
+        candidates: np.ndarray,
+        k: int,
+    ) -> list[tuple[int, Any, Any, Any, Any]] | None:
+        """The three-term top-k of a large stream without the float32 product over every row:
+        the int8 copy bounds every row's relevance, and only the rows that can be the minimum,
+        the maximum or in the top are computed, bit for bit as ``self._emb[:n] @ q`` gives them
+        (``GemvRows``). None (compute it directly) when that layout is not known here, when a tie
+        at the k-th place leaves the choice to ``argpartition``, or when few rows can be left out.
+        Rows: (position among the candidates, score, recency, importance, relevance)."""
+        gemv = GemvRows.for_dim(np.float32, self.dim)
+        m = candidates.size
+        if gemv is None or k >= m:
+            return None
+        approx, err = self._approx_dots(q, n)
+        approx, err = approx[sel], err[sel]
+
+        def exact(pos: np.ndarray) -> np.ndarray:
+            return gemv.rows(self._emb, n, q, candidates[pos])
+
+        low, high = approx - err, approx + err
+        ends = np.flatnonzero((low <= high.min()) | (high >= low.max()))  # can be min or max
+        at_ends = exact(ends)
+        lo, hi = float(at_ends.min()), float(at_ends.max())
+        if hi - lo == 0:
+            return None
+        recency = min_max(_recency(self._access[:n][sel], now, self, config.decay))
+        importance = min_max(self._importance[:n][sel])
+        base = config.w_recency * recency + config.w_importance * importance
+        w = config.w_relevance
+        # the relevance's error, and the float32 rounding of (x - lo) / (hi - lo) and w * it
+        guess = base + (w / (hi - lo)) * (approx - np.float32(lo)).astype(np.float64)
+        slack = (abs(w) / (hi - lo)) * err.astype(np.float64) + (abs(w) * 16 * _EPS32 + 1e-12)
+        kth = np.partition(guess - slack, m - k)[m - k]  # the k-th largest lower bound
+        short = np.flatnonzero(guess + slack >= kth)
+        if short.size > m // 4:
+            return None
+        relevance = (exact(short) - lo) / (hi - lo)  # as min_max computes it
+        score = base[short] + w * relevance
+        top = np.lexsort((short, -score))[:k]
+        if np.count_nonzero(score >= score[top[-1]]) != k:
+            return None
+        return [
+            (int(short[j]), score[j], recency[short[j]], importance[short[j]], relevance[j])
+            for j in top
+        ]
+
     def _distance_bound(
         self, q: np.ndarray, dots: np.ndarray, sqnorm: np.ndarray, dot_err: Any = 0.0
     ) -> tuple[np.ndarray, np.ndarray]:
@@ -352,7 +416,7 @@ class MemoryStream:
             done = self._coded if self._codes.shape[1:] == (self.dim,) else 0
             codes = np.zeros((cap, self.dim), dtype=np.int8)
             scale = np.zeros(cap, dtype=np.float32)
-            err = np.zeros(cap, dtype=np.float64)
+            err = np.zeros(cap, dtype=np.float32)
             codes[:done], scale[:done], err[:done] = (
                 self._codes[:done],
                 self._scale[:done],
@@ -369,26 +433,30 @@ class MemoryStream:
         codes = np.clip(np.rint(rows / safe[:, None]), -127, 127).astype(np.int8)
         exact = rows.astype(np.float64)
         residual = np.linalg.norm(exact - scale[:, None].astype(np.float64) * codes, axis=1)
-        # |q.e - approx| <= |q| * (residual + rounding of both float32 sums of dim terms)
+        # |q.e - approx| <= |q| * (residual + rounding of both float32 sums of dim terms); the
+        # rounding term also covers float32 sums and products of these bounds (eps * |q.e|)
         rounding = 8.0 * self.dim * _EPS32 * (np.sqrt(self._sqnorm[a:n]) + residual)
         self._codes[a:n], self._scale[a:n] = codes, scale
-        self._dot_err[a:n] = residual * (1.0 + 1e-6) + rounding + 1e-30
+        bound = (residual + rounding) * (1.0 + 1e-5) + 1e-30
+        self._dot_err[a:n] = np.nextafter(bound.astype(np.float32), np.float32(np.inf))
         self._coded = n
 
     def _approx_dots(self, q: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
         """Every row's dot product with ``q`` from the int8 copy, and a bound on how far each may
-        be from the float32 one: one read of a quarter of the bytes of the float32 matrix."""
+        be from the float32 one (both float32): one read of a quarter of the bytes of the float32
+        matrix, converted a block of rows at a time into a buffer kept between queries."""
         self._quantise(n)
+        if self._scratch.shape != (_BLOCK, self.dim):
+            self._scratch = np.empty((_BLOCK, self.dim), dtype=np.float32)
         out = np.empty(n, dtype=np.float32)
-        buf = np.empty((min(n, _BLOCK), self.dim), dtype=np.float32)
         for lo in range(0, n, _BLOCK):
             hi = min(lo + _BLOCK, n)
-            rows = buf[: hi - lo]
+            rows = self._scratch[: hi - lo]
             np.copyto(rows, self._codes[lo:hi], casting="unsafe")
             np.dot(rows, q, out=out[lo:hi])
         out *= self._scale[:n]
         qn = float(np.sqrt(np.dot(q.astype(np.float64), q.astype(np.float64))))
-        return out, self._dot_err[:n] * qn + 1e-30
+        return out, self._dot_err[:n] * np.float32(qn * (1.0 + 1e-6))
 
     def truncate(self, n: int) -> None:
         """Forget memories n.. (rolling back a tick that failed)."""

@@ -64,3 +64,20 @@ def test_the_int8_copy_follows_growth_and_rollback():
         assert [r.memory.id for r in got] == [w[0] for w in want]
         if target >= 50:  # a new memory, alone at distance 0
             assert got[0].memory.id == target
+
+
+@pytest.mark.parametrize("strategy", STRATEGIES)
+def test_large_stream_path_is_bit_identical_to_the_direct_path(strategy):
+    """Above the BLAS's threading threshold (3,000 x 256 floats): the same memories, the same
+    scores to the last bit, touches included, as the direct path of an identical stream."""
+    fast, direct = random_stream(21, 3000, dim=256), random_stream(21, 3000, dim=256)
+    fast.fast_from, direct.fast_from = 0, 10**9
+    rng = np.random.default_rng(5)
+    for round_ in range(6):
+        q = rng.standard_normal(256).astype(np.float32)
+        q /= np.linalg.norm(q)
+        q_emo = None if round_ == 1 else (1 + 3 * rng.integers(0, 4, 8)).tolist()
+        config = RetrievalConfig(strategy=strategy, k=int(rng.integers(1, 30)))
+        got = fast.retrieve(q, 70 + round_, config, query_emotions=q_emo)
+        want = direct.retrieve(q, 70 + round_, config, query_emotions=q_emo)
+        assert got == want
