@@ -112,6 +112,8 @@ class MemoryStream:
     _scale: np.ndarray = field(init=False)  # float32 (capacity,): max |emb| / 127 per row
     _dot_err: np.ndarray = field(init=False)  # float32 (capacity,): dot error bound per unit |q|
     _scratch: np.ndarray = field(init=False)  # float32 (_BLOCK, dim): int8 rows converted
+    _sqnorm32: np.ndarray = field(init=False)  # float32 (capacity,): _sqnorm for the bounds
+    _max_sqnorm: float = field(init=False, default=0.0)  # of the quantised rows
 
     def __post_init__(self) -> None:
         self._grow(64)
@@ -119,6 +121,7 @@ class MemoryStream:
         self._scale = np.zeros(0, dtype=np.float32)
         self._dot_err = np.zeros(0, dtype=np.float32)
         self._scratch = np.zeros((0, self.dim), dtype=np.float32)
+        self._sqnorm32 = np.zeros(0, dtype=np.float32)
 
     def _grow(self, capacity: int) -> None:
         """Buffers grow by doubling, so adding n memories costs O(n), not O(n^2)."""
@@ -303,30 +306,29 @@ class MemoryStream:
                 d_emo = np.nan_to_num(
                     1.0 - (self._emotions[:n][sel] @ qn) / self._emo_norm[:n][sel], nan=1.0
                 )
-            # only a bound (exact distances come later), so any summation order will do: einsum
-            # runs in this thread, where a BLAS matrix-vector product may wait on its threads;
-            # a large stream reads its int8 copy instead (a quarter of the bytes)
-            if n >= self.fast_from:
-                dots, dot_err = self._approx_dots(q, n)
-                dot_err = dot_err[sel]
-            else:
-                dots, dot_err = np.einsum("ij,j->i", self._emb[:n], q), 0.0
-            approx, err = self._distance_bound(q, dots[sel], self._sqnorm[:n][sel], dot_err)
             exact = _ExactDistance(self._emb, candidates, q)
-            if config.strategy == "semantic_only":
-                order = _top_bounded(approx, err, k, exact)
-            elif config.strategy == "emotional_ca":
-                order = _top_bounded(approx + d_emo, err, k, lambda i: exact(i) + d_emo[i])
-            elif config.strategy == "emotional_cm":
-                order = _top_bounded(
-                    approx * d_emo, err * np.abs(d_emo), k, lambda i: exact(i) * d_emo[i]
-                )
-            elif config.strategy == "emotional_sc":
-                pool = _top_bounded(approx, err, min(config.candidates, n_scored), exact)
-                order = pool[np.argsort(d_emo[pool], kind="stable")][:k]
-            else:
+            if config.strategy == "emotional_ss":  # the distance of the pool only
                 pool = _top(-d_emo, min(config.candidates, n_scored))
                 order = pool[np.argsort(exact(pool), kind="stable")][:k]
+            else:
+                low, high = self._distance_range(q, n, sel)
+                if config.strategy == "semantic_only":
+                    order = _top_within(low, high, k, exact)
+                elif config.strategy == "emotional_ca":
+                    order = _top_within(
+                        low + d_emo - 1e-12, high + d_emo + 1e-12, k, lambda i: exact(i) + d_emo[i]
+                    )
+                elif config.strategy == "emotional_cm":
+                    a, b = low * d_emo, high * d_emo  # d_emo may be a rounding below 0
+                    order = _top_within(
+                        np.minimum(a, b) - 1e-12,
+                        np.maximum(a, b) + 1e-12,
+                        k,
+                        lambda i: exact(i) * d_emo[i],
+                    )
+                else:
+                    pool = _top_within(low, high, min(config.candidates, n_scored), exact)
+                    order = pool[np.argsort(d_emo[pool], kind="stable")][:k]
             d_sem = exact(order)
             picked = [
                 Retrieved(
@@ -393,18 +395,37 @@ class MemoryStream:
             for j in top
         ]
 
+    def _distance_range(self, q: np.ndarray, n: int, sel: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Bounds on each candidate's float32 ``norm(emb - q)``: from the int8 copy in a large
+        stream, else from float32 dot products in any summation order (einsum: it runs in this
+        thread, where a BLAS matrix-vector product may wait on its threads)."""
+        if n < self.fast_from:
+            dots = np.einsum("ij,j->i", self._emb[:n], q)
+            approx, err = self._distance_bound(q, dots[sel], self._sqnorm[:n][sel])
+            return approx - err, approx + err
+        dots, dot_err = self._approx_dots(q, n)
+        qq = float(np.dot(q.astype(np.float64), q.astype(np.float64)))
+        # squared distances: |e|^2 - 2 e.q + |q|^2, the dot within dot_err; the direct float32
+        # norm within (dim + 3) eps of the true one, so its square within 3 (dim + 3) eps
+        # (|e| + |q|)^2 <= 16 dim eps (max |e|^2 + |q|^2) of it, also covering the float32
+        # arithmetic here (a few eps of values of that size)
+        self._quantise(n)
+        rho = np.float32(16.0 * self.dim * _EPS32 * (self._max_sqnorm + qq) + 1e-30)
+        sq = self._sqnorm32[:n][sel] - 2.0 * dots[sel] + np.float32(qq)
+        spread = 2.0 * dot_err[sel] + rho
+        low = np.sqrt(np.maximum(sq - spread, np.float32(0.0)))
+        return low, np.sqrt(sq + spread)
+
     def _distance_bound(
-        self, q: np.ndarray, dots: np.ndarray, sqnorm: np.ndarray, dot_err: Any = 0.0
+        self, q: np.ndarray, dots: np.ndarray, sqnorm: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Euclidean distances to ``q`` from dot products (each within ``dot_err`` of the float32
-        one) and squared norms, with a bound on how far each may be from the directly computed
-        float32 ``norm(emb - q)``: the dot products' error, and the rounding of a float32 sum
-        of ``dim`` terms, on both sides, with a wide margin."""
+        """Euclidean distances to ``q`` from dot products and squared norms, with a bound on
+        how far each may be from the directly computed float32 ``norm(emb - q)``: the rounding
+        of a float32 sum of ``dim`` terms, on both sides, with a wide margin."""
         qq = float(np.dot(q.astype(np.float64), q.astype(np.float64)))
         sq = sqnorm - 2.0 * dots.astype(np.float64) + qq
         approx = np.sqrt(np.maximum(sq, 0.0))
         delta = (8.0 * self.dim * _EPS32) * (np.sqrt(sqnorm) + np.sqrt(qq)) ** 2 + 1e-30
-        delta = delta + 2.0 * dot_err
         with np.errstate(divide="ignore"):
             err = np.minimum(np.sqrt(delta), delta / approx)
         return approx, err
@@ -417,12 +438,16 @@ class MemoryStream:
             codes = np.zeros((cap, self.dim), dtype=np.int8)
             scale = np.zeros(cap, dtype=np.float32)
             err = np.zeros(cap, dtype=np.float32)
-            codes[:done], scale[:done], err[:done] = (
+            sqnorm = np.zeros(cap, dtype=np.float32)
+            codes[:done], scale[:done], err[:done], sqnorm[:done] = (
                 self._codes[:done],
                 self._scale[:done],
                 self._dot_err[:done],
+                self._sqnorm32[:done],
             )
             self._codes, self._scale, self._dot_err, self._coded = codes, scale, err, done
+            self._sqnorm32 = sqnorm
+            self._max_sqnorm = float(self._sqnorm[:done].max(initial=0.0))
         a = self._coded
         if a >= n:
             return
@@ -439,6 +464,8 @@ class MemoryStream:
         self._codes[a:n], self._scale[a:n] = codes, scale
         bound = (residual + rounding) * (1.0 + 1e-5) + 1e-30
         self._dot_err[a:n] = np.nextafter(bound.astype(np.float32), np.float32(np.inf))
+        self._sqnorm32[a:n] = self._sqnorm[a:n]
+        self._max_sqnorm = max(self._max_sqnorm, float(self._sqnorm[a:n].max()))
         self._coded = n
 
     def _approx_dots(self, q: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -523,16 +550,15 @@ class _ExactDistance:
         return self.values[idx]
 
 
-def _top_bounded(approx: np.ndarray, err: np.ndarray, k: int, exact: Any) -> np.ndarray:
-    """The k smallest of a score known within ``approx +- err``, best first, ties by position:
+def _top_within(low: np.ndarray, high: np.ndarray, k: int, exact: Any) -> np.ndarray:
+    """The k smallest of a score known to lie in ``[low, high]``, best first, ties by position:
     every row whose lower bound is within the k-th smallest upper bound is scored exactly
     (``exact(positions)``), and only those are ranked."""
-    upper = approx + err
-    if k < upper.size:
-        bound = np.partition(upper, k - 1)[k - 1]
-        shortlist = np.flatnonzero(approx - err <= bound)
+    if k < high.size:
+        bound = np.partition(high, k - 1)[k - 1]
+        shortlist = np.flatnonzero(low <= bound)
     else:
-        shortlist = np.arange(upper.size)
+        shortlist = np.arange(high.size)
     values = np.asarray(exact(shortlist), dtype=np.float64)
     return shortlist[np.argsort(values, kind="stable")[:k]]
 
