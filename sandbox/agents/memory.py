@@ -30,7 +30,7 @@ from typing import Annotated, Any, ClassVar, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from sandbox.agents.memory_gemv import GemvRows
+from sandbox.agents.memory_gemv import GemvRows, product
 
 MemoryKind = Literal["observation", "conversation", "plan", "reflection"]
 Strategy = Literal[
@@ -273,7 +273,7 @@ class MemoryStream:
             if n >= self.fast_from:
                 rows = self._three_term_bounded(q, n, now, config, sel, candidates, k)
             if rows is None:
-                dots = self._emb[:n] @ q  # the relevance term, computed as it always was
+                dots = product(self._emb[:n], q)  # the relevance term, computed as it always was
                 recency = min_max(_recency(self._access[:n][sel], now, self, config.decay))
                 importance = min_max(self._importance[:n][sel])
                 relevance = min_max(dots[sel])
@@ -304,7 +304,7 @@ class MemoryStream:
                 qn = q_emo / (np.linalg.norm(q_emo) or 1.0)
                 # a memory without emotions (the model gave none) counts as emotionally unrelated
                 d_emo = np.nan_to_num(
-                    1.0 - (self._emotions[:n][sel] @ qn) / self._emo_norm[:n][sel], nan=1.0
+                    1.0 - product(self._emotions[:n][sel], qn) / self._emo_norm[:n][sel], nan=1.0
                 )
             exact = _ExactDistance(self._emb, candidates, q)
             if config.strategy == "emotional_ss":  # the distance of the pool only

@@ -97,6 +97,29 @@ class GemvRows:
         return out
 
 
+def product(matrix: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """``matrix @ v`` bit for bit, computed in single-threaded pieces when the layout is known
+    (a threaded BLAS product waits for its threads, long on a loaded machine), else directly."""
+    if matrix.ndim != 2 or matrix.size < _ONE_THREAD:
+        return matrix @ v  # one thread already (and no layout to check)
+    size = matrix.shape[0]
+    model = GemvRows.for_dim(matrix.dtype, matrix.shape[1])
+    if model is None:
+        return matrix @ v
+    out = np.empty(size, dtype=np.result_type(matrix.dtype, v.dtype))
+    step = max(4, (_ONE_THREAD - 1) // model.dim // 4 * 4)
+    starts, ends = model._chunks(size)
+    for c0, c1 in zip(starts.tolist(), ends.tolist(), strict=True):
+        full = c0 + (c1 - c0) // 4 * 4
+        for lo in range(c0, full, step):  # whole 4-row blocks, as many as one thread takes
+            hi = min(lo + step, full)
+            np.dot(matrix[lo:hi], v, out=out[lo:hi])
+        if full < c1:  # the chunk's last rows, with the block before them
+            start = max(c0, full - 4)
+            out[full:c1] = (matrix[start:c1] @ v)[full - start :]
+    return out
+
+
 def _calibrate(dtype: np.dtype, dim: int) -> GemvRows | None:
     """The thread count whose layout reproduces whole products here, or None."""
     if (4 + 3) * dim >= _ONE_THREAD or _ONE_THREAD // dim > 200_000:

@@ -81,3 +81,16 @@ def test_large_stream_path_is_bit_identical_to_the_direct_path(strategy):
         got = fast.retrieve(q, 70 + round_, config, query_emotions=q_emo)
         want = direct.retrieve(q, 70 + round_, config, query_emotions=q_emo)
         assert got == want
+
+
+def test_product_in_single_threaded_pieces_is_the_whole_product():
+    """memory_gemv.product (no waiting on BLAS threads) gives ``matrix @ v`` to the last bit,
+    above the threading threshold and with every remainder of rows."""
+    from sandbox.agents.memory_gemv import product
+
+    rng = np.random.default_rng(3)
+    for dtype, dim, sizes in ((np.float64, 8, (57_601, 60_002)), (np.float32, 256, (1801, 4003))):
+        for size in sizes:
+            m = np.ldexp(rng.standard_normal((size, dim)), rng.integers(-10, 10, (size, dim)))
+            m, v = m.astype(dtype), rng.standard_normal(dim).astype(dtype)
+            assert np.array_equal(product(m, v), m @ v)
