@@ -302,10 +302,13 @@ class MemoryStream:
             else:
                 q_emo = np.asarray(query_emotions, dtype=float)
                 qn = q_emo / (np.linalg.norm(q_emo) or 1.0)
-                # a memory without emotions (the model gave none) counts as emotionally unrelated
-                d_emo = np.nan_to_num(
-                    1.0 - product(self._emotions[:n][sel], qn) / self._emo_norm[:n][sel], nan=1.0
-                )
+                # 1 - cos, in place; a memory without emotions (the model gave none) counts as
+                # emotionally unrelated
+                d_emo = product(self._emotions[:n][sel], qn)
+                np.divide(d_emo, self._emo_norm[:n][sel], out=d_emo)
+                np.subtract(1.0, d_emo, out=d_emo)
+                if not np.isfinite(d_emo).all():
+                    np.nan_to_num(d_emo, copy=False, nan=1.0)
             exact = _ExactDistance(self._emb, candidates, q)
             if config.strategy == "emotional_ss":  # the distance of the pool only
                 pool = _top(-d_emo, min(config.candidates, n_scored))
