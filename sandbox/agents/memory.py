@@ -7,7 +7,9 @@ Generative-agents retrieval over the stream's scored memories:
 each term min-max normalised over the candidates (a term that is the same for all candidates counts
 0.5 for each, as in the original code); recency = decay ** (hours since last access), importance the
 1-10 score, relevance the cosine similarity of embeddings. Top-k by ``argpartition``; retrieved
-memories get their last access set to now (unless ``touch=False``, as in interviews).
+memories get their last access set to now (unless ``touch=False``, as in interviews). Large streams
+bound every row from an int8 copy of the embeddings and compute exactly only the rows that can
+reach the top (same result, to the last bit; see ``retrieve``).
 
 Emotion-aware strategies (after Emotional RAG; d_sem = Euclidean distance of embeddings,
 d_emo = 1 - cosine of emotion vectors; smaller is closer):
@@ -258,7 +260,9 @@ class MemoryStream:
         is computed over all rows; the Euclidean distance of the emotion-aware strategies is first
         bounded from the dot product and the rows' squared norms (kept as memories are added),
         and computed exactly only for the few rows whose bound can reach the top (so the result,
-        order and scores are those of the direct computation)."""
+        order and scores are those of the direct computation). A stream of ``fast_from``
+        memories or more reads its int8 copy instead of the float32 matrix for those bounds, the
+        three-term score's relevance included (``_three_term_bounded``)."""
         n = len(self.memories)
         scored = ~np.isnan(self._importance[:n])
         n_scored = int(np.count_nonzero(scored))
