@@ -381,7 +381,7 @@ class MemoryStream:
         lo, hi = float(at_ends.min()), float(at_ends.max())
         if hi - lo == 0:
             return None
-        recency = min_max(_recency(self._access[:n][sel], now, self, config.decay))
+        recency = _recency_normalised(self._access[:n][sel], now, self, config.decay)
         importance = min_max(self._importance[:n][sel])
         base = config.w_recency * recency + config.w_importance * importance
         w = config.w_relevance
@@ -582,6 +582,28 @@ def _recency(access: np.ndarray, now: int, stream: MemoryStream, decay: float) -
         return decay ** (ages * stream.minutes_per_tick / 60.0)
     table = decay ** (np.arange(lo, hi + 1, dtype=np.int64) * stream.minutes_per_tick / 60.0)
     return table[ages - lo]
+
+
+def _recency_normalised(
+    access: np.ndarray, now: int, stream: MemoryStream, decay: float
+) -> np.ndarray:
+    """``min_max(_recency(...))`` to the last bit, normalising the table of distinct ages rather
+    than every row: when the table does not increase with age, its first and last entries (the
+    youngest and oldest ages, both present) are the rows' maximum and minimum."""
+    ages = now - access
+    if ages.size == 0:
+        return min_max(_recency(access, now, stream, decay))
+    lo_age, hi_age = int(ages.min()), int(ages.max())
+    if hi_age - lo_age + 1 > ages.size:
+        return min_max(_recency(access, now, stream, decay))
+    steps = np.arange(lo_age, hi_age + 1, dtype=np.int64)
+    table = decay ** (steps * stream.minutes_per_tick / 60.0)
+    if np.any(np.diff(table) > 0):
+        return min_max(_recency(access, now, stream, decay))
+    lo, hi = float(table[-1]), float(table[0])
+    if hi - lo == 0:
+        return np.full(ages.shape, 0.5, dtype=np.float64)
+    return ((table - lo) / (hi - lo))[ages - lo_age]
 
 
 def _top_any_tie(score: np.ndarray, k: int) -> np.ndarray:

@@ -94,3 +94,15 @@ def test_product_in_single_threaded_pieces_is_the_whole_product():
             m = np.ldexp(rng.standard_normal((size, dim)), rng.integers(-10, 10, (size, dim)))
             m, v = m.astype(dtype), rng.standard_normal(dim).astype(dtype)
             assert np.array_equal(product(m, v), m @ v)
+
+
+def test_recency_normalised_from_the_table_is_min_max_of_the_rows():
+    from sandbox.agents.memory import _recency, _recency_normalised, min_max
+
+    rng = np.random.default_rng(8)
+    for minutes, decay, spread in ((10, 0.995, 1000), (1, 0.9, 3), (60, 1.0, 50), (7, 0.999, 1)):
+        s = MemoryStream(dim=4, minutes_per_tick=minutes)
+        access = rng.integers(0, spread, 5000)
+        for now in (spread, spread + 17):
+            want = min_max(_recency(access, now, s, decay))
+            assert np.array_equal(_recency_normalised(access, now, s, decay), want)
