@@ -32,7 +32,7 @@ from typing import Annotated, Any, ClassVar, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from sandbox.agents.memory_gemv import GemvRows, product
+from sandbox.agents.memory_gemv import ONE_THREAD, GemvRows, product
 
 MemoryKind = Literal["observation", "conversation", "plan", "reflection"]
 Strategy = Literal[
@@ -113,7 +113,7 @@ class MemoryStream:
     _codes: np.ndarray = field(init=False)  # int8 (capacity, dim): round(emb / scale)
     _scale: np.ndarray = field(init=False)  # float32 (capacity,): max |emb| / 127 per row
     _dot_err: np.ndarray = field(init=False)  # float32 (capacity,): dot error bound per unit |q|
-    _scratch: np.ndarray = field(init=False)  # float32 (_BLOCK, dim): int8 rows converted
+    _scratch: np.ndarray = field(init=False)  # float32 (block, dim): int8 rows converted
     _sqnorm32: np.ndarray = field(init=False)  # float32 (capacity,): _sqnorm for the bounds
     _max_sqnorm: float = field(init=False, default=0.0)  # of the quantised rows
 
@@ -480,11 +480,12 @@ class MemoryStream:
         be from the float32 one (both float32): one read of a quarter of the bytes of the float32
         matrix, converted a block of rows at a time into a buffer kept between queries."""
         self._quantise(n)
-        if self._scratch.shape != (_BLOCK, self.dim):
-            self._scratch = np.empty((_BLOCK, self.dim), dtype=np.float32)
+        block = max(1, min(_BLOCK, (ONE_THREAD - 1) // self.dim))
+        if self._scratch.shape != (block, self.dim):
+            self._scratch = np.empty((block, self.dim), dtype=np.float32)
         out = np.empty(n, dtype=np.float32)
-        for lo in range(0, n, _BLOCK):
-            hi = min(lo + _BLOCK, n)
+        for lo in range(0, n, block):
+            hi = min(lo + block, n)
             rows = self._scratch[: hi - lo]
             np.copyto(rows, self._codes[lo:hi], casting="unsafe")
             np.dot(rows, q, out=out[lo:hi])
@@ -538,7 +539,8 @@ class MemoryStream:
 
 
 _EPS32 = float(np.finfo(np.float32).eps)
-_BLOCK = 1024  # rows of the int8 copy converted to float32 at a time (a few hundred KiB)
+_BLOCK = 1024  # rows of the int8 copy converted to float32 at a time (1 MiB at dim 256), fewer
+# for long rows: each block's BLAS product stays single-threaded (below ONE_THREAD elements)
 
 
 class _ExactDistance:

@@ -22,14 +22,14 @@ import numpy as np
 # OpenBLAS runs a matrix-vector product in one thread below this many elements (2304 times its
 # build's GEMM_MULTITHREAD_THRESHOLD; 200 in numpy's scipy-openblas 0.3.31, found by measuring and
 # checked by the calibration); the single-threaded products made here stay below it.
-_ONE_THREAD = 2304 * 200
+ONE_THREAD = 2304 * 200
 _CHECKED: dict[tuple[str, int], GemvRows | None] = {}
 
 
 @dataclass(frozen=True)
 class GemvRows:
     dim: int
-    threads: int  # how many chunks a product above _ONE_THREAD elements is split into
+    threads: int  # how many chunks a product above ONE_THREAD elements is split into
 
     @classmethod
     def for_dim(cls, dtype: Any, dim: int) -> GemvRows | None:
@@ -49,11 +49,11 @@ class GemvRows:
         full = c0 + (c1 - c0) // 4 * 4  # rows from here to c1 take the kernel's last-rows path
         in_block = rows < full
         out: list[tuple[np.ndarray, np.ndarray]] = []
-        # rows in 4-row blocks: the blocks, several to a product (4 * dim * count < _ONE_THREAD)
+        # rows in 4-row blocks: the blocks, several to a product (4 * dim * count < ONE_THREAD)
         block = c0[in_block] + (rows[in_block] - c0[in_block]) // 4 * 4
         if block.size:
             unique, where = np.unique(block, return_inverse=True)
-            per_call = max(1, (_ONE_THREAD - 1) // (4 * self.dim))
+            per_call = max(1, (ONE_THREAD - 1) // (4 * self.dim))
             pos = np.flatnonzero(in_block)
             at_all = where * 4 + (rows[in_block] - block)
             order = np.argsort(where, kind="stable")
@@ -74,7 +74,7 @@ class GemvRows:
 
     def _chunks(self, size: int) -> tuple[np.ndarray, np.ndarray]:
         """OpenBLAS's split of a transposed product's columns (our rows) between threads."""
-        if size * self.dim < _ONE_THREAD or self.threads == 1:
+        if size * self.dim < ONE_THREAD or self.threads == 1:
             return np.array([0]), np.array([size])
         starts, ends, left, start = [], [], size, 0
         for num in range(self.threads):
@@ -100,14 +100,14 @@ class GemvRows:
 def product(matrix: np.ndarray, v: np.ndarray) -> np.ndarray:
     """``matrix @ v`` bit for bit, computed in single-threaded pieces when the layout is known
     (a threaded BLAS product waits for its threads, long on a loaded machine), else directly."""
-    if matrix.ndim != 2 or matrix.size < _ONE_THREAD:
+    if matrix.ndim != 2 or matrix.size < ONE_THREAD:
         return matrix @ v  # one thread already (and no layout to check)
     size = matrix.shape[0]
     model = GemvRows.for_dim(matrix.dtype, matrix.shape[1])
     if model is None:
         return matrix @ v
     out = np.empty(size, dtype=np.result_type(matrix.dtype, v.dtype))
-    step = max(4, (_ONE_THREAD - 1) // model.dim // 4 * 4)
+    step = max(4, (ONE_THREAD - 1) // model.dim // 4 * 4)
     starts, ends = model._chunks(size)
     for c0, c1 in zip(starts.tolist(), ends.tolist(), strict=True):
         full = c0 + (c1 - c0) // 4 * 4
@@ -122,10 +122,10 @@ def product(matrix: np.ndarray, v: np.ndarray) -> np.ndarray:
 
 def _calibrate(dtype: np.dtype, dim: int) -> GemvRows | None:
     """The thread count whose layout reproduces whole products here, or None."""
-    if (4 + 3) * dim >= _ONE_THREAD or _ONE_THREAD // dim > 200_000:
+    if (4 + 3) * dim >= ONE_THREAD or ONE_THREAD // dim > 200_000:
         return None  # the last rows of a chunk could not be recomputed in one thread
     rng = np.random.default_rng(0)
-    edge = _ONE_THREAD // dim  # the largest products in one thread, the smallest split ones
+    edge = ONE_THREAD // dim  # the largest products in one thread, the smallest split ones
     sizes = [1, 2, 3, 5, 6, 7, 9, 1001, edge - 3, edge - 1, edge + 1, edge + 2, edge + 3, edge + 5]
     sizes += [4 * edge + 1, 4 * edge + 3]
 
