@@ -9,7 +9,6 @@ beliefs.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -58,7 +57,7 @@ async def gather_outcomes(
     own); a ``ModelAnswerError`` becomes that key's outcome when the world records answer errors,
     anything else stops the tick."""
     client = client or world.client
-    results = await asyncio.gather(*(client.complete(r) for r in requests), return_exceptions=True)
+    results = await client.complete_all(requests)  # spread over decide workers, if any
     outcomes: dict[str, Any] = {}
     for key, result in zip(keys, results, strict=True):
         if isinstance(result, ModelAnswerError) and world.config.on_model_error == "record":

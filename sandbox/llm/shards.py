@@ -1,0 +1,418 @@
+"""Sharding a batch of model requests over worker processes (``--decide-workers N``).
+
+A tick's decide layer is one batch of independent requests (``gather_outcomes``). With the
+offline heuristic backend the work is all CPU on one event loop: the cache key, the policy's answer,
+parsing and validating it. A ``ShardPool`` spreads such a batch over ``N`` workers, each holding a
+``ModelClient`` built once, when the pool starts, from the same backend, response cache, answer
+sources (a recorded run, for replay) and repair budget as the client it serves:
+
+- the batch is cut into ``N`` contiguous chunks in issue order and each worker answers its chunk
+  with ``ModelClient.complete`` (same cache lookups, validation, repair loop and typed errors);
+- what comes back per request is the value, and the call record's fields that the main process
+  does not already have (cache key, hit, tokens, attempts, answer text, error, latency); the
+  messages are never shipped back;
+- the main process numbers the calls (``seq``) in issue order before anything is sent and builds
+  every ``LLMCallRecord`` itself, so the records equal the unsharded run's but for latency, and an
+  error comes back as the same typed error (``ModelAnswerError`` stays an answer error).
+
+The tick barrier is unchanged: the batch returns once every shard has answered. A worker that dies
+fails the tick with a ``ShardError`` (one line, naming the worker and its exit code); the world
+then restores its last committed state, so nothing committed is lost.
+
+``ProcessShards`` is a local pool (``multiprocessing``, ``forkserver``); ``RayShards`` (in
+``shards_ray``) holds the shards in Ray actors. Only backends that can be rebuilt in another
+process are sharded: the heuristic backend (its policy table goes with it, and again whenever
+a purpose is registered later) and replay. A model server's calls are network-bound and already
+concurrent on one event loop: ``--concurrency`` is their knob, not workers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import contextvars
+import logging
+import pickle
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sandbox.errors import ConfigError, ShardError
+from sandbox.llm.cache import RecordedCalls, ResponseCache
+from sandbox.llm.request import LLMRequest, Message
+from sandbox.store.records import LLMCallRecord
+
+if TYPE_CHECKING:
+    from sandbox.llm.client import Answer, ModelClient
+
+log = logging.getLogger(__name__)
+
+PROTOCOL = pickle.HIGHEST_PROTOCOL
+SHARDABLE_BACKENDS = ("heuristic", "replay")
+PRELOAD = ("sandbox.llm.shards", "sandbox.world.policies")  # imported once by the forkserver
+MIN_BATCH_PER_WORKER = 8  # a smaller batch (a narrator's call, a judge's) is answered in place
+
+
+@dataclass(frozen=True)
+class ClientSpec:
+    """What a worker needs to build the same ``ModelClient``: picklable, sent once per worker."""
+
+    backend: Any
+    cache: tuple[str, bool] | None  # (path, readonly)
+    sources: tuple[Any, ...]  # ("cache", path, readonly) or a RecordedCalls (its answers)
+    max_repairs: int
+    concurrency: int
+
+    @classmethod
+    def of(cls, client: ModelClient) -> ClientSpec:
+        name = client.backend.name
+        if name not in SHARDABLE_BACKENDS:
+            raise ConfigError(
+                f"--decide-workers shards the CPU work of the offline backends (heuristic, "
+                f"replay), not {name!r}: a model server's calls are network-bound; raise "
+                "--concurrency instead, or run without --decide-workers"
+            )
+        if client.rate_limiter.per_minute is not None or client.permits is not None:
+            raise ConfigError(
+                "--decide-workers cannot share a rate limit (--rpm) or a sweep's permits with "
+                "its workers; drop --rpm or run without --decide-workers"
+            )
+        sources: list[Any] = []
+        for source in client.answer_sources:
+            if isinstance(source, ResponseCache):
+                sources.append(("cache", str(source.path), source.readonly))
+            elif isinstance(source, RecordedCalls):
+                sources.append(source)
+            else:
+                raise ConfigError(
+                    f"--decide-workers cannot send the answer source {type(source).__name__} to "
+                    "its workers; run without --decide-workers"
+                )
+        cache = client.cache
+        return cls(
+            backend=client.backend,
+            cache=(str(cache.path), cache.readonly) if cache is not None else None,
+            sources=tuple(sources),
+            max_repairs=client.max_repairs,
+            concurrency=client.concurrency,
+        )
+
+    def build(self) -> ModelClient:
+        from sandbox.llm.client import ModelClient
+
+        sources = [
+            ResponseCache(s[1], readonly=s[2]) if isinstance(s, tuple) else s for s in self.sources
+        ]
+        cache = ResponseCache(self.cache[0], readonly=self.cache[1]) if self.cache else None
+        return ModelClient(
+            self.backend,
+            cache=cache,
+            answer_sources=sources,
+            concurrency=self.concurrency,
+            max_repairs=self.max_repairs,
+        )
+
+
+def dumps_spec(spec: ClientSpec) -> bytes:
+    try:
+        return pickle.dumps(spec, protocol=PROTOCOL)
+    except (pickle.PicklingError, AttributeError, TypeError) as exc:
+        raise ConfigError(
+            f"--decide-workers cannot send the model client to its workers ({exc}); an offline "
+            "policy must be a module-level function, not a lambda or closure"
+        ) from None
+
+
+# --- requests and answers on the wire: plain tuples --------------------------------------------
+def encode_request(r: LLMRequest) -> tuple:
+    return (
+        r.purpose,
+        tuple((m.role, m.content) for m in r.messages),
+        r.response_model,
+        r.agent,
+        r.tick,
+        r.temperature,
+        r.seed,
+        r.max_tokens,
+        r.facts,
+        r.template,
+    )
+
+
+def decode_request(item: tuple) -> LLMRequest:
+    purpose, messages, model, agent, tick, temperature, seed, max_tokens, facts, template = item
+    return LLMRequest.model_construct(
+        purpose=purpose,
+        messages=tuple(Message.model_construct(role=role, content=c) for role, c in messages),
+        response_model=model,
+        agent=agent,
+        tick=tick,
+        temperature=temperature,
+        seed=seed,
+        max_tokens=max_tokens,
+        facts=facts,
+        template=template,
+    )
+
+
+_RECORD_FIELDS = (
+    "cache_key",
+    "cache_hit",
+    "prompt_tokens",
+    "completion_tokens",
+    "cost_usd",
+    "latency_s",
+    "attempts",
+    "error_type",
+    "error",
+    "response",
+)
+
+
+def _encode_error(exc: BaseException) -> tuple:
+    return (type(exc), exc.args, dict(vars(exc)))
+
+
+def _decode_error(cls: type[BaseException], args: tuple, attrs: dict) -> BaseException:
+    exc = cls.__new__(cls)
+    exc.args = args
+    exc.__dict__.update(attrs)
+    return exc
+
+
+async def answer_chunk(client: ModelClient, items: list[tuple]) -> list[tuple]:
+    """Worker side: answer each request with ``client.complete``; per request, (record fields,
+    value or None, error or None), in the chunk's order."""
+    requests = [decode_request(item) for item in items]
+    results = await asyncio.gather(*(client.complete(r) for r in requests), return_exceptions=True)
+    records = client.drain_calls()  # numbered in this chunk's issue order
+    if len(records) != len(results):
+        raise ShardError(
+            f"a decide worker made {len(records)} call records for {len(results)} requests"
+        )
+    out = []
+    for result, record in zip(results, records, strict=True):
+        fields = tuple(getattr(record, f) for f in _RECORD_FIELDS)
+        if isinstance(result, BaseException):
+            out.append((fields, None, _encode_error(result)))
+        else:
+            out.append((fields, result.value, None))
+    return out
+
+
+class Shard:
+    """Worker-side state: the client, its event loop, and the policy table it was sent."""
+
+    def __init__(self, spec_bytes: bytes) -> None:
+        self.client = pickle.loads(spec_bytes).build()
+        self.loop = asyncio.new_event_loop()
+
+    def handle(self, payload: bytes) -> bytes:
+        policies, items = pickle.loads(payload)
+        if policies:
+            self.client.backend.registry.register(policies)
+        try:
+            # A context of its own: no call collector of the caller's (a Ray actor or a test may
+            # share a thread's context) catches these records; they go back with the answers.
+            out = contextvars.Context().run(
+                self.loop.run_until_complete, answer_chunk(self.client, items)
+            )
+        except BaseException as exc:  # the worker stays up; the main process raises it
+            return pickle.dumps(("error", _encode_error(exc)), protocol=PROTOCOL)
+        return pickle.dumps(("ok", out), protocol=PROTOCOL)
+
+
+class ShardPool:
+    """The main side, common to the local pool and Ray: cut, send, rebuild (module docstring)."""
+
+    kind = "shards"
+
+    def __init__(self, client: ModelClient, workers: int) -> None:
+        if workers < 1:
+            raise ConfigError(f"--decide-workers must be at least 1, not {workers}")
+        self.workers = workers
+        self.spec = ClientSpec.of(client)
+        self.spec_bytes = dumps_spec(self.spec)
+        self._sent_purposes: tuple[str, ...] = self._purposes()
+        self.closed = False
+        self.timings: list[tuple[float, float]] = []  # (main-side seconds, round trip seconds)
+
+    @property
+    def min_batch(self) -> int:
+        return self.workers * MIN_BATCH_PER_WORKER
+
+    def _registry(self) -> Any:
+        return getattr(self.spec.backend, "registry", None)
+
+    def _purposes(self) -> tuple[str, ...]:
+        registry = self._registry()
+        return tuple(registry.purposes()) if registry is not None else ()
+
+    def _policy_update(self) -> dict[str, Any] | None:
+        """The heuristic backend's policy table when purposes were registered since it was last
+        sent (a scenario loaded after the pool started), else None."""
+        purposes = self._purposes()
+        if purposes == self._sent_purposes:
+            return None
+        registry = self._registry()
+        self._sent_purposes = purposes
+        return {p: registry.get(p) for p in purposes}
+
+    async def complete_all(
+        self, client: ModelClient, requests: Sequence[LLMRequest]
+    ) -> list[Answer[Any] | BaseException]:
+        from sandbox.llm.client import Answer
+
+        if self.closed:
+            raise ShardError("the decide workers were closed; this run can make no more calls")
+        started = time.perf_counter()
+        call_log = client._log()
+        seqs = [call_log.next_seq() for _ in requests]  # issue order, before any await
+        n, w = len(requests), min(self.workers, len(requests))
+        bounds = [(k * n // w, (k + 1) * n // w) for k in range(w)]
+        update = self._policy_update()
+        try:
+            payloads = [
+                pickle.dumps(
+                    (update, [encode_request(r) for r in requests[a:b]]), protocol=PROTOCOL
+                )
+                for a, b in bounds
+            ]
+        except (pickle.PicklingError, AttributeError, TypeError) as exc:
+            raise ConfigError(
+                f"--decide-workers cannot send a request to its workers ({exc}); an offline "
+                "policy or answer type must be defined at module level"
+            ) from None
+        sent = time.perf_counter()
+        tick = requests[0].tick if requests else None
+        replies = await self._roundtrip(payloads, tick)
+        received = time.perf_counter()
+        results: list[Answer[Any] | BaseException] = []
+        for (a, _b), reply in zip(bounds, replies, strict=True):
+            status, body = pickle.loads(reply)
+            if status == "error":
+                raise _decode_error(*body)
+            for i, (fields, value, error) in enumerate(body, start=a):
+                request = requests[i]
+                record = LLMCallRecord(
+                    tick=request.tick,
+                    seq=seqs[i],
+                    agent=request.agent,
+                    purpose=request.purpose,
+                    model=client.model_id,
+                    backend=client.backend.name,
+                    template=request.template,
+                    messages=[m.model_dump() for m in request.messages],
+                    **dict(zip(_RECORD_FIELDS, fields, strict=True)),
+                )
+                call_log.add(record)
+                if error is not None:
+                    results.append(_decode_error(*error))
+                else:
+                    results.append(Answer(value=value, raw=record.response or "", call=record))
+        done = time.perf_counter()
+        self.timings.append(((sent - started) + (done - received), received - sent))
+        return results
+
+    async def _roundtrip(self, payloads: list[bytes], tick: int | None) -> list[bytes]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        self.closed = True
+
+
+class ProcessShards(ShardPool):
+    """``workers`` local processes (``spawn``), started with the pool and kept for the run."""
+
+    kind = "process"
+
+    def __init__(self, client: ModelClient, workers: int) -> None:
+        super().__init__(client, workers)
+        import multiprocessing
+
+        # forkserver: one clean server process (started once per main process, importing this
+        # module and the engine's policies) forks every worker, so a pool starts in well under a
+        # second and a worker inherits no thread or lock of the main process.
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(list(PRELOAD))
+        self._conns: list[Any] = []
+        self._procs: list[Any] = []
+        for i in range(workers):
+            mine, theirs = ctx.Pipe(duplex=True)
+            proc = ctx.Process(
+                target=serve, args=(theirs, self.spec_bytes), name=f"decide-{i}", daemon=True
+            )
+            proc.start()
+            theirs.close()
+            self._conns.append(mine)
+            self._procs.append(proc)
+
+    @property
+    def pids(self) -> list[int]:
+        return [p.pid for p in self._procs]
+
+    def _exchange(self, i: int, payload: bytes, tick: int | None) -> bytes:
+        conn = self._conns[i]
+        try:
+            conn.send_bytes(payload)
+            return conn.recv_bytes()
+        except (EOFError, OSError):
+            proc = self._procs[i]
+            proc.join(timeout=5)
+            self.closed = True
+            raise ShardError(
+                f"decide worker {i} (pid {proc.pid}) died (exit code {proc.exitcode}) while "
+                f"answering tick {tick}'s requests; that tick was not committed, the ones before "
+                "it are intact: resume the run (sandbox run --resume RUN)"
+            ) from None
+
+    async def _roundtrip(self, payloads: list[bytes], tick: int | None) -> list[bytes]:
+        return list(
+            await asyncio.gather(
+                *(asyncio.to_thread(self._exchange, i, p, tick) for i, p in enumerate(payloads))
+            )
+        )
+
+    def close(self) -> None:
+        if not self._procs:
+            return
+        super().close()
+        for conn in self._conns:
+            with contextlib.suppress(OSError):  # a worker that is gone already
+                conn.send_bytes(b"")
+            conn.close()
+        for proc in self._procs:
+            proc.join(timeout=5)
+            if proc.is_alive():
+                proc.terminate()
+                proc.join(timeout=5)
+        self._procs, self._conns = [], []
+
+
+def serve(conn: Any, spec_bytes: bytes) -> None:
+    """A worker process: build the client once, then answer chunks until told to stop."""
+    shard = Shard(spec_bytes)
+    while True:
+        try:
+            payload = conn.recv_bytes()
+        except EOFError:
+            return  # the main process is gone
+        if not payload:
+            return
+        conn.send_bytes(shard.handle(payload))
+
+
+def start_shards(client: ModelClient, workers: int, pool: str = "process") -> ShardPool:
+    """A pool of ``workers`` shards for ``client`` (``pool``: ``process`` or ``ray``), set as
+    its ``shards``; close it with ``client.close_shards()``."""
+    if pool == "process":
+        shards: ShardPool = ProcessShards(client, workers)
+    elif pool == "ray":
+        from sandbox.llm.shards_ray import RayShards
+
+        shards = RayShards(client, workers)
+    else:
+        raise ConfigError(f"unknown decide pool {pool!r}: use process or ray")
+    client.shards = shards
+    return shards
