@@ -50,8 +50,14 @@ log = logging.getLogger(__name__)
 
 PROTOCOL = pickle.HIGHEST_PROTOCOL
 SHARDABLE_BACKENDS = ("heuristic", "replay")
-PRELOAD = ("sandbox.llm.shards", "sandbox.world.policies")  # imported once by the forkserver
-MIN_BATCH_PER_WORKER = 8  # a smaller batch (a narrator's call, a judge's) is answered in place
+PRELOAD = (
+    "sandbox.llm.shards",
+    "sandbox.world.policies",
+    "sandbox.agents.actions",
+)  # imported once by the forkserver
+MIN_BATCH_PER_WORKER = 8
+START_TIMEOUT_S = 120.0  # a worker not ready by then is reported as not started
+READY = b"ready"  # a smaller batch (a narrator's call, a judge's) is answered in place
 
 
 @dataclass(frozen=True)
@@ -209,6 +215,7 @@ class Shard:
         self.loop = asyncio.new_event_loop()
 
     def handle(self, payload: bytes) -> bytes:
+        cpu = time.process_time()
         policies, items = pickle.loads(payload)
         if policies:
             self.client.backend.registry.register(policies)
@@ -219,8 +226,9 @@ class Shard:
                 self.loop.run_until_complete, answer_chunk(self.client, items)
             )
         except BaseException as exc:  # the worker stays up; the main process raises it
-            return pickle.dumps(("error", _encode_error(exc)), protocol=PROTOCOL)
-        return pickle.dumps(("ok", out), protocol=PROTOCOL)
+            return pickle.dumps(("error", _encode_error(exc), 0.0), protocol=PROTOCOL)
+        # the worker's CPU seconds for this chunk, replies' pickling aside (bench/big_world.py)
+        return pickle.dumps(("ok", out, time.process_time() - cpu), protocol=PROTOCOL)
 
 
 class ShardPool:
@@ -236,7 +244,8 @@ class ShardPool:
         self.spec_bytes = dumps_spec(self.spec)
         self._sent_purposes: tuple[str, ...] = self._purposes()
         self.closed = False
-        self.timings: list[tuple[float, float]] = []  # (main-side seconds, round trip seconds)
+        # per batch: main-side seconds, seconds waiting for the workers, each worker's CPU seconds
+        self.timings: list[tuple[float, float, list[float]]] = []
 
     @property
     def min_batch(self) -> int:
@@ -289,8 +298,10 @@ class ShardPool:
         replies = await self._roundtrip(payloads, tick)
         received = time.perf_counter()
         results: list[Answer[Any] | BaseException] = []
+        worker_cpu: list[float] = []
         for (a, _b), reply in zip(bounds, replies, strict=True):
-            status, body = pickle.loads(reply)
+            status, body, cpu = pickle.loads(reply)
+            worker_cpu.append(cpu)
             if status == "error":
                 raise _decode_error(*body)
             for i, (fields, value, error) in enumerate(body, start=a):
@@ -312,7 +323,7 @@ class ShardPool:
                 else:
                     results.append(Answer(value=value, raw=record.response or "", call=record))
         done = time.perf_counter()
-        self.timings.append(((sent - started) + (done - received), received - sent))
+        self.timings.append(((sent - started) + (done - received), received - sent, worker_cpu))
         return results
 
     async def _roundtrip(self, payloads: list[bytes], tick: int | None) -> list[bytes]:
@@ -347,6 +358,21 @@ class ProcessShards(ShardPool):
             theirs.close()
             self._conns.append(mine)
             self._procs.append(proc)
+        # Wait until every worker has built its client: start-up (about a second on a busy
+        # machine) is paid here, while the run is being set up, not inside the first tick, and a
+        # worker that cannot start says so now.
+        for i, conn in enumerate(self._conns):
+            try:
+                ready = conn.poll(START_TIMEOUT_S) and conn.recv_bytes() == READY
+            except (EOFError, OSError):
+                ready = False
+            if not ready:
+                proc = self._procs[i]
+                self.close()
+                raise ShardError(
+                    f"decide worker {i} (pid {proc.pid}) did not start (exit code "
+                    f"{proc.exitcode}); run without --decide-workers, or see its error above"
+                )
 
     @property
     def pids(self) -> list[int]:
@@ -393,6 +419,7 @@ class ProcessShards(ShardPool):
 def serve(conn: Any, spec_bytes: bytes) -> None:
     """A worker process: build the client once, then answer chunks until told to stop."""
     shard = Shard(spec_bytes)
+    conn.send_bytes(READY)
     while True:
         try:
             payload = conn.recv_bytes()

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from sandbox.errors import ConfigError, ShardError
-from sandbox.llm.shards import Shard, ShardPool
+from sandbox.llm.shards import START_TIMEOUT_S, Shard, ShardPool
 
 if TYPE_CHECKING:
     from sandbox.llm.client import ModelClient
@@ -22,6 +22,9 @@ class ShardActor:
 
     def __init__(self, spec_bytes: bytes) -> None:
         self.shard = Shard(spec_bytes)
+
+    def ready(self) -> bool:
+        return True
 
     def handle(self, payload: bytes) -> bytes:
         return self.shard.handle(payload)
@@ -44,6 +47,15 @@ class RayShards(ShardPool):
             ray.init(log_to_driver=False)
         actor = ray.remote(num_cpus=1, max_restarts=0)(ShardActor)
         self._actors: list[Any] = [actor.remote(self.spec_bytes) for _ in range(workers)]
+        # Start-up is paid while the run is set up, and an actor that cannot start says so now.
+        try:
+            ray.get([a.ready.remote() for a in self._actors], timeout=START_TIMEOUT_S)
+        except (ray.exceptions.RayError, TimeoutError) as exc:
+            self.close()
+            raise ShardError(
+                f"the {workers} decide actors did not start ({str(exc).splitlines()[0]}); "
+                "check the Ray cluster's free CPUs, or run without --decide-workers"
+            ) from None
 
     async def _roundtrip(self, payloads: list[bytes], tick: int | None) -> list[bytes]:
         import asyncio
