@@ -12,7 +12,7 @@ import asyncio
 import logging
 import time
 import weakref
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
@@ -172,13 +172,21 @@ class ModelClient:
             log.add(record)
 
     async def complete_all(
-        self, requests: Sequence[LLMRequest]
+        self, requests: Iterable[LLMRequest]
     ) -> list[Answer[Any] | BaseException]:
         """Answer a batch of independent requests, each as ``complete`` would (its error in its
-        place). With decide workers (``shards``) a large batch is spread over them; the answers,
-        errors and call records (numbered in issue order) are the same as without."""
-        if self.shards is not None and len(requests) >= self.shards.min_batch:
+        place). ``requests`` may be rendered as they are taken (an iterator). With decide workers
+        (``shards``) a large batch is spread over them, sent in blocks while later requests are
+        still being rendered; the answers, errors and call records (numbered in issue order) are
+        the same as without."""
+        if self.shards is not None:
             return await self.shards.complete_all(self, requests)
+        return await self.complete_each(list(requests))
+
+    async def complete_each(
+        self, requests: Sequence[LLMRequest]
+    ) -> list[Answer[Any] | BaseException]:
+        """``complete`` for each request, concurrently, in this process."""
         return await asyncio.gather(*(self.complete(r) for r in requests), return_exceptions=True)
 
     def close_shards(self) -> None:

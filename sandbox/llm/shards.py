@@ -31,10 +31,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import itertools
 import logging
 import pickle
+import queue
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -56,6 +58,7 @@ PRELOAD = (
     "sandbox.agents.actions",
 )  # imported once by the forkserver
 MIN_BATCH_PER_WORKER = 8
+BLOCK = 128  # requests per message to a worker: small enough to start work early
 START_TIMEOUT_S = 120.0  # a worker not ready by then is reported as not started
 READY = b"ready"  # a smaller batch (a narrator's call, a judge's) is answered in place
 
@@ -231,6 +234,21 @@ class Shard:
         return pickle.dumps(("ok", out, time.process_time() - cpu), protocol=PROTOCOL)
 
 
+class Batch:
+    """One batch in flight: blocks handed to workers as they are cut, replies in block order."""
+
+    def submit(self, worker: int, payload: bytes) -> None:
+        raise NotImplementedError
+
+    async def finish(self) -> list[bytes]:
+        """The replies of every block submitted, in submission order."""
+        raise NotImplementedError
+
+    def abort(self) -> None:
+        """Stop submitting (the requests could not all be issued); the workers finish what they
+        got, and their replies are read and dropped, so the next batch starts clean."""
+
+
 class ShardPool:
     """The main side, common to the local pool and Ray: cut, send, rebuild (module docstring)."""
 
@@ -242,10 +260,13 @@ class ShardPool:
         self.workers = workers
         self.spec = ClientSpec.of(client)
         self.spec_bytes = dumps_spec(self.spec)
-        self._sent_purposes: tuple[str, ...] = self._purposes()
+        # the purposes each worker's policy table has (all of them since its spec was sent)
+        self._sent_purposes: list[tuple[str, ...]] = [self._purposes()] * workers
         self.closed = False
-        # per batch: main-side seconds, seconds waiting for the workers, each worker's CPU seconds
-        self.timings: list[tuple[float, float, list[float]]] = []
+        # per batch: seconds issuing (rendering included when requests are rendered as they
+        # are taken), waiting for the last replies, rebuilding answers and records; and each
+        # worker's CPU seconds (bench/big_world.py)
+        self.timings: list[tuple[float, float, float, list[float]]] = []
 
     @property
     def min_batch(self) -> int:
@@ -258,54 +279,60 @@ class ShardPool:
         registry = self._registry()
         return tuple(registry.purposes()) if registry is not None else ()
 
-    def _policy_update(self) -> dict[str, Any] | None:
-        """The heuristic backend's policy table when purposes were registered since it was last
-        sent (a scenario loaded after the pool started), else None."""
-        purposes = self._purposes()
-        if purposes == self._sent_purposes:
-            return None
+    def _policy_table(self) -> dict[str, Any]:
+        """The heuristic backend's policy table (sent to a worker with its first block after a
+        purpose was registered: a scenario loaded after the pool started)."""
         registry = self._registry()
-        self._sent_purposes = purposes
-        return {p: registry.get(p) for p in purposes}
+        return {p: registry.get(p) for p in registry.purposes()}
 
     async def complete_all(
-        self, client: ModelClient, requests: Sequence[LLMRequest]
+        self, client: ModelClient, requests: Iterable[LLMRequest]
     ) -> list[Answer[Any] | BaseException]:
+        """Answer ``requests`` (a list, or an iterable that renders them as it goes: blocks are
+        sent while later requests are still being rendered) on the workers."""
         from sandbox.llm.client import Answer
 
         if self.closed:
             raise ShardError("the decide workers were closed; this run can make no more calls")
+        pending = iter(requests)
+        head = list(itertools.islice(pending, self.min_batch))
+        if len(head) < self.min_batch:  # too few to be worth the trip: answered in place
+            return await client.complete_each(head)
         started = time.perf_counter()
         call_log = client._log()
-        seqs = [call_log.next_seq() for _ in requests]  # issue order, before any await
-        n, w = len(requests), min(self.workers, len(requests))
-        bounds = [(k * n // w, (k + 1) * n // w) for k in range(w)]
-        update = self._policy_update()
+        batch = self._begin(head[0].tick)
+        purposes = self._purposes()
+        issued: list[LLMRequest] = []
+        seqs: list[int] = []
+        starts: list[int] = []
+        block: list[tuple] = []
         try:
-            payloads = [
-                pickle.dumps(
-                    (update, [encode_request(r) for r in requests[a:b]]), protocol=PROTOCOL
-                )
-                for a, b in bounds
-            ]
-        except (pickle.PicklingError, AttributeError, TypeError) as exc:
-            raise ConfigError(
-                f"--decide-workers cannot send a request to its workers ({exc}); an offline "
-                "policy or answer type must be defined at module level"
-            ) from None
+            # Everything up to the last block's hand-over runs without an await, so the calls
+            # are numbered in issue order (as ``complete`` numbers them) with nothing between.
+            for request in itertools.chain(head, pending):
+                seqs.append(call_log.next_seq())
+                issued.append(request)
+                block.append(encode_request(request))
+                if len(block) == BLOCK:
+                    self._send(batch, starts, block, len(issued), purposes)
+                    block = []
+            if block:
+                self._send(batch, starts, block, len(issued), purposes)
+        except BaseException:
+            batch.abort()
+            raise
         sent = time.perf_counter()
-        tick = requests[0].tick if requests else None
-        replies = await self._roundtrip(payloads, tick)
+        replies = await batch.finish()
         received = time.perf_counter()
         results: list[Answer[Any] | BaseException] = []
-        worker_cpu: list[float] = []
-        for (a, _b), reply in zip(bounds, replies, strict=True):
+        worker_cpu = [0.0] * self.workers
+        for k, (a, reply) in enumerate(zip(starts, replies, strict=True)):
             status, body, cpu = pickle.loads(reply)
-            worker_cpu.append(cpu)
+            worker_cpu[k % self.workers] += cpu
             if status == "error":
                 raise _decode_error(*body)
             for i, (fields, value, error) in enumerate(body, start=a):
-                request = requests[i]
+                request = issued[i]
                 record = LLMCallRecord(
                     tick=request.tick,
                     seq=seqs[i],
@@ -323,10 +350,36 @@ class ShardPool:
                 else:
                     results.append(Answer(value=value, raw=record.response or "", call=record))
         done = time.perf_counter()
-        self.timings.append(((sent - started) + (done - received), received - sent, worker_cpu))
+        self.timings.append((sent - started, received - sent, done - received, worker_cpu))
         return results
 
-    async def _roundtrip(self, payloads: list[bytes], tick: int | None) -> list[bytes]:
+    def _send(
+        self,
+        batch: Batch,
+        starts: list[int],
+        block: list[tuple],
+        issued: int,
+        purposes: tuple[str, ...],
+    ) -> None:
+        """Hand block number ``len(starts)`` to worker ``len(starts) % workers`` (round robin,
+        so each worker's blocks are in issue order), with the policy table if it lacks it."""
+        k = len(starts)
+        worker = k % self.workers
+        update = None
+        if self._sent_purposes[worker] != purposes:
+            update = self._policy_table()
+            self._sent_purposes[worker] = purposes
+        try:
+            payload = pickle.dumps((update, block), protocol=PROTOCOL)
+        except (pickle.PicklingError, AttributeError, TypeError) as exc:
+            raise ConfigError(
+                f"--decide-workers cannot send a request to its workers ({exc}); an offline "
+                "policy or answer type must be defined at module level"
+            ) from None
+        starts.append(issued - len(block))
+        batch.submit(worker, payload)
+
+    def _begin(self, tick: int | None) -> Batch:
         raise NotImplementedError
 
     def close(self) -> None:
@@ -345,6 +398,10 @@ class ProcessShards(ShardPool):
         # forkserver: one clean server process (started once per main process, importing this
         # module and the engine's policies) forks every worker, so a pool starts in well under a
         # second and a worker inherits no thread or lock of the main process.
+        from concurrent.futures import ThreadPoolExecutor
+
+        # one thread per worker carries a batch's blocks to it and its replies back
+        self._threads = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="decide")
         ctx = multiprocessing.get_context("forkserver")
         ctx.set_forkserver_preload(list(PRELOAD))
         self._conns: list[Any] = []
@@ -393,17 +450,14 @@ class ProcessShards(ShardPool):
                 "it are intact: resume the run (sandbox run --resume RUN)"
             ) from None
 
-    async def _roundtrip(self, payloads: list[bytes], tick: int | None) -> list[bytes]:
-        return list(
-            await asyncio.gather(
-                *(asyncio.to_thread(self._exchange, i, p, tick) for i, p in enumerate(payloads))
-            )
-        )
+    def _begin(self, tick: int | None) -> Batch:
+        return _ProcessBatch(self, tick)
 
     def close(self) -> None:
         if not self._procs:
             return
         super().close()
+        self._threads.shutdown(wait=False)
         for conn in self._conns:
             with contextlib.suppress(OSError):  # a worker that is gone already
                 conn.send_bytes(b"")
@@ -414,6 +468,36 @@ class ProcessShards(ShardPool):
                 proc.terminate()
                 proc.join(timeout=5)
         self._procs, self._conns = [], []
+
+
+class _ProcessBatch(Batch):
+    def __init__(self, pool: ProcessShards, tick: int | None) -> None:
+        self.pool, self.tick = pool, tick
+        self.queues: list[queue.SimpleQueue[bytes | None]] = [
+            queue.SimpleQueue() for _ in range(pool.workers)
+        ]
+        self.blocks = 0
+        self.futures = [pool._threads.submit(self._pump, i) for i in range(pool.workers)]
+
+    def _pump(self, worker: int) -> list[bytes]:
+        replies, blocks = [], self.queues[worker]
+        while (payload := blocks.get()) is not None:
+            replies.append(self.pool._exchange(worker, payload, self.tick))
+        return replies
+
+    def submit(self, worker: int, payload: bytes) -> None:
+        self.queues[worker].put(payload)
+        self.blocks += 1
+
+    async def finish(self) -> list[bytes]:
+        self.abort()  # no more blocks: each pump returns once its worker answered its last
+        per_worker = await asyncio.gather(*(asyncio.wrap_future(f) for f in self.futures))
+        w = self.pool.workers
+        return [per_worker[k % w][k // w] for k in range(self.blocks)]
+
+    def abort(self) -> None:
+        for blocks in self.queues:
+            blocks.put(None)
 
 
 def serve(conn: Any, spec_bytes: bytes) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from sandbox.errors import ConfigError, ShardError
-from sandbox.llm.shards import START_TIMEOUT_S, Shard, ShardPool
+from sandbox.llm.shards import START_TIMEOUT_S, Batch, Shard, ShardPool
 
 if TYPE_CHECKING:
     from sandbox.llm.client import ModelClient
@@ -57,19 +57,8 @@ class RayShards(ShardPool):
                 "check the Ray cluster's free CPUs, or run without --decide-workers"
             ) from None
 
-    async def _roundtrip(self, payloads: list[bytes], tick: int | None) -> list[bytes]:
-        import asyncio
-
-        refs = [a.handle.remote(p) for a, p in zip(self._actors, payloads, strict=False)]
-        try:
-            return list(await asyncio.gather(*refs))
-        except self._ray.exceptions.RayActorError as exc:
-            self.closed = True
-            raise ShardError(
-                f"a decide actor died while answering tick {tick}'s requests "
-                f"({str(exc).splitlines()[0]}); that tick was not committed, the ones before it "
-                "are intact: resume the run (sandbox run --resume RUN)"
-            ) from None
+    def _begin(self, tick: int | None) -> Batch:
+        return _RayBatch(self, tick)
 
     def close(self) -> None:
         if self.closed and not self._actors:
@@ -78,3 +67,28 @@ class RayShards(ShardPool):
         for actor in self._actors:
             self._ray.kill(actor)
         self._actors = []
+
+
+class _RayBatch(Batch):
+    """Blocks go out as actor calls at once (an actor answers its calls in order)."""
+
+    def __init__(self, pool: RayShards, tick: int | None) -> None:
+        self.pool, self.tick = pool, tick
+        self.refs: list[Any] = []
+
+    def submit(self, worker: int, payload: bytes) -> None:
+        self.refs.append(self.pool._actors[worker].handle.remote(payload))
+
+    async def finish(self) -> list[bytes]:
+        import asyncio
+
+        ray = self.pool._ray
+        try:
+            return list(await asyncio.gather(*self.refs))
+        except ray.exceptions.RayActorError as exc:
+            self.pool.closed = True
+            raise ShardError(
+                f"a decide actor died while answering tick {self.tick}'s requests "
+                f"({str(exc).splitlines()[0]}); that tick was not committed, the ones before it "
+                "are intact: resume the run (sandbox run --resume RUN)"
+            ) from None

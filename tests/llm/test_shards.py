@@ -188,3 +188,24 @@ def test_ray_actors_write_the_same_trajectory(unsharded, tmp_path):
             ray.shutdown()
     for table, rows in tables(unsharded).items():
         assert sharded[table] == rows, table
+
+
+def test_the_command_line_runs_with_decide_workers_and_records_them(tmp_path):
+    from typer.testing import CliRunner
+
+    from sandbox.cli import app
+
+    runner = CliRunner()
+    args = ["run", "worlds/cafe.yaml", "--ticks", "2", "--out", str(tmp_path), "--no-feed"]
+    done = runner.invoke(app, [*args, "--decide-workers", "2"])
+    assert done.exit_code == 0, done.output
+    (run_dir,) = [p for p in tmp_path.iterdir() if p.is_dir()]
+    with RunReader(run_dir) as reader:
+        settings = reader.run()["settings"]
+        assert reader.last_tick() == 2
+    assert (settings["decide_workers"], settings["decide_pool"]) == (2, "process")
+    server = ["--model", "openai/m", "--api-base", "http://127.0.0.1:9/v1"]
+    refused = runner.invoke(app, [*args, *server, "--decide-workers", "2"])
+    assert refused.exit_code != 0
+    assert "raise --concurrency" in refused.output and "Traceback" not in refused.output
+    assert "--decide-workers" in runner.invoke(app, ["run", "--help"]).output
