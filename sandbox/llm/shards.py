@@ -35,6 +35,7 @@ import itertools
 import logging
 import pickle
 import queue
+import socket
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -412,16 +413,16 @@ class ProcessShards(ShardPool):
         self._threads = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="decide")
         ctx = multiprocessing.get_context("forkserver")
         ctx.set_forkserver_preload(list(PRELOAD))
-        self._conns: list[Any] = []
+        self._conns: list[Channel] = []
         self._procs: list[Any] = []
         for i in range(workers):
-            mine, theirs = ctx.Pipe(duplex=True)
+            mine, theirs = socket.socketpair()
             proc = ctx.Process(
                 target=serve, args=(theirs, self.spec_bytes), name=f"decide-{i}", daemon=True
             )
             proc.start()
             theirs.close()
-            self._conns.append(mine)
+            self._conns.append(Channel(mine))
             self._procs.append(proc)
         # Wait until every worker has built its client: start-up (about a second on a busy
         # machine) is paid here, while the run is being set up, not inside the first tick, and a
@@ -508,8 +509,45 @@ class _ProcessBatch(Batch):
             blocks.put(None)
 
 
-def serve(conn: Any, spec_bytes: bytes) -> None:
+class Channel:
+    """Length-prefixed messages over a socket. A message is sent with one ``sendall`` and read
+    with ``recv_into(MSG_WAITALL)``: each waits in C with the GIL released, once per message (a
+    ``multiprocessing`` pipe writes and reads in Python-level chunks, and each chunk had to win
+    the GIL back from the main thread, which is rendering prompts meanwhile)."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+
+    def send_bytes(self, data: bytes) -> None:
+        self.sock.sendall(len(data).to_bytes(8, "little"))
+        if data:
+            self.sock.sendall(data)
+
+    def _read(self, n: int) -> bytearray:
+        buf = bytearray(n)
+        view, got = memoryview(buf), 0
+        while got < n:
+            k = self.sock.recv_into(view[got:], n - got, socket.MSG_WAITALL)
+            if k == 0:
+                raise EOFError("the other end closed the channel")
+            got += k
+        return buf
+
+    def recv_bytes(self) -> bytes:
+        return bytes(self._read(int.from_bytes(self._read(8), "little")))
+
+    def poll(self, timeout: float) -> bool:
+        import select
+
+        return bool(select.select([self.sock], [], [], timeout)[0])
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def serve(sock: socket.socket, spec_bytes: bytes) -> None:
     """A worker process: build the client once, then answer chunks until told to stop."""
+    conn = Channel(sock)
     shard = Shard(spec_bytes)
     conn.send_bytes(READY)
     while True:
