@@ -6,12 +6,15 @@ parsing and validating it. A ``ShardPool`` spreads such a batch over ``N`` worke
 ``ModelClient`` built once, when the pool starts, from the same backend, response cache, answer
 sources (a recorded run, for replay) and repair budget as the client it serves:
 
-- the batch is cut into ``N`` contiguous chunks in issue order and each worker answers its chunk
-  with ``ModelClient.complete`` (same cache lookups, validation, repair loop and typed errors);
+- the batch is cut, in issue order, into blocks of ``BLOCK`` requests handed to the workers round
+  robin as soon as each is cut: when the requests are rendered as they are taken (the decide
+  rules pass an iterator), the workers answer the first blocks while the main process renders
+  the rest; each worker answers its blocks in order with ``ModelClient.complete`` (same cache
+  lookups, validation, repair loop and typed errors);
 - what comes back per request is the value, and the call record's fields that the main process
   does not already have (cache key, hit, tokens, attempts, answer text, error, latency); the
   messages are never shipped back;
-- the main process numbers the calls (``seq``) in issue order before anything is sent and builds
+- the main process numbers the calls (``seq``) in issue order as it cuts them and builds
   every ``LLMCallRecord`` itself, so the records equal the unsharded run's but for latency, and an
   error comes back as the same typed error (``ModelAnswerError`` stays an answer error).
 
@@ -19,7 +22,8 @@ The tick barrier is unchanged: the batch returns once every shard has answered. 
 fails the tick with a ``ShardError`` (one line, naming the worker and its exit code); the world
 then restores its last committed state, so nothing committed is lost.
 
-``ProcessShards`` is a local pool (``multiprocessing``, ``forkserver``); ``RayShards`` (in
+``ProcessShards`` is a local pool (``multiprocessing``, ``forkserver``, one socket pair per
+worker); ``RayShards`` (in
 ``shards_ray``) holds the shards in Ray actors. Only backends that can be rebuilt in another
 process are sharded: the heuristic backend (its policy table goes with it, and again whenever
 a purpose is registered later) and replay. A model server's calls are network-bound and already
@@ -396,7 +400,8 @@ class ShardPool:
 
 
 class ProcessShards(ShardPool):
-    """``workers`` local processes (``spawn``), started with the pool and kept for the run."""
+    """``workers`` local processes (forked by the forkserver), started with the pool and kept
+    for the run."""
 
     kind = "process"
 
