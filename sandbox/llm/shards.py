@@ -33,17 +33,17 @@ concurrent on one event loop: ``--concurrency`` is their knob, not workers.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import contextvars
 import itertools
 import logging
 import pickle
-import queue
 import socket
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from sandbox.collector import collector_paused
 from sandbox.errors import ConfigError, ShardError
@@ -412,10 +412,6 @@ class ProcessShards(ShardPool):
         # forkserver: one clean server process (started once per main process, importing this
         # module and the engine's policies) forks every worker, so a pool starts in well under a
         # second and a worker inherits no thread or lock of the main process.
-        from concurrent.futures import ThreadPoolExecutor
-
-        # one thread per worker carries a batch's blocks to it and its replies back
-        self._threads = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="decide")
         ctx = multiprocessing.get_context("forkserver")
         ctx.set_forkserver_preload(list(PRELOAD))
         self._conns: list[Channel] = []
@@ -449,20 +445,15 @@ class ProcessShards(ShardPool):
     def pids(self) -> list[int]:
         return [p.pid for p in self._procs]
 
-    def _exchange(self, i: int, payload: bytes, tick: int | None) -> bytes:
-        conn = self._conns[i]
-        try:
-            conn.send_bytes(payload)
-            return conn.recv_bytes()
-        except (EOFError, OSError):
-            proc = self._procs[i]
-            proc.join(timeout=5)
-            self.closed = True
-            raise ShardError(
-                f"decide worker {i} (pid {proc.pid}) died (exit code {proc.exitcode}) while "
-                f"answering tick {tick}'s requests; that tick was not committed, the ones before "
-                "it are intact: resume the run (sandbox run --resume RUN)"
-            ) from None
+    def _died(self, i: int, tick: int | None) -> NoReturn:
+        proc = self._procs[i]
+        proc.join(timeout=5)
+        self.closed = True
+        raise ShardError(
+            f"decide worker {i} (pid {proc.pid}) died (exit code {proc.exitcode}) while "
+            f"answering tick {tick}'s requests; that tick was not committed, the ones before "
+            "it are intact: resume the run (sandbox run --resume RUN)"
+        )
 
     def _begin(self, tick: int | None) -> Batch:
         return _ProcessBatch(self, tick)
@@ -471,7 +462,6 @@ class ProcessShards(ShardPool):
         if not self._procs:
             return
         super().close()
-        self._threads.shutdown(wait=False)
         for conn in self._conns:
             with contextlib.suppress(OSError):  # a worker that is gone already
                 conn.send_bytes(b"")
@@ -485,40 +475,92 @@ class ProcessShards(ShardPool):
 
 
 class _ProcessBatch(Batch):
+    """Blocks are written to the workers' sockets without waiting while the main process renders,
+    and replies read as they come, all on the main thread (a thread per worker, handing the GIL
+    back and forth with the rendering thread, stalled it on a busy machine); ``finish`` waits for
+    the rest."""
+
     def __init__(self, pool: ProcessShards, tick: int | None) -> None:
         self.pool, self.tick = pool, tick
-        self.queues: list[queue.SimpleQueue[bytes | None]] = [
-            queue.SimpleQueue() for _ in range(pool.workers)
-        ]
+        w = pool.workers
+        self.socks = [c.sock for c in pool._conns]
+        self.outgoing: list[collections.deque[memoryview]] = [collections.deque() for _ in range(w)]
+        self.incoming = [bytearray() for _ in range(w)]
+        self.replies: list[list[bytes]] = [[] for _ in range(w)]
+        self.expected = [0] * w
         self.blocks = 0
-        self.futures = [pool._threads.submit(self._pump, i) for i in range(pool.workers)]
-
-    def _pump(self, worker: int) -> list[bytes]:
-        replies, blocks = [], self.queues[worker]
-        while (payload := blocks.get()) is not None:
-            replies.append(self.pool._exchange(worker, payload, self.tick))
-        return replies
 
     def submit(self, worker: int, payload: bytes) -> None:
-        self.queues[worker].put(payload)
+        self.outgoing[worker].append(memoryview(len(payload).to_bytes(8, "little")))
+        self.outgoing[worker].append(memoryview(payload))
+        self.expected[worker] += 1
         self.blocks += 1
+        self._pump()
+
+    def _pump(self) -> None:
+        """Send what the sockets take and read what has arrived, without waiting."""
+        for i, sock in enumerate(self.socks):
+            out = self.outgoing[i]
+            try:
+                while out:
+                    n = sock.send(out[0], socket.MSG_DONTWAIT)
+                    if n < len(out[0]):
+                        out[0] = out[0][n:]
+                        break
+                    out.popleft()
+            except BlockingIOError:
+                pass  # the socket is full: the rest goes at the next pump
+            except OSError:
+                self.pool._died(i, self.tick)
+            self._read(i)
+
+    def _read(self, i: int) -> None:
+        buf = self.incoming[i]
+        while len(self.replies[i]) < self.expected[i]:
+            try:
+                data = self.socks[i].recv(1 << 20, socket.MSG_DONTWAIT)
+            except BlockingIOError:
+                return  # nothing more yet
+            except OSError:
+                self.pool._died(i, self.tick)
+            if not data:
+                self.pool._died(i, self.tick)
+            buf += data
+            while len(buf) >= 8:
+                n = int.from_bytes(buf[:8], "little")
+                if len(buf) < 8 + n:
+                    break
+                self.replies[i].append(bytes(buf[8 : 8 + n]))
+                del buf[: 8 + n]
+
+    def _pending(self) -> list[int]:
+        return [i for i in range(len(self.socks)) if len(self.replies[i]) < self.expected[i]]
+
+    def _wait(self) -> None:
+        import select
+
+        while pending := self._pending():
+            readable = [self.socks[i] for i in pending]
+            writable = [s for i, s in enumerate(self.socks) if self.outgoing[i]]
+            select.select(readable, writable, [], 1.0)
+            self._pump()
 
     async def finish(self) -> list[bytes]:
-        self.abort()  # no more blocks: each pump returns once its worker answered its last
-        per_worker = await asyncio.gather(*(asyncio.wrap_future(f) for f in self.futures))
+        await asyncio.to_thread(self._wait)
         w = self.pool.workers
-        return [per_worker[k % w][k // w] for k in range(self.blocks)]
+        return [self.replies[k % w][k // w] for k in range(self.blocks)]
 
     def abort(self) -> None:
-        for blocks in self.queues:
-            blocks.put(None)
+        try:
+            self._wait()  # read and drop the replies to what was sent: the next batch starts clean
+        except ShardError as exc:
+            log.warning("while abandoning a batch: %s", exc)
 
 
 class Channel:
-    """Length-prefixed messages over a socket. A message is sent with one ``sendall`` and read
-    with ``recv_into(MSG_WAITALL)``: each waits in C with the GIL released, once per message (a
-    ``multiprocessing`` pipe writes and reads in Python-level chunks, and each chunk had to win
-    the GIL back from the main thread, which is rendering prompts meanwhile)."""
+    """Length-prefixed messages over a socket (8-byte little-endian length, then the bytes): the
+    worker's side, and the main side's start and stop; a batch's blocks and replies go through
+    ``_ProcessBatch`` on the same sockets, without waiting."""
 
     def __init__(self, sock: socket.socket) -> None:
         self.sock = sock
