@@ -51,6 +51,8 @@ class RunOptions:
     cache: Path | None = None
     no_cache: bool = False
     max_error_rate: float | None = None
+    decide_workers: int | None = None
+    decide_pool: str | None = None
     allow_change: bool = False
     data: Any = None
 
@@ -124,6 +126,23 @@ def run(
         bool, typer.Option("--no-cache", help="Do not read or write the cache.")
     ] = False,
     feed: Annotated[bool, typer.Option(help="Print what agents say and do as it happens.")] = True,
+    decide_workers: Annotated[
+        int | None,
+        typer.Option(
+            help="Spread each tick's model calls over this many worker processes (the offline "
+            "heuristic and replay backends, whose calls are CPU work; same trajectory as "
+            f"without). Default {defaults.DECIDE_WORKERS}: all in this process.",
+            show_default=False,
+        ),
+    ] = None,
+    decide_pool: Annotated[
+        str | None,
+        typer.Option(
+            help="Where --decide-workers run: 'process' (local processes) or 'ray' (Ray "
+            "actors; the ray extra; RAY_ADDRESS joins a cluster).",
+            show_default=False,
+        ),
+    ] = None,
     max_error_rate: Annotated[
         float,
         typer.Option(
@@ -160,6 +179,8 @@ def run(
             cache=cache,
             no_cache=no_cache,
             max_error_rate=max_error_rate,
+            decide_workers=decide_workers,
+            decide_pool=decide_pool,
             allow_change=allow_change,
         )
         if world is not None and resume is None:
@@ -261,6 +282,8 @@ def _open_run(world: Path | None, resume: Path | None, opts: RunOptions) -> Run:
             "max_retries": opts.max_retries,
             "cache": opts.cache,
             "max_error_rate": opts.max_error_rate,
+            "decide_workers": opts.decide_workers,
+            "decide_pool": opts.decide_pool,
         }
         if opts.no_cache:
             overrides["use_cache"] = False
@@ -297,6 +320,8 @@ def _settings(opts: RunOptions) -> RunSettings:
         timeout=opts.timeout,
         max_retries=opts.max_retries,
         **({"max_error_rate": opts.max_error_rate} if opts.max_error_rate is not None else {}),
+        **({"decide_workers": opts.decide_workers} if opts.decide_workers is not None else {}),
+        **({"decide_pool": opts.decide_pool} if opts.decide_pool is not None else {}),
     )
 
 

@@ -25,4 +25,6 @@ HTTP_CLIENT: Final = "auto"  # auto | lean | litellm: the path calls to a model 
 MAX_CONNECTIONS: Final = 64  # keep-alive connections of the lean path's shared HTTP client
 OUT_DIR: Final = "runs"  # where run directories are created
 CACHE_FILE: Final = "cache.sqlite"  # the response cache, inside OUT unless --cache says otherwise
+DECIDE_WORKERS: Final = 0  # worker processes a tick's model calls are spread over; 0: none
+DECIDE_POOL: Final = "process"  # process (local processes) | ray (Ray actors)
 MAX_ERROR_RATE: Final = 0.2  # a run stops as failed once more than this share of its calls failed

@@ -56,6 +56,10 @@ class CacheMissError(ModelError):
     """Replay asked for an answer that the recorded run and the cache do not hold."""
 
 
+class ShardError(SandboxError):
+    """A decide worker (``--decide-workers``) died or could not answer its share of a batch."""
+
+
 class StoreError(SandboxError):
     """A trajectory file is missing, unreadable or of an unknown schema version."""
 

@@ -57,6 +57,7 @@ class ResponseCache:
         """``readonly`` opens an existing cache as an answer source only (replay): the file is
         never created, changed or upgraded."""
         self.path = Path(path)
+        self.readonly = readonly
         if readonly:
             self._conn = sqlite3.connect(
                 f"file:{self.path}?mode=ro", uri=True, check_same_thread=False

@@ -12,9 +12,9 @@ import asyncio
 import logging
 import time
 import weakref
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from pydantic import BaseModel
 
@@ -29,6 +29,9 @@ from sandbox.llm.redact import redact
 from sandbox.llm.request import LLMRequest, Usage
 from sandbox.llm.structured import AnswerInvalid, parse_answer, repair_messages
 from sandbox.store.records import LLMCallRecord
+
+if TYPE_CHECKING:
+    from sandbox.llm.shards import ShardPool
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +72,7 @@ class ModelClient:
         self.call_log = call_log or CallLog()  # calls made where no collector is open
         self._semaphores: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore]
         self._semaphores = weakref.WeakKeyDictionary()
+        self.shards: ShardPool | None = None  # decide workers (``sandbox.llm.shards``), if any
 
     @property
     def model_id(self) -> str:
@@ -169,6 +173,30 @@ class ModelClient:
         finally:
             record.latency_s = time.perf_counter() - started
             log.add(record)
+
+    async def complete_all(
+        self, requests: Iterable[LLMRequest]
+    ) -> list[Answer[Any] | BaseException]:
+        """Answer a batch of independent requests, each as ``complete`` would (its error in its
+        place). ``requests`` may be rendered as they are taken (an iterator). With decide workers
+        (``shards``) a large batch is spread over them, sent in blocks while later requests are
+        still being rendered; the answers, errors and call records (numbered in issue order) are
+        the same as without."""
+        if self.shards is not None:
+            return await self.shards.complete_all(self, requests)
+        return await self.complete_each(list(requests))
+
+    async def complete_each(
+        self, requests: Sequence[LLMRequest]
+    ) -> list[Answer[Any] | BaseException]:
+        """``complete`` for each request, concurrently, in this process."""
+        return await asyncio.gather(*(self.complete(r) for r in requests), return_exceptions=True)
+
+    def close_shards(self) -> None:
+        """Stop the decide workers, if any (the run's end)."""
+        if self.shards is not None:
+            self.shards.close()
+            self.shards = None
 
     async def embed(
         self,

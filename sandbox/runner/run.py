@@ -91,13 +91,23 @@ def _limits(settings: RunSettings) -> dict[str, Any]:
 
 
 def client_for(settings: RunSettings, **extra: Any) -> ModelClient:
-    return make_client(
+    client = make_client(
         settings.model,
         api_base=settings.api_base,
         cache_path=settings.cache_path(),
         **_limits(settings),
         **extra,
     )
+    if settings.decide_workers:
+        from sandbox.llm.shards import start_shards
+
+        try:
+            start_shards(client, settings.decide_workers, settings.decide_pool)
+        except BaseException:
+            if client.cache is not None:
+                client.cache.close()
+            raise
+    return client
 
 
 def judge_for(settings: RunSettings, client: ModelClient) -> ModelClient:
@@ -315,8 +325,10 @@ class Run:
         if actual and not allow_change:
             world.close()
             writer.close()
-            if client is None and world.client.cache is not None:
-                world.client.cache.close()
+            if client is None:
+                world.client.close_shards()
+                if world.client.cache is not None:
+                    world.client.cache.close()
             refuse_changes(path, actual)
         recorder.world = world
         if changes or actual:
@@ -441,6 +453,7 @@ class Run:
         return self.ticks_target
 
     def close(self) -> None:
+        self.world.client.close_shards()
         self.world.close()
         self.writer.close()
         cache = self.world.client.cache

@@ -47,6 +47,15 @@ class RunSettings(BaseModel):
         "for anything; 'auto': lean for openai/, hosted_vllm/, lm_studio/ and openai_like/ models "
         "with an api_base, else litellm",
     )
+    decide_workers: Annotated[int, Field(ge=0, le=256)] = Field(
+        defaults.DECIDE_WORKERS,
+        description="worker processes a tick's model calls are spread over (offline backends: "
+        "heuristic, replay); 0: all in this process",
+    )
+    decide_pool: Literal["process", "ray"] = Field(
+        defaults.DECIDE_POOL,
+        description="where the decide workers run: local processes, or Ray actors",
+    )
     max_error_rate: Annotated[float, Field(ge=0, le=1)] = Field(
         DEFAULT_MAX_ERROR_RATE,
         description="stop the run as failed once more than this share of its model calls failed "

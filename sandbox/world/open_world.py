@@ -39,8 +39,11 @@ from sandbox.world.resolve import apply_action
 from sandbox.world.rules import Resolution, gather_outcomes
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from sandbox.agents.agent import PersonaAgent
     from sandbox.agents.memory import Memory, Retrieved
+    from sandbox.llm.request import LLMRequest
     from sandbox.world.world import World
 
 SLEEP, LISTEN = "sleep", "listen"
@@ -124,47 +127,55 @@ class OpenWorldRules:
                 acting, await view.embedder.embed(texts), feelings, strict=True
             ):
                 queries[agent.name] = (vector, emotions)
-        requests, keys = [], []
-        for agent in acting:
-            retrieved: tuple[Retrieved, ...] = ()
-            if agent.name in queries and agent.mind is not None:
-                vector, emotions = queries[agent.name]
-                retrieval = self._cognition().retrieval
-                retrieved = tuple(
-                    agent.mind.stream.retrieve(vector, tick, retrieval, query_emotions=emotions)
-                )
-                agent.last_retrieved = retrieved
-            talk = self.conversations.of(agent.name) if self.cog is not None else None
-            known = view.known(agent)
-            place = world.places[agent.place]
-            situation = Situation(
-                tick=tick,
-                time_text=view.time_text,
-                hour=hour,
-                place=agent.place,
-                place_description=place.description,
-                place_activities=tuple(place.activities),
-                others_here=world.attention.noticed(agent.name),
-                places=world.attention.places(
-                    agent.name, agent.place, self._plan_place(agent, hour)
-                ),
-                crowd=crowd,
-                conversation=(
-                    {"partner": talk.partner(agent.name), "turns": talk.turns} if talk else None
-                ),
-                memories=retrieved,
-                happenings=tuple(known),
-                new_happenings=tuple(h for h in known if h["what"] in learned.get(agent.name, [])),
-            )
-            seed = derive_seed(world.config.seed, tick, agent.name)
-            requests.append(agent.decision_request(situation, world.prompts, seed))
-            keys.append(agent.name)
+        keys: list[str] = []
         batches: dict[str, list[Memory]] = {}
-        if self.cog is not None:
-            scoring, scoring_keys, batches = intake.importance_asks(view, self.cog)
-            requests += scoring
-            keys += scoring_keys
-        outcomes = await gather_outcomes(world, requests, keys)
+
+        def asks() -> Iterator[LLMRequest]:
+            """The tick's requests, rendered as ``gather_outcomes`` takes them (decide workers
+            answer the first ones while the rest are rendered); each one's key goes to ``keys``."""
+            for agent in acting:
+                retrieved: tuple[Retrieved, ...] = ()
+                if agent.name in queries and agent.mind is not None:
+                    vector, emotions = queries[agent.name]
+                    retrieval = self._cognition().retrieval
+                    retrieved = tuple(
+                        agent.mind.stream.retrieve(vector, tick, retrieval, query_emotions=emotions)
+                    )
+                    agent.last_retrieved = retrieved
+                talk = self.conversations.of(agent.name) if self.cog is not None else None
+                known = view.known(agent)
+                place = world.places[agent.place]
+                situation = Situation(
+                    tick=tick,
+                    time_text=view.time_text,
+                    hour=hour,
+                    place=agent.place,
+                    place_description=place.description,
+                    place_activities=tuple(place.activities),
+                    others_here=world.attention.noticed(agent.name),
+                    places=world.attention.places(
+                        agent.name, agent.place, self._plan_place(agent, hour)
+                    ),
+                    crowd=crowd,
+                    conversation=(
+                        {"partner": talk.partner(agent.name), "turns": talk.turns} if talk else None
+                    ),
+                    memories=retrieved,
+                    happenings=tuple(known),
+                    new_happenings=tuple(
+                        h for h in known if h["what"] in learned.get(agent.name, [])
+                    ),
+                )
+                seed = derive_seed(world.config.seed, tick, agent.name)
+                keys.append(agent.name)
+                yield agent.decision_request(situation, world.prompts, seed)
+            if self.cog is not None:
+                scoring, scoring_keys, found = intake.importance_asks(view, self.cog)
+                batches.update(found)
+                keys.extend(scoring_keys)
+                yield from scoring
+
+        outcomes = await gather_outcomes(world, asks(), keys)
         result: dict[str, Any] = dict(passive)
         for key, outcome in outcomes.items():
             if key.startswith("importance|"):

@@ -9,7 +9,7 @@ beliefs.
 
 from __future__ import annotations
 
-import asyncio
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -52,13 +52,15 @@ class Rules(Protocol):
 
 
 async def gather_outcomes(
-    world: World, requests: list, keys: list[str], client: ModelClient | None = None
+    world: World, requests: Iterable, keys: list[str], client: ModelClient | None = None
 ) -> dict[str, Any]:
     """Run requests concurrently (through ``client``, default the world's: a judge passes its
     own); a ``ModelAnswerError`` becomes that key's outcome when the world records answer errors,
-    anything else stops the tick."""
+    anything else stops the tick. ``requests`` may be an iterator that renders them as they are
+    taken and appends each one's key to ``keys`` (decide workers start on the first ones while
+    the rest are rendered)."""
     client = client or world.client
-    results = await asyncio.gather(*(client.complete(r) for r in requests), return_exceptions=True)
+    results = await client.complete_all(requests)  # spread over decide workers, if any
     outcomes: dict[str, Any] = {}
     for key, result in zip(keys, results, strict=True):
         if isinstance(result, ModelAnswerError) and world.config.on_model_error == "record":
