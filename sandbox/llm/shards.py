@@ -206,7 +206,7 @@ async def answer_chunk(client: ModelClient, items: list[tuple]) -> list[tuple]:
         raise ShardError(
             f"a decide worker made {len(records)} call records for {len(results)} requests"
         )
-    out = []
+    out: list[tuple[Any, ...]] = []
     for result, record in zip(results, records, strict=True):
         fields = tuple(getattr(record, f) for f in _RECORD_FIELDS)
         if isinstance(result, BaseException):
