@@ -145,11 +145,11 @@ def listed_places(
         chosen.setdefault(place, None)
     if len(chosen) < cap:
         rng = derive_rng(seed, tick, "places", name)
-        # a seeded sample of positions (O(cap), however many places), skipping those chosen
-        for i in rng.sample(range(len(places)), min(len(places), 2 * cap)):
-            if len(chosen) == cap:
-                break
-            chosen.setdefault(places[i], None)
+        # seeded positions, drawn one at a time (O(cap), however many places; a place already
+        # chosen is skipped): len(places) > cap, so the list fills
+        n = len(places)
+        while len(chosen) < cap:
+            chosen.setdefault(places[int(rng.random() * n)], None)
     return tuple(sorted(chosen, key=place_rank.__getitem__))
 
 
