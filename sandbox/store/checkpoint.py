@@ -109,14 +109,14 @@ def _list_diff(old: list[Any], new: list[Any]) -> Delta:
                 return {"l": [drop, new[kept:]]}
             break
     if len(new) >= n:
-        changes: dict[str, Delta] = {}
+        changed: list[int] = []  # the items that changed, found before any is diffed
         for i, (a, b) in enumerate(zip(old, new[:n], strict=True)):
             if not _same(a, b):
-                changes[str(i)] = diff(a, b)
-                if len(changes) > n // 2:
-                    break  # mostly new: replaced whole, below
+                changed.append(i)
+                if len(changed) > n // 2:
+                    break  # mostly new (a tick's pending events): replaced whole, below
         else:
-            return {"s": [changes, new[n:]]}
+            return {"s": [{str(i): diff(old[i], new[i]) for i in changed}, new[n:]]}
     return {"=": new}
 
 
