@@ -97,28 +97,33 @@ class EventBus:
         for i, event in enumerate(self.pending):
             groups.setdefault(id(event.audience), (event.audience, []))[1].append(i)
         self.pending, pending = [], self.pending
-        member_of: dict[str, list[list[int]]] = {}
-        for audience, indices in groups.values():
+        audiences = [indices for _, indices in groups.values()]  # numbered in order of emission
+        member_of: dict[str, list[int]] = {}
+        for number, (audience, _) in enumerate(groups.values()):
             for name in audience:
-                member_of.setdefault(name, []).append(indices)
+                member_of.setdefault(name, []).append(number)
         inbox: dict[str, list[EventRecord]] = {}
-        from_world: list[bool] | None = None
+        tick: _Tick | None = None
         indexes: dict[int, _Index] = {}
-        for name, lists in member_of.items():
-            total = sum(len(x) for x in lists)
+        for name, numbers in member_of.items():
+            total = sum(len(audiences[n]) for n in numbers)
             if max_events is None or total <= max_events or noticed is None:
-                chosen = lists[0] if len(lists) == 1 else sorted(i for x in lists for i in x)
-            elif total >= INDEX_FROM * len(lists):  # a few large audiences: index each once
+                chosen = (
+                    audiences[numbers[0]]
+                    if len(numbers) == 1
+                    else sorted(i for n in numbers for i in audiences[n])
+                )
+            elif total >= INDEX_FROM * len(numbers):  # a few large audiences: index each once
                 found = []
-                for indices in lists:
-                    if id(indices) not in indexes:
-                        indexes[id(indices)] = _Index(indices, pending, is_agent)
-                    found.append(indexes[id(indices)])
+                for n in numbers:
+                    if n not in indexes:
+                        indexes[n] = _Index(audiences[n], pending, is_agent)
+                    found.append(indexes[n])
                 chosen = _attend_indexed(name, found, pending, max_events, noticed)
-            else:  # many small ones (people coming and going): one pass over its events
-                if from_world is None:  # once a tick, for such listeners
-                    from_world = [not is_agent(e.source) for e in pending]
-                chosen = _attend(name, lists, pending, max_events, noticed, from_world)
+            else:  # many small ones (people coming and going): through the tick's index
+                if tick is None:  # once a tick, for such listeners
+                    tick = _Tick(audiences, pending, is_agent)
+                chosen = _attend(name, numbers, tick, max_events, noticed)
             inbox[name] = [pending[i] for i in chosen]
         return inbox
 
@@ -172,36 +177,66 @@ def _attend_indexed(
     return sorted(picked)
 
 
-def _attend(
-    name: str,
-    lists: list[list[int]],
-    pending: list[EventRecord],
-    cap: int,
-    noticed: Noticer,
-    from_world: list[bool],
-) -> list[int]:
-    """The ``cap`` events ``name`` perceives of its many: addressed to it, its own and the
-    world's first, then those of whom it notices; each class in order; then back in order. (One
-    pass over its events: where people come and go, a listener's events are spread over a
-    hundred audiences or more, too many to look up one by one; ``_attend_indexed`` chooses the
-    same events.)"""
-    first: list[int] = []
-    rest: list[int] = []
-    for indices in lists:  # disjoint: an event is in one audience
-        for i in indices:
-            event = pending[i]
-            if event.source == name or from_world[i] or event.data.get("to") == name:
-                first.append(i)
+class _Tick:
+    """A tick's pending events indexed once for the listeners with many small audiences (people
+    coming and going in a crowded place): each event's audience (its number in ``audiences``,
+    -1 for none), source and addressee, the events by source and by addressee, and each
+    audience's events from the world. A listener's events are then looked up through its own
+    address, its audiences and whom it notices, never by walking all the events it was there
+    for (which made a crowded place with movement quadratic)."""
+
+    __slots__ = ("audience_of", "by_source", "source", "to", "to_of", "world")
+
+    def __init__(
+        self,
+        audiences: list[list[int]],
+        pending: list[EventRecord],
+        is_agent: Callable[[str], bool],
+    ) -> None:
+        self.audience_of = [-1] * len(pending)
+        self.world: list[list[int]] = []
+        for number, indices in enumerate(audiences):
+            world = []
+            for i in indices:
+                self.audience_of[i] = number
+                if not is_agent(pending[i].source):
+                    world.append(i)
+            self.world.append(world)
+        self.source = [e.source for e in pending]
+        self.to_of: list[str | None] = []
+        self.by_source: dict[str, list[int]] = {}
+        self.to: dict[str, list[int]] = {}
+        for i, event in enumerate(pending):
+            self.by_source.setdefault(event.source, []).append(i)
+            to = event.data.get("to")
+            if isinstance(to, str):
+                self.to.setdefault(to, []).append(i)
+                self.to_of.append(to)
             else:
-                rest.append(i)
-    first.sort()
-    speakers = list(
-        dict.fromkeys(pending[i].source for i in first if pending[i].data.get("to") == name)
-    )
+                self.to_of.append(None)
+
+
+def _attend(name: str, numbers: list[int], tick: _Tick, cap: int, noticed: Noticer) -> list[int]:
+    """The ``cap`` events ``name`` perceives of those of its audiences (``numbers``): addressed
+    to it, its own and the world's first, then those of whom it notices; each class in order;
+    then back in order. (Where people come and go, a listener's events are spread over a hundred
+    audiences or more; ``_attend_indexed``, for a few large ones, chooses the same events.)"""
+    mine = set(numbers)
+    of = tick.audience_of
+    first_set = {i for i in tick.by_source.get(name, ()) if of[i] in mine}
+    first_set.update(i for i in tick.to.get(name, ()) if of[i] in mine)
+    for number in numbers:
+        first_set.update(tick.world[number])
+    first = sorted(first_set)
+    speakers = list(dict.fromkeys(tick.source[i] for i in first if tick.to_of[i] == name))
     picked = first[:cap]
     if len(picked) < cap:
-        who = set(noticed(name, speakers))
-        second = sorted(i for i in rest if pending[i].source in who)
+        second = sorted(
+            i
+            for other in set(noticed(name, speakers))
+            for i in tick.by_source.get(other, ())
+            if of[i] in mine and i not in first_set
+        )
         picked += second[: cap - len(picked)]
     return sorted(picked)
 
@@ -213,11 +248,11 @@ def pending_state(pending: list[EventRecord]) -> dict[str, Any]:
     of thousands of events)."""
     events: list[dict[str, Any]] = []
     audiences: list[list[str]] = []
-    numbers: dict[int, int] = {}
+    numbers: dict[tuple[str, ...], int] = {}  # by value: equal audiences are one entry
     for event in pending:
         row = event.model_dump(mode="json", exclude={"audience"})
         if len(event.audience) >= COMPACT_FROM:
-            key = id(event.audience)
+            key = tuple(event.audience)
             if key not in numbers:
                 numbers[key] = len(audiences)
                 audiences.append(list(event.audience))

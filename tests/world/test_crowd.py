@@ -116,6 +116,26 @@ def test_delivery_per_audience_is_delivery_per_event_and_listener():
     assert bus.deliver() == naive
 
 
+def test_equal_large_audiences_are_one_entry_of_a_checkpoint():
+    """Equal audiences held as different objects (a place left and re-entered, a resumed world)
+    are one entry of the checkpoint's ``audiences``, and read back as one shared tuple."""
+    from sandbox.store.schema import COMPACT_FROM
+    from sandbox.world.events import load_pending, pending_state
+
+    crowd = tuple(f"P{i}" for i in range(COMPACT_FROM + 2))
+    other = crowd[1:]
+    bus = EventBus(everyone=lambda: crowd, at_place=lambda p: crowd)
+    for i, audience in enumerate([crowd, tuple(list(crowd)), other, tuple(list(crowd))]):
+        bus.emit("say", "P0", f"line {i}", visibility="agents", audience=audience)
+    assert bus.pending[0].audience is not bus.pending[1].audience
+    state = pending_state(bus.pending)
+    assert state["audiences"] == [list(crowd), list(other)]
+    assert [row["audience"] for row in state["pending"]] == [0, 0, 1, 0]
+    back = load_pending(state)
+    assert [e.audience for e in back] == [e.audience for e in bus.pending]
+    assert back[0].audience is back[1].audience is back[3].audience
+
+
 def test_large_audiences_are_stored_once_and_read_back_whole(tmp_path: Path):
     path = tmp_path / "t.sqlite"
     config = crowd_world(70, places=1)
@@ -212,13 +232,37 @@ def test_a_checkpoint_written_before_observations_were_shared_still_loads():
     again.close()
 
 
+def _attend_by_walking(name, lists, pending, cap, noticed, is_agent):
+    """The rule of ``sandbox.world.attention`` spelled out by walking every event of the
+    listener's audiences: the reference both ways of choosing are held to."""
+    mine = sorted(i for indices in lists for i in indices)
+    first = [
+        i
+        for i in mine
+        if pending[i].source == name
+        or not is_agent(pending[i].source)
+        or pending[i].data.get("to") == name
+    ]
+    speakers = list(
+        dict.fromkeys(pending[i].source for i in first if pending[i].data.get("to") == name)
+    )
+    picked = first[:cap]
+    if len(picked) < cap:
+        who = set(noticed(name, speakers))
+        picked += [i for i in mine if i not in first and pending[i].source in who][
+            : cap - len(picked)
+        ]
+    return sorted(picked)
+
+
 def test_both_ways_of_choosing_a_capped_listeners_events_choose_the_same():
-    """Through per-audience indexes (a few large audiences) or in one pass (many small ones): the
-    same events, for listeners with many small audiences, a few large ones, and a mix."""
+    """Through per-audience indexes (a few large audiences) or the tick's index (many small
+    ones): the events the rule says, for listeners in many small audiences, a few large ones, a
+    mix, and in only some of the tick's audiences (arrived late, left early)."""
     import random
 
     from sandbox.store.records import EventRecord
-    from sandbox.world.events import _attend, _attend_indexed, _Index
+    from sandbox.world.events import _attend, _attend_indexed, _Index, _Tick
 
     rng = random.Random(5)
     people = [f"P{i}" for i in range(40)]
@@ -231,19 +275,29 @@ def test_both_ways_of_choosing_a_capped_listeners_events_choose_the_same():
         for i in range(600)
     ]  # fmt: skip
     is_agent = set(people).__contains__
-    from_world = [not is_agent(e.source) for e in pending]
     order = list(range(len(pending)))
-    for sizes in ([3] * 150, [200, 250, 150], [1, 2, 90, 5, 300, 7, 4]):
+    compared = 0
+    for sizes in ([3] * 150, [200, 250, 150], [1, 2, 90, 5, 300, 7, 4], [20] * 30):
         rng.shuffle(order)
         lists, at = [], 0
         for size in sizes:
             lists.append(sorted(order[at : at + size]))
             at += size
+        tick = _Tick(lists, pending, is_agent)  # events in no list (the first shape) are no one's
         for name in people[:8]:
-            noticed = lambda _n, spoke: [*spoke, *rng.sample(people, 6)]  # noqa: E731
-            state = rng.getstate()
-            one_pass = _attend(name, lists, pending, 20, noticed, from_world)
-            rng.setstate(state)
-            indexes = [_Index(x, pending, is_agent) for x in lists]
-            indexed = _attend_indexed(name, indexes, pending, 20, noticed)
-            assert one_pass == indexed and len(one_pass) == 20
+            for numbers in (
+                list(range(len(lists))),
+                sorted(rng.sample(range(len(lists)), max(1, len(lists) // 2))),
+            ):
+                mine = [lists[n] for n in numbers]
+                noticed = lambda _n, spoke: [*spoke, *rng.sample(people, 6)]  # noqa: E731
+                state = rng.getstate()
+                expected = _attend_by_walking(name, mine, pending, 20, noticed, is_agent)
+                rng.setstate(state)
+                through_tick = _attend(name, numbers, tick, 20, noticed)
+                rng.setstate(state)
+                indexes = [_Index(x, pending, is_agent) for x in mine]
+                indexed = _attend_indexed(name, indexes, pending, 20, noticed)
+                assert through_tick == indexed == expected
+                compared += len(expected) == 20
+    assert compared > 40  # most listeners had more than the cap to choose from
