@@ -18,7 +18,9 @@ class Occupancy:
             self._members.setdefault(place, set()).add(name)
         self._everyone = tuple(self._rank)
         self._at: dict[str, tuple[str, ...]] = {}
-        self._lower: dict[str, dict[str, list[str]]] = {}
+        self._by_lower: dict[str, list[str]] = {}  # names by their lower case, in world order
+        for name in self._everyone:
+            self._by_lower.setdefault(name.lower(), []).append(name)
 
     @property
     def rank(self) -> dict[str, int]:
@@ -33,7 +35,6 @@ class Occupancy:
         self._members.setdefault(new, set()).add(name)
         for place in (old, new):
             self._at.pop(place, None)
-            self._lower.pop(place, None)
 
     def at(self, place: str) -> tuple[str, ...]:
         found = self._at.get(place)
@@ -48,14 +49,11 @@ class Occupancy:
 
     def match(self, place: str, wanted: str, exclude: str) -> str | None:
         """The agent at ``place`` (other than ``exclude``) whose name is ``wanted``, ignoring
-        case; the first in world order."""
-        index = self._lower.get(place)
-        if index is None:
-            index = {}
-            for name in self.at(place):
-                index.setdefault(name.lower(), []).append(name)
-            self._lower[place] = index
-        for name in index.get(wanted, ()):
-            if name != exclude:
+        case; the first in world order. (Looked up by name, then checked for presence: no index
+        of the place to rebuild after each arrival, which in a crowded place with people coming
+        and going was a pass over thousands of names per spoken line.)"""
+        members = self._members.get(place, ())
+        for name in self._by_lower.get(wanted, ()):
+            if name != exclude and name in members:
                 return name
         return None
