@@ -8,7 +8,8 @@ the decide phase's wall time and main-process CPU time (``rules.decide``: prompt
 parsing) and, with decide workers (``--workers``, ``sandbox.llm.shards``), the batch's split:
 issuing (rendering the prompts and sending them in blocks, while the workers already answer),
 then waiting for the last replies, then rebuilding answers and call records, and each worker's
-CPU seconds; the main process's peak RSS so far, the trajectory file's size and the mean size of
+CPU seconds; committing the tick to the trajectory file (checkpoint delta and rows, one
+transaction); the main process's peak RSS so far, the trajectory file's size and the mean size of
 a decide prompt. The aims (issue 15): 10,000 agents
 over 400 places, a tick under 4 s and under 2 GB; 5,000 agents in one place, a tick under 5 s.
 """
@@ -25,6 +26,7 @@ from pathlib import Path
 
 from sandbox.llm.factory import make_client
 from sandbox.llm.shards import start_shards
+from sandbox.store.records import TickRecord
 from sandbox.store.writer import TrajectoryWriter
 from sandbox.testing.crowd import crowd_world
 from sandbox.world.world import World
@@ -59,6 +61,17 @@ def main() -> None:
             spent.append((time.perf_counter() - began, time.process_time() - cpu))
 
     world.rules.decide = timed_decide  # type: ignore[method-assign]
+    commit = writer.commit_tick
+    committing: list[float] = []  # committing each tick to the trajectory file, wall seconds
+
+    def timed_commit(record: TickRecord, prompt_hashes: dict[str, str] | None = None) -> None:
+        began = time.perf_counter()
+        try:
+            commit(record, prompt_hashes)
+        finally:
+            committing.append(time.perf_counter() - began)
+
+    writer.commit_tick = timed_commit  # type: ignore[method-assign]
     build = time.perf_counter() - start
     print(f"agents={args.agents} places={args.places}: world built in {build:.2f} s", flush=True)
     profile = cProfile.Profile() if args.profile else None
@@ -92,7 +105,7 @@ def main() -> None:
         print(
             f"agents={args.agents} places={args.places} workers={args.workers}{'/' + args.pool if pool else ''} "
             f"tick={world.tick}: {wall:6.2f} s, decide {spent[-1][0]:5.2f} s "
-            f"(main CPU {spent[-1][1]:5.2f} s){shards}, "
+            f"(main CPU {spent[-1][1]:5.2f} s){shards}, commit {committing[-1]:5.2f} s, "
             f"peak RSS {rss:6.0f} MiB, trajectory {size:7.1f} MiB, "
             f"decide prompt {chars:5.0f} chars",
             flush=True,
