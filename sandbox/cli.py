@@ -84,8 +84,9 @@ def run(
     ticks: Annotated[
         int | None,
         typer.Option(
-            help="Ticks to run, at most 1,000,000 (default: the world's). Runs longer than the "
-            "world's warn_ticks print an estimate of calls and size first."
+            help="Ticks to run, at most 1,000,000 (default: the world's). With --resume: the "
+            "run's total length (at least the ticks it has done), not ticks to add. Runs longer "
+            "than the world's warn_ticks print an estimate of calls and size first."
         ),
     ] = None,
     seed: Annotated[
@@ -364,7 +365,8 @@ def _drive(runner: Run, console: Console, feed: bool) -> None:
         except KeyboardInterrupt as exc:
             console.print(
                 f"[yellow]Interrupted at tick {runner.world.tick}. Resume with:[/yellow] "
-                f"sandbox run --resume {runner.directory}"
+                f"sandbox run --resume {runner.directory}",
+                soft_wrap=True,  # the command stays on one line, to copy
             )
             runner.close()
             raise typer.Exit(143 if isinstance(exc, Terminated) else 130) from None
@@ -375,7 +377,8 @@ def _drive(runner: Run, console: Console, feed: bool) -> None:
                 f"{committed} committed ticks are kept; resume with: "
                 f"sandbox run --resume {runner.directory}"
                 if committed
-                else f"No tick was committed; the run's record is in {runner.directory}"
+                else f"No tick was committed; the run's record is in {runner.directory}",
+                soft_wrap=True,
             )
             raise
     from sandbox.runner.evaluations import evaluate_run

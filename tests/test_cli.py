@@ -5,6 +5,7 @@ import pytest
 from typer.testing import CliRunner
 
 from sandbox.cli import app
+from sandbox.store.reader import RunReader
 from tests.conftest import CAFE, ROOT
 
 runner = CliRunner()
@@ -29,6 +30,12 @@ def test_run_prints_a_summary_and_writes_a_trajectory(tmp_path):
 
     resumed = invoke("run", "--resume", run_dir, "--ticks", "5", "--no-feed")
     assert resumed.exit_code == 0 and "5 of 5" in resumed.output
+    # --ticks is the total: fewer than the run has done is refused, and the run is unchanged
+    shorter = invoke("run", "--resume", run_dir, "--ticks", "2", "--no-feed")
+    assert shorter.exit_code != 0
+    assert "has already run 5 ticks" in shorter.output and "--ticks 5 or more" in shorter.output
+    with RunReader(run_dir / "trajectory.sqlite") as reader:
+        assert reader.run()["ticks_planned"] == 5 and reader.run()["status"] == "completed"
 
 
 def test_feed_shows_agents_talking_and_moving(tmp_path):

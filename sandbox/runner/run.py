@@ -299,8 +299,15 @@ class Run:
         path = resolve_run_path(run)
         overrides = overrides or {}
         with RunReader(path) as reader:
-            reader.run()  # a readable trajectory, checked before writing to it
+            meta = reader.run()  # a readable trajectory, checked before writing to it
             segments = reader.segments()
+        done, asked_ticks = meta.get("last_tick") or 0, overrides.get("ticks")
+        if asked_ticks is not None and asked_ticks < done:
+            raise ConfigError(
+                f"{path.parent} has already run {done} ticks (of {meta['ticks_planned']} "
+                f"planned); on --resume, --ticks is the run's total length, not ticks to add: "
+                f"give --ticks {done} or more, or leave it out to finish the planned run"
+            )
         current = segments[-1]
         wanted = [overrides.get("model"), overrides.get("api_base"), overrides.get("seed")]
         changes = segment_changes(current, *wanted)
