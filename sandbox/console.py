@@ -55,7 +55,9 @@ def summary_table(summary: RunSummary) -> Table:
         table.add_row("failed calls", f"{summary.call_errors} of {summary.calls} (llm_calls.error)")
     table.add_row("tokens", f"{summary.prompt_tokens} in, {summary.completion_tokens} out")
     table.add_row("cost", _money(summary.cost_usd))
-    table.add_row("wall time", f"{summary.wall_s:.2f} s")
+    table.add_row(
+        "wall time in ticks", f"{summary.wall_s:.2f} s (stepping, without start-up and writing)"
+    )
     table.add_row("trajectory", str(summary.path))
     return table
 
