@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from sandbox.runner.settings import RunSettings
     from sandbox.store.records import TickRecord
 
+AGENTS_LISTED = 12  # `sandbox inspect` names this many agents, then counts the rest
+
 app = typer.Typer(
     name="sandbox",
     help="A multi-agent social-simulation sandbox: run worlds of persona agents and log every "
@@ -491,7 +493,11 @@ def inspect(
         info.add_row("seed", str(config["seed"]))
         info.add_row("minutes per tick", str(config["minutes_per_tick"]))
         info.add_row("places", ", ".join(p["name"] for p in config["places"]))
-        info.add_row("agents", ", ".join(a["persona"]["name"] for a in config["agents"]))
+        names = [a["persona"]["name"] for a in config["agents"]]
+        shown = ", ".join(names[:AGENTS_LISTED])
+        if len(names) > AGENTS_LISTED:
+            shown += f", ... ({len(names)} agents; all in the trajectory's agents table)"
+        info.add_row("agents", shown)
         info.add_row("created", meta["created_at"])
         info.add_row("versions", ", ".join(f"{k} {v}" for k, v in meta["versions"].items()))
         console.print(info)

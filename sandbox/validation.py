@@ -64,7 +64,10 @@ def describe_validation_error(source: Path | str, exc: ValidationError) -> str:
         if err["type"] == "extra_forbidden":
             msg = "unknown field (check the spelling; see docs/worlds.md for the allowed fields)"
         got = err.get("input")
-        shown = "" if err["type"] in ("missing", "extra_forbidden") else f" (got {got!r})"
+        whole = not err["loc"]  # a check of the whole file: its message says what, not its input
+        if err["type"] == "value_error":
+            msg = msg.removeprefix("Value error, ")
+        shown = "" if whole or err["type"] in ("missing", "extra_forbidden") else f" (got {got!r})"
         if len(shown) > 80:
             shown = shown[:77] + "...)"
         lines.append(f"{source}: {loc}: {msg}{shown}")

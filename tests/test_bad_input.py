@@ -187,3 +187,19 @@ def test_unknown_agent_and_place_are_typed_and_list_the_valid_names():
     assert isinstance(place_error.value, KeyError)
     assert "kitchen, garden" in str(place_error.value)
     world.close()
+
+
+def test_a_check_of_the_whole_world_file_says_what_without_dumping_it(tmp_path):
+    world = tmp_path / "twice.yaml"
+    world.write_text(CAFE.read_text().replace("name: Tomas", "name: Maya"))
+    message = one_line_error("run", world, "--out", tmp_path)
+    assert "agent names must be unique; repeated: ['Maya']" in message
+    assert "(got" not in message and "Value error" not in message
+
+
+def test_an_out_that_is_a_file_is_one_line_naming_it(tmp_path):
+    taken = tmp_path / "taken"
+    taken.write_text("not a folder")
+    message = one_line_error("run", CAFE, "--ticks", "1", "--out", taken)
+    assert f"--out {taken} is a file" in message
+    assert taken.read_text() == "not a folder"

@@ -103,3 +103,22 @@ def test_help_does_not_import_heavy_modules():
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert "HEAVY []" in out.stdout, out.stdout + out.stderr
+
+
+def test_inspect_names_the_first_agents_and_counts_the_rest(tmp_path):
+    from sandbox.cli import AGENTS_LISTED
+    from sandbox.runner.run import Run
+    from sandbox.runner.settings import RunSettings
+    from sandbox.testing.crowd import crowd_world
+
+    config = crowd_world(AGENTS_LISTED + 8, places=2).model_copy(update={"ticks": 1})
+    runner_ = Run.create(config, RunSettings(out=tmp_path))
+    runner_.run()
+    runner_.close()
+    inspected = runner.invoke(app, ["inspect", str(runner_.directory)], env={"COLUMNS": "400"})
+    assert inspected.exit_code == 0, inspected.output
+    [row, _count] = [line for line in inspected.output.splitlines() if "│ agents " in line]
+    names = [a.persona.name for a in config.agents]
+    listed = ", ".join(names[:AGENTS_LISTED])
+    assert f"{listed}, ... ({AGENTS_LISTED + 8} agents;" in row
+    assert names[AGENTS_LISTED] not in row

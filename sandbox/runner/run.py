@@ -31,6 +31,9 @@ def _slug(name: str) -> str:
 
 
 def new_run_dir(out: Path, name: str, seed: int) -> Path:
+    """A new folder for a run under ``out`` (a folder, made if missing)."""
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"--out {out} is a file; give a folder to hold the run's folder")
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     base = out / f"{_slug(name)}-{stamp}-s{seed}"
     candidate, n = base, 1
@@ -242,10 +245,10 @@ class Run:
         if settings.seed is not None:
             config = config.model_copy(update={"seed": settings.seed})
         ticks = settings.ticks or config.ticks
-        client = client or client_for(settings)
         run_dir = (
             Path(directory) if directory else new_run_dir(settings.out, config.name, config.seed)
         )
+        client = client or client_for(settings)
         if (run_dir / TRAJECTORY_FILE).exists():
             raise ConfigError(f"{run_dir} already holds a run; resume it with --resume {run_dir}")
         # Everything that can fail on the config (seed, rules, agents) fails before any file exists.
