@@ -245,24 +245,72 @@ def pending_state(pending: list[EventRecord]) -> dict[str, Any]:
     """The ``pending`` part of a world's state: events not yet perceived, as JSON-ready data, and
     (when some audiences have ``COMPACT_FROM`` names or more) ``audiences``, those once each:
     such an event's ``audience`` is its number there (a crowded place: thousands of names on each
-    of thousands of events)."""
+    of thousands of events).
+
+    An entry of ``audiences`` is the list of names, or, for an audience at a place that differs
+    little from the place's previous one (someone arrived or left: a crowded place with people
+    coming and going has hundreds a tick), ``{"from": n, "drop": [name, ...], "add": [[i, name],
+    ...]}``: entry ``n``'s names without ``drop``, with each ``name`` inserted at position ``i``
+    (in increasing order)."""
     events: list[dict[str, Any]] = []
-    audiences: list[list[str]] = []
+    audiences: list[Any] = []
+    by_object: dict[int, int] = {}  # id(audience) -> number (events share audience objects)
     numbers: dict[tuple[str, ...], int] = {}  # by value: equal audiences are one entry
+    last_at: dict[str, tuple[int, tuple[str, ...]]] = {}  # place -> its latest audience
     for event in pending:
         row = event.model_dump(mode="json", exclude={"audience"})
         if len(event.audience) >= COMPACT_FROM:
-            key = tuple(event.audience)
-            if key not in numbers:
-                numbers[key] = len(audiences)
-                audiences.append(list(event.audience))
-            row = {**row, "audience": numbers[key]}
+            number = by_object.get(id(event.audience))
+            if number is None:
+                key = tuple(event.audience)
+                number = numbers.get(key)
+                if number is None:
+                    number = numbers[key] = len(audiences)
+                    at = event.place if event.visibility == "place" else None
+                    base = last_at.get(at) if at is not None else None
+                    audiences.append(_audience_entry(key, base))
+                by_object[id(event.audience)] = number
+                if event.visibility == "place" and event.place is not None:
+                    last_at[event.place] = (number, key)
+            row = {**row, "audience": number}
         else:
             row = {**row, "audience": list(event.audience)}
         events.append(_in_field_order(row))
     out: dict[str, Any] = {"pending": events}
     if audiences:
         out["audiences"] = audiences
+    return out
+
+
+def _audience_entry(names: tuple[str, ...], base: tuple[int, tuple[str, ...]] | None) -> Any:
+    """``names`` whole, or as the change from ``base`` (its number and names) when that is
+    less than a quarter of them."""
+    if base is None:
+        return list(names)
+    number, before = base
+    now = set(names)
+    drop = [n for n in before if n not in now]
+    if len(drop) * 4 >= len(names):
+        return list(names)
+    kept = set(before)
+    add = [[i, n] for i, n in enumerate(names) if n not in kept]
+    if (len(drop) + len(add)) * 4 >= len(names):
+        return list(names)
+    return {"from": number, "drop": drop, "add": add}
+
+
+def _audience_names(entries: list[Any]) -> list[tuple[str, ...]]:
+    """The names of each entry of a state's ``audiences`` (see ``pending_state``)."""
+    out: list[tuple[str, ...]] = []
+    for entry in entries:
+        if isinstance(entry, dict):
+            dropped = set(entry["drop"])
+            names = [n for n in out[entry["from"]] if n not in dropped]
+            for i, name in entry["add"]:
+                names.insert(i, name)
+            out.append(tuple(names))
+        else:
+            out.append(tuple(entry))
     return out
 
 
@@ -275,7 +323,7 @@ def _in_field_order(row: dict[str, Any]) -> dict[str, Any]:
 
 def load_pending(state: dict[str, Any]) -> list[EventRecord]:
     """The pending events of a state written by ``pending_state`` (or before it had audiences)."""
-    shared = [tuple(a) for a in state.get("audiences", [])]
+    shared = _audience_names(state.get("audiences", []))
     out = []
     for row in state["pending"]:
         audience = row["audience"]
