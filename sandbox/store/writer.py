@@ -194,6 +194,7 @@ class TrajectoryWriter(TableQueries):
             require_whole(self._db.conn, self.path)
             if version < SCHEMA_VERSION:
                 self._upgrade(version)
+            self._audience_ids = self._last_tick_audiences()
             return
         with transaction(self._db.conn):
             for name, (columns, pk, indexes) in TABLES.items():
@@ -380,6 +381,16 @@ class TrajectoryWriter(TableQueries):
         # committed: the next tick may refer to this tick's audiences (while nobody moves)
         self._audience_ids = self._audiences_used
         self._since_full = 0 if checkpoint["state"] is not None else self._since_full + 1
+
+    def _last_tick_audiences(self) -> dict[tuple[str, ...], int]:
+        """The stored audiences the last committed tick's events refer to: a reopened file
+        (resume) goes on referring to them, as the writer that stored them would have, so a
+        resumed run's ``audiences`` rows and ids are those of an uninterrupted one."""
+        rows = self._db.execute(
+            "SELECT DISTINCT a.id, a.names FROM events AS e JOIN audiences AS a"
+            " ON a.id = e.audience_ref WHERE e.tick = (SELECT max(tick) FROM ticks)"
+        ).fetchall()
+        return {tuple(json.loads(names)): number for number, names in rows}
 
     def _audiences(self, record: TickRecord) -> dict[int, int]:
         """Large audiences (``COMPACT_FROM`` names or more) of the tick's events, each stored once

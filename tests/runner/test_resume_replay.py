@@ -253,3 +253,33 @@ def test_a_failed_start_keeps_what_it_did_not_create(cafe, tmp_path):
     with pytest.raises(OverflowError):
         Run.create(bad, RunSettings(out=out, use_cache=False), directory=out / "run")
     assert sorted(p.name for p in (out / "run").iterdir()) == ["notes.txt"]
+
+
+def test_a_resumed_crowded_run_stores_the_audiences_of_a_straight_one(tmp_path):
+    """Two crowded places with people moving (audiences of 32 names or more, stored once): a run
+    stopped after tick 2 and resumed to tick 4 has the straight run's tables, ``audiences`` rows
+    and the events' ``audience_ref`` included (the reopened writer goes on referring to the
+    audiences of the last committed tick instead of storing them again)."""
+    from sandbox.testing.crowd import crowd_world
+    from tests.store.trajectory_tables import differences, table_rows
+
+    config = crowd_world(120, places=2).model_copy(update={"ticks": 4})
+    straight = Run.create(config, RunSettings(out=tmp_path / "straight"))
+    straight.run()
+    straight.close()
+    stopped = Run.create(config, RunSettings(out=tmp_path / "resumed", ticks=2))
+    stopped.run()
+    stopped.close()
+    resumed = Run.resume(stopped.directory, {"ticks": 4})
+    resumed.run()
+    resumed.close()
+    with RunReader(straight.path) as reader:
+        assert reader.count("audiences") > 0  # the case this is about
+    ignore = {"runs": {"ticks_planned", "settings"}}
+    assert (
+        differences(
+            table_rows(resumed.directory, ignore=ignore),
+            table_rows(straight.directory, ignore=ignore),
+        )
+        == []
+    )
