@@ -264,13 +264,13 @@ def test_a_resumed_crowded_run_stores_the_audiences_of_a_straight_one(tmp_path):
     from tests.store.trajectory_tables import differences, table_rows
 
     config = crowd_world(120, places=2).model_copy(update={"ticks": 4})
-    straight = Run.create(config, RunSettings(out=tmp_path / "straight"))
-    straight.run()
-    straight.close()
-    stopped = Run.create(config, RunSettings(out=tmp_path / "resumed", ticks=2))
-    stopped.run()
-    stopped.close()
-    resumed = Run.resume(stopped.directory, {"ticks": 4})
+    runs = {}
+    for name, ticks in (("straight", 4), ("stopped", 2)):
+        runs[name] = Run.create(config, RunSettings(out=tmp_path / name, ticks=ticks))
+        runs[name].run()
+        runs[name].close()
+    straight = runs["straight"]
+    resumed = Run.resume(runs["stopped"].directory, {"ticks": 4})
     resumed.run()
     resumed.close()
     with RunReader(straight.path) as reader:
