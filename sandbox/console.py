@@ -36,7 +36,7 @@ def _money(value: float | None) -> str:
 def summary_table(summary: RunSummary) -> Table:
     table = Table(title=f"Run {summary.run_id}", show_header=False, title_justify="left")
     table.add_column(style="bold")
-    table.add_column()
+    table.add_column(overflow="fold")  # a long trajectory path is wrapped whole, not cut short
     status = summary.status + (f" ({summary.error})" if summary.error else "")
     table.add_row("status", status)
     table.add_row("model", summary.model)
