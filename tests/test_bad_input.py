@@ -193,7 +193,7 @@ def test_a_check_of_the_whole_world_file_says_what_without_dumping_it(tmp_path):
     world = tmp_path / "twice.yaml"
     world.write_text(CAFE.read_text().replace("name: Tomas", "name: Maya"))
     message = one_line_error("run", world, "--out", tmp_path)
-    assert "agent names must be unique; repeated: ['Maya']" in message
+    assert "agent names must be unique; repeated: 'Maya'" in message
     assert "(got" not in message and "Value error" not in message
 
 

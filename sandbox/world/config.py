@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -110,9 +111,8 @@ class WorldConfig(BaseModel):
     @model_validator(mode="after")
     def _consistent(self) -> WorldConfig:
         place_names = [p.name for p in self.places]
-        dupes = {n for n in place_names if place_names.count(n) > 1}
-        if dupes:
-            raise ValueError(f"place names must be unique; repeated: {sorted(dupes)}")
+        if dupes := _repeated(place_names):
+            raise ValueError(f"place names must be unique; repeated: {dupes}")
         for i, agent in enumerate(self.agents):
             for key in ("start", "home", "work"):
                 value = getattr(agent, key)
@@ -127,9 +127,8 @@ class WorldConfig(BaseModel):
         return self
 
     def _check_agent_names(self, names: list[str], place_names: list[str]) -> None:
-        dupes = {n for n in names if names.count(n) > 1}
-        if dupes:
-            raise ValueError(f"agent names must be unique; repeated: {sorted(dupes)}")
+        if dupes := _repeated(names):
+            raise ValueError(f"agent names must be unique; repeated: {dupes}")
         for tie in self.ties:
             for end in (tie.a, tie.b):
                 if end not in names:
@@ -187,3 +186,10 @@ def load_world(path: str | Path, data: Any = None) -> WorldConfig:
         return WorldConfig.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(describe_validation_error(p, exc)) from None
+
+
+def _repeated(names: list[str]) -> str:
+    """The names given more than once, sorted and quoted ("" when none): one pass, so a world of
+    10,000 agents is checked in milliseconds."""
+    counts = Counter(names)
+    return ", ".join(repr(n) for n in sorted(n for n, k in counts.items() if k > 1))
