@@ -113,10 +113,11 @@ class WorldConfig(BaseModel):
         place_names = [p.name for p in self.places]
         if dupes := _repeated(place_names):
             raise ValueError(f"place names must be unique; repeated: {dupes}")
+        is_place = set(place_names).__contains__  # (sets: large worlds check in linear time)
         for i, agent in enumerate(self.agents):
             for key in ("start", "home", "work"):
                 value = getattr(agent, key)
-                if value is not None and value not in place_names:
+                if value is not None and not is_place(value):
                     raise ValueError(
                         f"agents[{i}].{key} is {value!r}, which is not a place "
                         f"(places: {', '.join(place_names)})"
@@ -129,17 +130,18 @@ class WorldConfig(BaseModel):
     def _check_agent_names(self, names: list[str], place_names: list[str]) -> None:
         if dupes := _repeated(names):
             raise ValueError(f"agent names must be unique; repeated: {dupes}")
+        is_agent, is_place = set(names).__contains__, set(place_names).__contains__
         for tie in self.ties:
             for end in (tie.a, tie.b):
-                if end not in names:
+                if not is_agent(end):
                     raise ValueError(f"tie {tie.a!r}-{tie.b!r} names {end!r}, who is not an agent")
         for ev in self.events:
-            if ev.place is not None and ev.place not in place_names:
+            if ev.place is not None and not is_place(ev.place):
                 raise ValueError(f"event at tick {ev.tick} is at unknown place {ev.place!r}")
         for h in self.happenings:
-            if h.host not in names:
+            if not is_agent(h.host):
                 raise ValueError(f"happening {h.what!r}: host {h.host!r} is not an agent")
-            if h.place not in place_names:
+            if not is_place(h.place):
                 raise ValueError(f"happening {h.what!r}: place {h.place!r} is not a place")
             if h.end_hour <= h.start_hour:
                 raise ValueError(f"happening {h.what!r} ends before it starts")
