@@ -114,7 +114,9 @@ class ModelClient:
         the key of versions that left the server out, so their runs replay (that key is made
         only when such a lookup misses)."""
         legacy_key: str | None = None
-        for source in (self.cache, *self.answer_sources):
+        # An uncached backend (the heuristic) never stores answers there: no lookup either.
+        cache = self.cache if self.backend.cacheable else None
+        for source in (cache, *self.answer_sources):
             if source is None:
                 continue
             hit = source.get(key)
