@@ -8,6 +8,7 @@ from sandbox.store.reader import RunReader
 from sandbox.store.writer import TrajectoryWriter
 from sandbox.testing.crowd import crowd_world
 from sandbox.world.attention import noticed
+from sandbox.world.config import WorldConfig
 from sandbox.world.events import EventBus
 from sandbox.world.world import World
 
@@ -178,20 +179,26 @@ def test_audiences_of_a_place_with_people_coming_and_going_are_stored_as_changes
     assert [e.audience for e in back] == [e.audience for e in bus.pending]
 
 
-def test_large_audiences_are_stored_once_and_read_back_whole(tmp_path: Path):
-    path = tmp_path / "t.sqlite"
-    config = crowd_world(70, places=1)
+def _recording(config: WorldConfig, path: Path, *, ticks: int) -> TrajectoryWriter:
+    """A writer with ``config``'s run started in ``path`` (offline, ``ticks`` planned)."""
     writer = TrajectoryWriter(path)
     writer.start_run(
-        run_id="crowd",
+        run_id=config.name,
         config=config.model_dump(mode="json"),
         world_file=None,
         model="heuristic",
         api_base=None,
-        ticks_planned=3,
+        ticks_planned=ticks,
         settings={},
         personas=[(a.persona, a.start) for a in config.agents],
     )
+    return writer
+
+
+def test_large_audiences_are_stored_once_and_read_back_whole(tmp_path: Path):
+    path = tmp_path / "t.sqlite"
+    config = crowd_world(70, places=1)
+    writer = _recording(config, path, ticks=3)
     world = World(config, recorder=writer)
     audiences = []
     for _ in range(3):
@@ -350,17 +357,7 @@ def test_a_world_resumed_from_audiences_stored_as_changes_goes_on_the_same(tmp_p
     as changes, the trajectory reads the state back, and a world resumed from it runs the next
     ticks exactly as the uninterrupted one."""
     config = crowd_world(120, places=2)
-    writer = TrajectoryWriter(tmp_path / "t.sqlite")
-    writer.start_run(
-        run_id="moving",
-        config=config.model_dump(mode="json"),
-        world_file=None,
-        model="heuristic",
-        api_base=None,
-        ticks_planned=5,
-        settings={},
-        personas=[(a.persona, a.start) for a in config.agents],
-    )
+    writer = _recording(config, tmp_path / "t.sqlite", ticks=5)
     world = World(config, recorder=writer)
     states = []
     for _ in range(5):
