@@ -52,7 +52,12 @@ def patch(old: Any, node: Delta) -> Any:
     if "=" in node:
         return node["="]
     if "d" in node:
-        out = {k: v for k, v in old.items() if k not in node.get("x", ())}
+        removed = node.get("x")
+        if removed:  # a set: thousands of keys can go in one tick (observations forgotten)
+            gone = set(removed)
+            out = {k: v for k, v in old.items() if k not in gone}
+        else:
+            out = dict(old)
         for k, sub in node["d"].items():
             out[k] = patch(old[k], sub) if k in old and "=" not in sub else sub["="]
         return out
