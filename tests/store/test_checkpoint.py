@@ -63,6 +63,22 @@ def test_world_states_tick_after_tick_roundtrip(cognition):
     world.close()
 
 
+@pytest.mark.parametrize("cognition", [False, True])
+def test_a_live_world_state_diffs_as_its_json_does(cognition):
+    """The writer diffs the live state (not its JSON read back): a state with tuples, non-string
+    keys or other non-JSON types would still be stored right, but each tick would rewrite them
+    whole; the world's state is JSON-ready, so its delta is the one of its JSON."""
+    world = World(small_world(cognition={}) if cognition else small_world())
+    world.step()
+    previous = json.loads(json.dumps(world.state_dict()))
+    for _ in range(4):
+        world.step()
+        live = world.state_dict()
+        assert diff(previous, live) == diff(previous, json.loads(json.dumps(live)))
+        previous = json.loads(json.dumps(live))
+    world.close()
+
+
 def test_a_cafe_tick_checkpoint_costs_a_few_kb(cafe, tmp_path):
     run = Run.create(cafe, RunSettings(ticks=30, out=tmp_path, use_cache=False))
     run.run()
