@@ -338,7 +338,13 @@ def _drive(runner: Run, console: Console, feed: bool) -> None:
 
     start_tick = runner.world.tick
     total = runner.ticks_target
-    if start_tick:
+    if start_tick and start_tick >= total:
+        console.print(
+            f"{runner.directory} is already at tick {start_tick} of {total}: nothing to run "
+            f"(extend it with --resume RUN --ticks N, N > {start_tick}).",
+            soft_wrap=True,
+        )
+    elif start_tick:
         console.print(f"Resuming {runner.directory} at tick {start_tick} of {total}.")
     if warning := long_run_warning(runner.world.config, total - start_tick):
         console.print(f"[yellow]warning:[/yellow] {warning}", highlight=False, soft_wrap=True)

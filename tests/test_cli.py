@@ -30,6 +30,8 @@ def test_run_prints_a_summary_and_writes_a_trajectory(tmp_path):
 
     resumed = invoke("run", "--resume", run_dir, "--ticks", "5", "--no-feed")
     assert resumed.exit_code == 0 and "5 of 5" in resumed.output
+    again = invoke("run", "--resume", run_dir, "--no-feed")
+    assert again.exit_code == 0 and "nothing to run" in " ".join(again.output.split())
     # --ticks is the total: fewer than the run has done is refused, and the run is unchanged
     shorter = invoke("run", "--resume", run_dir, "--ticks", "2", "--no-feed")
     assert shorter.exit_code != 0
