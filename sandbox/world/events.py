@@ -179,13 +179,13 @@ def _attend_indexed(
 
 class _Tick:
     """A tick's pending events indexed once for the listeners with many small audiences (people
-    coming and going in a crowded place): each event's audience (its number in ``audiences``,
-    -1 for none), source and addressee, the events by source and by addressee, and each
+    coming and going in a crowded place): an ``_Index`` of all of them (by source, by addressee,
+    the world's), each event's audience (its number in ``audiences``, -1 for none) and each
     audience's events from the world. A listener's events are then looked up through its own
     address, its audiences and whom it notices, never by walking all the events it was there
     for (which made a crowded place with movement quadratic)."""
 
-    __slots__ = ("audience_of", "by_source", "source", "to", "to_of", "world")
+    __slots__ = ("audience_of", "index", "pending", "world")
 
     def __init__(
         self,
@@ -193,27 +193,16 @@ class _Tick:
         pending: list[EventRecord],
         is_agent: Callable[[str], bool],
     ) -> None:
+        self.pending = pending
+        self.index = _Index(list(range(len(pending))), pending, is_agent)
         self.audience_of = [-1] * len(pending)
-        self.world: list[list[int]] = []
         for number, indices in enumerate(audiences):
-            world = []
             for i in indices:
                 self.audience_of[i] = number
-                if not is_agent(pending[i].source):
-                    world.append(i)
-            self.world.append(world)
-        self.source = [e.source for e in pending]
-        self.to_of: list[str | None] = []
-        self.by_source: dict[str, list[int]] = {}
-        self.to: dict[str, list[int]] = {}
-        for i, event in enumerate(pending):
-            self.by_source.setdefault(event.source, []).append(i)
-            to = event.data.get("to")
-            if isinstance(to, str):
-                self.to.setdefault(to, []).append(i)
-                self.to_of.append(to)
-            else:
-                self.to_of.append(None)
+        self.world: list[list[int]] = [[] for _ in audiences]
+        for i in self.index.world:
+            if self.audience_of[i] >= 0:
+                self.world[self.audience_of[i]].append(i)
 
 
 def _attend(name: str, numbers: list[int], tick: _Tick, cap: int, noticed: Noticer) -> list[int]:
@@ -222,19 +211,19 @@ def _attend(name: str, numbers: list[int], tick: _Tick, cap: int, noticed: Notic
     then back in order. (Where people come and go, a listener's events are spread over a hundred
     audiences or more; ``_attend_indexed``, for a few large ones, chooses the same events.)"""
     mine = set(numbers)
-    of = tick.audience_of
-    first_set = {i for i in tick.by_source.get(name, ()) if of[i] in mine}
-    first_set.update(i for i in tick.to.get(name, ()) if of[i] in mine)
+    of, index = tick.audience_of, tick.index
+    to_me = {i for i in index.to.get(name, ()) if of[i] in mine}
+    first_set = {i for i in index.by_source.get(name, ()) if of[i] in mine} | to_me
     for number in numbers:
         first_set.update(tick.world[number])
     first = sorted(first_set)
-    speakers = list(dict.fromkeys(tick.source[i] for i in first if tick.to_of[i] == name))
+    speakers = list(dict.fromkeys(tick.pending[i].source for i in first if i in to_me))
     picked = first[:cap]
     if len(picked) < cap:
         second = sorted(
             i
             for other in set(noticed(name, speakers))
-            for i in tick.by_source.get(other, ())
+            for i in index.by_source.get(other, ())
             if of[i] in mine and i not in first_set
         )
         picked += second[: cap - len(picked)]
