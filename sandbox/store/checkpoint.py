@@ -21,7 +21,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import sqlite_utils
+
 from sandbox.store.introspect import Source, column_names, database
+from sandbox.store.state_events import expand
 
 FULL_EVERY = 100
 MAX_DROP = 256  # a list that lost more of its head than this in one tick is diffed item by item
@@ -125,12 +128,19 @@ def _list_diff(old: list[Any], new: list[Any]) -> Delta:
     return {"=": new}
 
 
-def stored_state(source: Source, tick: int) -> Any:
+def stored_state(source: Source, tick: int, *, events: bool = True) -> Any:
     """The state committed at ``tick`` as stored in a trajectory file: its full checkpoint, or the
     last full one before it with the deltas after it applied. None if the file holds no full
-    checkpoint at or before ``tick``."""
-    ticks = database(source)["ticks"]
-    if "state_delta" not in column_names(source, "ticks"):
+    checkpoint at or before ``tick``. The pending events and observations it names are read
+    from ``events`` (``state_events``); with ``events=False`` they stay references."""
+    db = database(source)
+    state = _patched(db, tick)
+    return expand(db.conn, state) if events else state
+
+
+def _patched(db: sqlite_utils.Database, tick: int) -> Any:
+    ticks = db["ticks"]
+    if "state_delta" not in column_names(db, "ticks"):
         rows = list(ticks.rows_where("tick = ?", [tick], select="state"))
         return json.loads(rows[0]["state"]) if rows and rows[0]["state"] is not None else None
     base = list(

@@ -68,7 +68,7 @@ class RepairReport(BaseModel):
 def _memory_counts(conn: sqlite3.Connection, tick: int) -> dict[str, int]:
     """Each agent's number of stored memories at the checkpoint of ``tick`` (agents with a mind;
     the checkpoint rebuilt from its deltas where the file stores them, schema 8)."""
-    state = stored_state(conn, tick)
+    state = stored_state(conn, tick, events=False)
     agents = state.get("agents", {}) if isinstance(state, dict) else {}
     counts = {}
     for name, agent in agents.items():

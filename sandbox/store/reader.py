@@ -16,6 +16,7 @@ from sandbox.store.integrity import require_whole
 from sandbox.store.introspect import database
 from sandbox.store.queries import TableQueries
 from sandbox.store.schema import FINGERPRINT_COLUMNS, SCHEMA_VERSION
+from sandbox.store.state_events import expand
 
 TRAJECTORY_FILE = "trajectory.sqlite"
 
@@ -170,7 +171,7 @@ class RunReader(TableQueries):
                 if row["state"] is not None
                 else patch(state, json.loads(row["state_delta"]))
             )
-            yield row["tick"], state
+            yield row["tick"], expand(self._db.conn, state)
 
     def _has_deltas(self) -> bool:
         return "state_delta" in self.columns("ticks")

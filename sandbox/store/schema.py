@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-SCHEMA_VERSION = 13
+SCHEMA_VERSION = 14
 # Version history: 1 = runs, agents, ticks, events, actions, thoughts, llm_calls;
 # 2 = adds surveys and survey_scores; 3 = adds beliefs, and actions.value / actions.data;
 # 4 = adds memories and interviews; 5 = adds ticks.n_thoughts / ticks.n_beliefs (the ticks row is
@@ -23,6 +23,9 @@ SCHEMA_VERSION = 13
 #      expression in dialogue): role-play evaluation studies, written after the run's ticks.
 # 13 = adds fidelity_critiques and fidelity_scores (character fidelity), persona_interview_items,
 #      persona_interview_answers and persona_interview_scores (personality from interviews).
+# 14 = no new table: a tick's checkpoint names its pending events and the agents' observations as
+#      rows of ``events`` (``from_events``, sandbox/store/state_events.py) instead of repeating
+#      them; an older sandbox would resume such a file without them, so it refuses version 14.
 # An older file is upgraded in place when it is reopened for writing.
 
 # table -> (columns, primary key, indexes). Columns map to sqlite-utils column types.

@@ -50,6 +50,7 @@ from sandbox.store.schema import (
     TABLES,
     TABLES_ADDED_IN,
 )
+from sandbox.store.state_events import stored_form
 
 
 def _now() -> str:
@@ -155,6 +156,7 @@ class TrajectoryWriter(TableQueries):
         self._audience_ids: dict[tuple[str, ...], int] = {}  # audiences stored by this writer
         self._next_audience: int | None = None
         self._audiences_used: dict[tuple[str, ...], int] = {}
+        self._first_tick: int | None = None  # the first tick committed to this file
         self._lock: WriterLock | None = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -196,6 +198,7 @@ class TrajectoryWriter(TableQueries):
             if version < SCHEMA_VERSION:
                 self._upgrade(version)
             self._audience_ids = self._last_tick_audiences()
+            self._first_tick = self._db.execute("SELECT min(tick) FROM ticks").fetchone()[0]
             return
         with transaction(self._db.conn):
             for name, (columns, pk, indexes) in TABLES.items():
@@ -429,21 +432,25 @@ class TrajectoryWriter(TableQueries):
         A delta is computed against the live state and the stored state rebuilt from it
         (``patch`` of the last one with the delta as read back): the full state is serialised
         only when it is written, not every tick (at 10,000 agents, 12 MB of JSON written and
-        parsed a tick). A delta is written when it is shorter than the full state; that is
+        parsed a tick). The pending events and observations are stored as references to the
+        ``events`` rows they repeat (``state_events``). A delta is written when it is shorter than the full state; that is
         measured only when the delta is not shorter than the full state last measured (the
         state may have grown since)."""
+        if self._first_tick is None:
+            self._first_tick = record.tick
+        live = stored_form(record.state, record.events, self._first_tick)
         full: str | None = None
         if self._last_state is not None and self._since_full + 1 < FULL_EVERY:
-            delta = _dumps(diff(self._last_state, record.state))
+            delta = _dumps(diff(self._last_state, live))
             if len(delta) >= self._full_chars:
-                full = _dumps(record.state)
+                full = _dumps(live)
                 self._full_chars = len(full)
             if len(delta) < self._full_chars:
                 return {"state": None, "state_delta": delta}, patch(
                     self._last_state, json.loads(delta)
                 )
         if full is None:
-            full = _dumps(record.state)
+            full = _dumps(live)
             self._full_chars = len(full)
         return {"state": full, "state_delta": None}, json.loads(full)
 
