@@ -26,6 +26,7 @@ SCHEMA_VERSION = 14
 # 14 = no new table: a tick's checkpoint names its pending events and the agents' observations as
 #      rows of ``events`` (``from_events``, sandbox/store/state_events.py) instead of repeating
 #      them; an older sandbox would resume such a file without them, so it refuses version 14.
+#      New files have no index on llm_calls.cache_key (unused; costly to keep at 10,000 calls).
 # An older file is upgraded in place when it is reopened for writing.
 
 # table -> (columns, primary key, indexes). Columns map to sqlite-utils column types.
@@ -146,7 +147,10 @@ TABLES: dict[str, tuple[dict[str, Any], str | None, list[list[str]]]] = {
             "response": str,
         },
         "id",
-        [["tick"], ["purpose"], ["cache_key"]],
+        # no index on cache_key (files before schema 14 have one): nothing looks a call up by its
+        # key (replay reads them all), and a B-tree of random keys cost ~0.15 s of a 10,000-call
+        # tick's commit
+        [["tick"], ["purpose"]],
     ),
 }
 
