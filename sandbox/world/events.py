@@ -105,8 +105,9 @@ class EventBus:
         inbox: dict[str, list[EventRecord]] = {}
         tick: _Tick | None = None
         indexes: dict[int, _Index] = {}
+        sizes = [len(indices) for indices in audiences]
         for name, numbers in member_of.items():
-            total = sum(len(audiences[n]) for n in numbers)
+            total = sum(map(sizes.__getitem__, numbers))
             if max_events is None or total <= max_events or noticed is None:
                 chosen = (
                     audiences[numbers[0]]
@@ -185,7 +186,7 @@ class _Tick:
     address, its audiences and whom it notices, never by walking all the events it was there
     for (which made a crowded place with movement quadratic)."""
 
-    __slots__ = ("audience_of", "index", "pending", "world")
+    __slots__ = ("audience_of", "index", "pending", "with_world", "world")
 
     def __init__(
         self,
@@ -203,6 +204,9 @@ class _Tick:
         for i in self.index.world:
             if self.audience_of[i] >= 0:
                 self.world[self.audience_of[i]].append(i)
+        # the audiences with events from the world (few: a place's scene opens the tick), so a
+        # listener in hundreds of audiences is not walked through all of them
+        self.with_world = {n for n, events in enumerate(self.world) if events}
 
 
 def _attend(name: str, numbers: list[int], tick: _Tick, cap: int, noticed: Noticer) -> list[int]:
@@ -214,7 +218,7 @@ def _attend(name: str, numbers: list[int], tick: _Tick, cap: int, noticed: Notic
     of, index = tick.audience_of, tick.index
     to_me = {i for i in index.to.get(name, ()) if of[i] in mine}
     first_set = {i for i in index.by_source.get(name, ()) if of[i] in mine} | to_me
-    for number in numbers:
+    for number in tick.with_world.intersection(numbers):
         first_set.update(tick.world[number])
     first = sorted(first_set)
     speakers = list(dict.fromkeys(tick.pending[i].source for i in first if i in to_me))
