@@ -5,6 +5,7 @@ leaves: events emitted meanwhile share it as their audience."""
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable
 
 
@@ -31,10 +32,26 @@ class Occupancy:
         return self._everyone
 
     def move(self, name: str, old: str, new: str) -> None:
+        """``name`` leaves ``old`` for ``new``. A place's tuple, where one was made, becomes a
+        new one with ``name`` taken out or put in at its position (a crowded place with people
+        coming and going was sorted again for every arrival and departure)."""
         self._members.setdefault(old, set()).discard(name)
         self._members.setdefault(new, set()).add(name)
-        for place in (old, new):
-            self._at.pop(place, None)
+        rank = self._rank
+        before = self._at.get(old)
+        if before is not None:
+            i = bisect.bisect_left(before, rank[name], key=rank.__getitem__)
+            if i < len(before) and before[i] == name:
+                self._at[old] = before[:i] + before[i + 1 :]
+            else:  # not listed there: made again when asked
+                del self._at[old]
+        after = self._at.get(new)
+        if after is not None:
+            i = bisect.bisect_left(after, rank[name], key=rank.__getitem__)
+            if i < len(after) and after[i] == name:
+                del self._at[new]  # listed already: made again when asked (a new tuple)
+            else:
+                self._at[new] = (*after[:i], name, *after[i:])
 
     def at(self, place: str) -> tuple[str, ...]:
         found = self._at.get(place)
