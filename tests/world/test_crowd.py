@@ -374,3 +374,30 @@ def test_a_world_resumed_from_audiences_stored_as_changes_goes_on_the_same(tmp_p
         resumed.step()
         assert json.dumps(resumed.state_dict(), sort_keys=True) == states[tick - 1]
     resumed.close()
+
+
+def test_pending_rows_are_what_model_dump_gives():
+    """``pending_state`` builds each event's row directly; it must be ``model_dump(mode="json")``
+    (field order included), also for data that is not plain JSON (made by ``model_dump`` then)."""
+    from sandbox.store.records import EventRecord
+    from sandbox.world.events import _row
+
+    datas = [{}, {"to": "Bo"}, {"n": 3, "x": 0.5, "ok": True, "none": None}]
+    datas += [{"pair": ("a", 1)}, {"inf": float("inf")}, {"nested": {"k": [1, 2]}}]
+    for data in datas:
+        event = EventRecord(
+            tick=2,
+            seq=5,
+            kind="say",
+            source="Al",
+            place="cafe",
+            visibility="place",
+            audience=("Al", "Bo"),
+            text="hi",
+            data=data,
+        )
+        want = event.model_dump(mode="json")
+        row = _row(event)
+        row["audience"] = list(event.audience)
+        assert list(row) == list(want) and row == want, data  # a tuple is not its list
+        assert row["data"] is not event.data  # a fresh container
