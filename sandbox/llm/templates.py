@@ -48,9 +48,13 @@ class PromptTemplate:
     )
     # the ``$name`` fields the system part uses
     system_fields: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    # each part split once at its placeholders (see ``_split``), for ``_substitute``
+    _pieces: dict[int, _Pieces | None] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "system_fields", tuple(self.system.get_identifiers()))
+        pieces = {id(part): _split(part) for part in (self.system, self.user)}
+        object.__setattr__(self, "_pieces", pieces)
 
     @classmethod
     def parse(cls, name: str, text: str) -> PromptTemplate:
@@ -115,13 +119,50 @@ class PromptTemplate:
 
     def _substitute(self, part: Template, fields: dict[str, Any], escaped: bool = False) -> str:
         safe = fields if escaped else self._safe(fields)
+        pieces = self._pieces.get(id(part))
         try:
-            return part.substitute(safe)
+            if pieces is None:  # not split (an invalid placeholder): Template says what is wrong
+                return part.substitute(safe)
+            literals, names = pieces
+            out = [literals[0]]
+            for name, literal in zip(names, literals[1:], strict=True):
+                out.append(str(safe[name]))
+                out.append(literal)
+            return "".join(out)
         except KeyError as exc:
             raise ConfigError(
                 f"prompt template {self.name!r} uses ${exc.args[0]}, "
                 "which the caller does not provide"
             ) from None
+
+
+# A template part split at its placeholders: the literal text around them (one more than the
+# placeholders) and the field each placeholder names, in order.
+_Pieces = tuple[tuple[str, ...], tuple[str, ...]]
+
+
+def _split(part: Template) -> _Pieces | None:
+    """``part`` split at its placeholders, so that substituting is a join that gives what
+    ``Template.substitute`` gives (``$$`` a literal ``$``; ``$name`` and ``${name}`` the field's
+    value as ``str``); None when ``part`` has an invalid placeholder (``substitute`` raises)."""
+    literals: list[str] = []
+    names: list[str] = []
+    text, start, current = part.template, 0, []
+    for match in part.pattern.finditer(text):
+        current.append(text[start : match.start()])
+        start = match.end()
+        named = match.group("named") or match.group("braced")
+        if named is not None:
+            literals.append("".join(current))
+            names.append(named)
+            current = []
+        elif match.group("escaped") is not None:
+            current.append(part.delimiter)
+        else:
+            return None
+    current.append(text[start:])
+    literals.append("".join(current))
+    return tuple(literals), tuple(names)
 
 
 # System messages a template keeps (one per agent in a world: the largest worlds have 10,000s).

@@ -81,3 +81,35 @@ def test_messages_text_is_the_json_of_the_messages():
     )
     assert request.messages_text() == expected
     assert request.messages_text() == expected  # the system message's, remembered
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "plain",
+        "$a and ${b}, $$a costs $$5, ${a}z $ab",
+        "$a$b$$$a",
+        "trailing $",
+        "$1 is not a field",
+        "${a",
+        "$missing here",
+    ],
+)
+def test_substituting_gives_what_template_substitute_gives(text):
+    from string import Template
+
+    t = PromptTemplate.parse("t", f"=== user ===\n{text}")
+    fields = {"a": "A", "b": PromptText("B\nb"), "ab": 7}
+    try:
+        expected: object = Template(t.user.template).substitute(t._safe(fields))
+    except KeyError as exc:
+        expected = ("missing", exc.args[0])
+    except ValueError as exc:
+        expected = ("invalid", str(exc))
+    try:
+        got: object = t._substitute(t.user, fields)
+    except ConfigError as exc:
+        got = ("missing", str(exc).split("$")[1].split(",")[0])
+    except ValueError as exc:
+        got = ("invalid", str(exc))
+    assert got == expected
