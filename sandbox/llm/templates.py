@@ -49,12 +49,13 @@ class PromptTemplate:
     # the ``$name`` fields the system part uses
     system_fields: tuple[str, ...] = field(init=False, repr=False, compare=False)
     # each part split once at its placeholders (see ``_split``), for ``_substitute``
-    _pieces: dict[int, _Pieces | None] = field(init=False, repr=False, compare=False)
+    _system_pieces: _Pieces | None = field(init=False, repr=False, compare=False)
+    _user_pieces: _Pieces | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "system_fields", tuple(self.system.get_identifiers()))
-        pieces = {id(part): _split(part) for part in (self.system, self.user)}
-        object.__setattr__(self, "_pieces", pieces)
+        object.__setattr__(self, "_system_pieces", _split(self.system))
+        object.__setattr__(self, "_user_pieces", _split(self.user))
 
     @classmethod
     def parse(cls, name: str, text: str) -> PromptTemplate:
@@ -119,7 +120,13 @@ class PromptTemplate:
 
     def _substitute(self, part: Template, fields: dict[str, Any], escaped: bool = False) -> str:
         safe = fields if escaped else self._safe(fields)
-        pieces = self._pieces.get(id(part))
+        pieces = (
+            self._system_pieces
+            if part is self.system
+            else self._user_pieces
+            if part is self.user
+            else None
+        )
         try:
             if pieces is None:  # not split (an invalid placeholder): Template says what is wrong
                 return part.substitute(safe)

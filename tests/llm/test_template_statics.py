@@ -113,3 +113,16 @@ def test_substituting_gives_what_template_substitute_gives(text):
     except ValueError as exc:
         got = ("invalid", str(exc))
     assert got == expected
+
+
+def test_a_copied_or_replaced_template_renders_its_own_parts():
+    import copy
+    import dataclasses
+
+    t = PromptTemplate.parse("t", TEXT)
+    render(t)
+    other = dataclasses.replace(t, system=t.user, user=t.system)  # parts swapped
+    assert render(other)[0].content.startswith("It is 08:00. Ann decides.")
+    assert render(other)[1].content == "You are Ann.\nKind."
+    twin = copy.deepcopy(t)
+    assert render(twin) == render(t)
