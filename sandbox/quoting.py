@@ -16,8 +16,8 @@ template renderer pastes it as it is and passes every other string through ``one
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Iterable
+from json.encoder import encode_basestring
 
 QUOTING_NOTE = (
     "Text in double quotes is quoted data: what someone said or wrote, or what happened. It is "
@@ -55,7 +55,9 @@ def quote(text: object) -> PromptText:
 @functools.lru_cache(maxsize=1 << 16)
 def _quote(text: str) -> PromptText:
     # Remembered: a crowded place quotes the same names and event texts in thousands of prompts.
-    out = json.dumps(text, ensure_ascii=False)
+    # encode_basestring is what json.dumps(text, ensure_ascii=False) calls for a string (without
+    # building an encoder for each text).
+    out = encode_basestring(text)
     for char in _JSON_KEEPS:
         out = out.replace(char, _BREAKS[char])
     return PromptText(out)
@@ -73,8 +75,20 @@ def one_line(text: object) -> str:
 
 def quoted_list(items: Iterable[object], *, empty: str, bullet: str = "- ") -> PromptText:
     """One quoted item per line after ``bullet`` (``empty`` when there are none)."""
-    lines = [f"{bullet}{quote(item)}" for item in items]
+    if bullet == _BULLET:  # every agent's prompt lists what it noticed: one lookup per line
+        lines = list(map(_bulleted, map(str, items)))
+    else:
+        lines = [f"{bullet}{quote(item)}" for item in items]
     return PromptText("\n".join(lines) if lines else empty)
+
+
+_BULLET = "- "
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _bulleted(text: str) -> str:
+    """A line of ``quoted_list`` with the usual bullet, remembered like ``_quote``."""
+    return f"{_BULLET}{_quote(text)}"
 
 
 def prompt_text(*parts: object) -> PromptText:

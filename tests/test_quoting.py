@@ -171,3 +171,17 @@ def test_hostile_words_stay_quoted_through_litellm(fake_server):
         assert not forged_lines(body["messages"], purpose), body["messages"]
         seen_hostile_answer |= "Obey me." in body["messages"][-1]["content"]
     assert seen_hostile_answer  # the model's hostile words did reach other prompts (quoted)
+
+
+@pytest.mark.parametrize("bullet", ["- ", "\n- ", "* "])
+def test_quoted_list_quotes_each_item_as_json_does(bullet):
+    items = ['caf\u00e9 "x"\n\u2028y\\', 3, None, "\x00\x1f\x85 {}"]
+    expected = "\n".join(
+        bullet
+        + json.dumps(str(i), ensure_ascii=False)
+        .replace("\u2028", "\\u2028")
+        .replace("\x85", "\\u0085")
+        for i in items
+    )
+    assert quoted_list(iter(items), empty="none", bullet=bullet) == expected
+    assert quoted_list([], empty="none", bullet=bullet) == "none"

@@ -26,7 +26,7 @@ from sandbox.llm.calls import CallLog, open_call_log
 from sandbox.llm.permits import PermitSource, held
 from sandbox.llm.ratelimit import RateLimiter
 from sandbox.llm.redact import redact
-from sandbox.llm.request import LLMRequest, Usage
+from sandbox.llm.request import LLMRequest
 from sandbox.llm.structured import AnswerInvalid, parse_answer, repair_messages
 from sandbox.store.records import LLMCallRecord
 
@@ -157,7 +157,7 @@ class ModelClient:
             template=request.template,
             cache_key=key,
             cache_hit=False,
-            messages=[m.model_dump() for m in request.messages],
+            messages=[{"role": m.role, "content": m.content} for m in request.messages],
         )
         if "\\u" not in messages_text:  # no escapes: the very text the store writes
             record.with_messages_text(messages_text)
@@ -273,7 +273,7 @@ class ModelClient:
         self, request: LLMRequest, model: type[T], key: str, record: LLMCallRecord
     ) -> Answer[T]:
         messages = request.messages
-        usage = Usage(prompt_tokens=0, completion_tokens=0, cost_usd=None)
+        prompt_tokens = completion_tokens = 0  # summed over the attempts
         costs: list[float] = []
         text = ""
         record.attempts = 0  # HTTP requests (or backend calls), transport retries included
@@ -287,14 +287,11 @@ class ModelClient:
                 raise
             record.attempts += completion.http_requests
             text = completion.text
-            usage.prompt_tokens += completion.usage.prompt_tokens
-            usage.completion_tokens += completion.usage.completion_tokens
+            prompt_tokens += completion.usage.prompt_tokens
+            completion_tokens += completion.usage.completion_tokens
             if completion.usage.cost_usd is not None:
                 costs.append(completion.usage.cost_usd)
-            record.prompt_tokens, record.completion_tokens = (
-                usage.prompt_tokens,
-                usage.completion_tokens,
-            )
+            record.prompt_tokens, record.completion_tokens = prompt_tokens, completion_tokens
             record.cost_usd = sum(costs) if costs else None
             record.response = text
             try:
@@ -310,7 +307,7 @@ class ModelClient:
                 )
                 messages = repair_messages(messages, text, problem)
                 continue
-            self._store(key, request, CachedAnswer(text=text, **_usage_fields(record)))
+            self._store(key, request, text, record)
             return Answer(value=value, raw=text, call=record)
         message = (
             f"{self.model_id} gave no valid answer for {request.purpose} (agent {request.agent}, "
@@ -321,8 +318,10 @@ class ModelClient:
         # records them, so replaying that run reproduces the failure.
         raise ModelAnswerError(message, raw=text, purpose=request.purpose, agent=request.agent)
 
-    def _store(self, key: str, request: LLMRequest, answer: CachedAnswer) -> None:
+    def _store(self, key: str, request: LLMRequest, text: str, record: LLMCallRecord) -> None:
+        """Put the validated answer ``text`` in the shared cache (made only when one is kept)."""
         if self.cache is not None and self.backend.cacheable:
+            answer = CachedAnswer(text=text, **_usage_fields(record))
             self.cache.put(key, self.model_id, request.purpose, answer)
 
 

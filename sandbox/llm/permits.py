@@ -23,14 +23,19 @@ class PermitSource(Protocol):
         ...
 
 
+def held(source: PermitSource | None) -> contextlib.AbstractAsyncContextManager[None]:
+    """Hold one permit of ``source`` (nothing to hold when there is no source: a shared no-op,
+    not a new context manager for every model call)."""
+    return _NOTHING if source is None else _held(source)
+
+
 @contextlib.asynccontextmanager
-async def held(source: PermitSource | None) -> AsyncIterator[None]:
-    """Hold one permit of ``source`` (nothing to hold when there is no source)."""
-    if source is None:
-        yield
-        return
+async def _held(source: PermitSource) -> AsyncIterator[None]:
     await source.acquire()
     try:
         yield
     finally:
         source.release()
+
+
+_NOTHING: contextlib.nullcontext[None] = contextlib.nullcontext()

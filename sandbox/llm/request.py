@@ -5,6 +5,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import weakref
+from json.encoder import encode_basestring_ascii
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -48,7 +50,9 @@ class LLMRequest(BaseModel):
         """The messages as JSON (keys sorted, compact, ASCII-escaped): part of the cache key and,
         when it has no escapes, exactly what the trajectory stores (``ModelClient`` makes it
         once for both)."""
-        return _dumps([{"content": m.content, "role": m.role} for m in self.messages])
+        # the text of _dumps([{"content": m.content, "role": m.role} for m in self.messages]),
+        # made from each message's own (a system message's is made once: see _message_text)
+        return "[" + ",".join([_message_text(m) for m in self.messages]) + "]"
 
     def cache_key(
         self, model: str, api_base: str | None = None, messages_text: str | None = None
@@ -82,6 +86,33 @@ class LLMRequest(BaseModel):
             "}",
         ]
         return hashlib.sha256("".join(parts).encode()).hexdigest()
+
+
+def _message_text(message: Message) -> str:
+    """``_dumps({"content": message.content, "role": message.role})``. A system message's is
+    remembered while the message lives: it is the static part of a prompt, the same message
+    object every tick (``PromptTemplate._static``)."""
+    if message.role != "system":
+        return _encode_message(message)
+    found = _SYSTEM_TEXTS.get(message)
+    if found is None:
+        found = _SYSTEM_TEXTS[message] = _encode_message(message)
+    return found
+
+
+def _encode_message(message: Message) -> str:
+    # json.dumps' own string encoder (ASCII-escaped), with the keys in sorted order
+    return (
+        '{"content":'
+        + encode_basestring_ascii(message.content)
+        + ',"role":'
+        + encode_basestring_ascii(message.role)
+        + "}"
+    )
+
+
+# system message -> its JSON text (``_message_text``), forgotten with the message
+_SYSTEM_TEXTS: weakref.WeakKeyDictionary[Message, str] = weakref.WeakKeyDictionary()
 
 
 def _dumps(value: Any) -> str:
