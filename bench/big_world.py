@@ -21,6 +21,7 @@ import argparse
 import asyncio
 import cProfile
 import resource
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -38,12 +39,17 @@ def main() -> None:
     parser.add_argument("agents", type=int)
     parser.add_argument("places", type=int)
     parser.add_argument("ticks", type=int)
-    parser.add_argument("--out", type=Path, default=None, help="where the trajectory goes")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="keep the trajectory here (else a temporary folder, removed)",
+    )
     parser.add_argument("--profile", type=Path, default=None, help="write a cProfile of the ticks")
     parser.add_argument("--workers", type=int, default=0, help="decide workers (0: none)")
     parser.add_argument("--pool", choices=("process", "ray"), default="process")
     args = parser.parse_args()
-    out = args.out or Path(tempfile.mkdtemp(prefix="big-world-"))
+    out = args.out or Path(tempfile.mkdtemp(prefix="big-world-"))  # removed at the end
     path = out / "trajectory.sqlite"
     config = crowd_world(args.agents, places=args.places)
     start = time.perf_counter()
@@ -125,6 +131,10 @@ def main() -> None:
     client.close_shards()
     if profile is not None:
         profile.dump_stats(args.profile)
+    if args.out is None:
+        shutil.rmtree(out)  # hundreds of MB at 10,000 agents
+    else:
+        print(f"trajectory: {path}", flush=True)
 
 
 if __name__ == "__main__":

@@ -163,7 +163,7 @@ def require_whole(conn: sqlite3.Connection, path: Path) -> None:
         run = _run_name(path)
         raise PartialTickError(
             f"{path} holds a partial tick ({report.partial[0].describe()}): an older sandbox "
-            f"stopped inside its commit. See it with 'sandbox inspect --check {run}' and drop it "
+            f"stopped inside its commit, or rows were deleted since. See it with 'sandbox inspect --check {run}' and drop it "
             f"with 'sandbox inspect --repair {run}', then resume"
         )
 
@@ -233,7 +233,8 @@ def _repair(conn: sqlite3.Connection, path: Path) -> RepairReport:
     if whole_after:
         raise StoreError(
             f"{path}: tick {min(bad)} is partial but whole ticks follow it ({whole_after[0]} to "
-            f"{whole_after[-1]}; a run resumed on top of it by an older sandbox). --repair drops only "
+            f"{whole_after[-1]}: rows deleted after it was committed, or a run resumed on top of it "
+            "by an older sandbox). --repair drops only "
             "partial ticks at the end, so this file cannot be repaired: rerun the world from its start"
         )
     dropped: dict[str, int] = {}
@@ -275,7 +276,14 @@ def inspect_integrity(run: str | Path, *, repair: bool) -> tuple[int, list[str]]
         return 0, [*lines, "every tick is whole"]
     lines += [f"partial {p.describe()}" for p in report.partial]
     if not repair:
-        lines.append(f"drop the partial ticks with: sandbox inspect --repair {run}")
+        bad = {p.tick for p in report.partial}
+        if any(t not in bad for t in range(min(bad) + 1, report.ticks + 1)):
+            lines.append(
+                f"whole ticks follow tick {min(bad)}, so --repair (which drops partial ticks at "
+                "the end) cannot mend this file: rerun the world from its start"
+            )
+        else:
+            lines.append(f"drop the partial ticks with: sandbox inspect --repair {run}")
         return 1, lines
     fixed = repair_file(run)
     rows = ", ".join(f"{n} {table}" for table, n in fixed.dropped_rows.items()) or "no rows"

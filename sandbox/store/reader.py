@@ -154,8 +154,13 @@ class RunReader(TableQueries):
         with the deltas after it applied (schema 8; older files hold a full state every tick)."""
         if not self.count("ticks", "tick = ?", (tick,)):
             raise StoreError(f"{self.path} has no committed tick {tick}")
-        with damaged_file(self.path):
-            state = stored_state(self._db, tick)
+        try:
+            with damaged_file(self.path):
+                state = stored_state(self._db, tick)
+        except StoreError as exc:
+            if str(self.path) in str(exc):
+                raise
+            raise StoreError(f"{self.path}: the state at tick {tick}: {exc}") from None
         if state is None:
             raise StoreError(f"{self.path} has no full checkpoint at or before tick {tick}")
         return state

@@ -180,6 +180,7 @@ def test_a_partial_tick_followed_by_whole_ones_is_reported_not_repaired(referenc
     before = table_rows(run_dir)
     code, output = inspect(run_dir, "--check")
     assert code == 1 and "partial tick 3" in output and "thoughts" in output, output
+    assert "cannot mend this file" in output and "--repair" not in output.split("cannot")[1]
     with pytest.raises(StoreError, match="whole ticks follow it") as caught:
         repair_file(run_dir)
     assert "\n" not in str(caught.value)

@@ -85,7 +85,9 @@ def test_a_checkpoint_whose_events_are_gone_says_so(tmp_path: Path):
     with sqlite3.connect(tmp_path / "t.sqlite") as conn:
         conn.execute("DELETE FROM events WHERE tick = 2 AND seq > 2")  # not the last tick
     with RunReader(tmp_path / "t.sqlite") as reader:
-        with pytest.raises(StoreError, match="pending events of tick 2; the file has 3"):
+        with pytest.raises(
+            StoreError, match=r"state at tick 2: .*pending events of tick 2; the file has 3"
+        ):
             reader.state_at(2)
         with pytest.raises(StoreError, match="events of tick 2 that the file lacks"):
             reader.state_at(3)
