@@ -345,7 +345,11 @@ def _drive(runner: Run, console: Console, feed: bool) -> None:
             soft_wrap=True,
         )
     elif start_tick:
-        console.print(f"Resuming {runner.directory} at tick {start_tick} of {total}.")
+        console.print(
+            f"Resuming {runner.directory}: {start_tick} of {total} ticks done, going on from "
+            f"tick {start_tick + 1}.",
+            soft_wrap=True,
+        )
     if warning := long_run_warning(runner.world.config, total - start_tick):
         console.print(f"[yellow]warning:[/yellow] {warning}", highlight=False, soft_wrap=True)
     with Progress(

@@ -70,5 +70,5 @@ def describe_validation_error(source: Path | str, exc: ValidationError) -> str:
         shown = "" if whole or err["type"] in ("missing", "extra_forbidden") else f" (got {got!r})"
         if len(shown) > 80:
             shown = shown[:77] + "...)"
-        lines.append(f"{source}: {loc}: {msg}{shown}")
+        lines.append(f"{source}: {msg}{shown}" if whole else f"{source}: {loc}: {msg}{shown}")
     return "\n".join(lines)
