@@ -163,8 +163,9 @@ def require_whole(conn: sqlite3.Connection, path: Path) -> None:
         run = _run_name(path)
         raise PartialTickError(
             f"{path} holds a partial tick ({report.partial[0].describe()}): an older sandbox "
-            f"stopped inside its commit, or rows were deleted since. See it with 'sandbox inspect --check {run}' and drop it "
-            f"with 'sandbox inspect --repair {run}', then resume"
+            "stopped inside its commit, or rows were deleted since. See it with "
+            f"'sandbox inspect --check {run}' and drop it with 'sandbox inspect --repair {run}', "
+            "then resume"
         )
 
 
@@ -233,9 +234,9 @@ def _repair(conn: sqlite3.Connection, path: Path) -> RepairReport:
     if whole_after:
         raise StoreError(
             f"{path}: tick {min(bad)} is partial but whole ticks follow it ({whole_after[0]} to "
-            f"{whole_after[-1]}: rows deleted after it was committed, or a run resumed on top of it "
-            "by an older sandbox). --repair drops only "
-            "partial ticks at the end, so this file cannot be repaired: rerun the world from its start"
+            f"{whole_after[-1]}: rows deleted after it was committed, or a run resumed on top of "
+            "it by an older sandbox). --repair drops only partial ticks at the end, so this file "
+            "cannot be repaired: rerun the world from its start"
         )
     dropped: dict[str, int] = {}
     for table in COUNTED:

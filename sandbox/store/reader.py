@@ -154,16 +154,14 @@ class RunReader(TableQueries):
         with the deltas after it applied (schema 8; older files hold a full state every tick)."""
         if not self.count("ticks", "tick = ?", (tick,)):
             raise StoreError(f"{self.path} has no committed tick {tick}")
-        try:
-            with damaged_file(self.path):
-                state = stored_state(self._db, tick)
-        except StoreError as exc:
-            if str(self.path) in str(exc):
-                raise
-            raise StoreError(f"{self.path}: the state at tick {tick}: {exc}") from None
+        with damaged_file(self.path):
+            state = stored_state(self._db, tick, events=False)
         if state is None:
             raise StoreError(f"{self.path} has no full checkpoint at or before tick {tick}")
-        return state
+        try:
+            return expand(self._db.conn, state)
+        except StoreError as exc:  # events the checkpoint names are missing
+            raise StoreError(f"{self.path}: the state at tick {tick}: {exc}") from None
 
     def states(self) -> Iterator[tuple[int, dict[str, Any]]]:
         """Every committed tick's state in order, each built from the one before (read-only:

@@ -49,8 +49,7 @@ def stored_form(state: Any, events: Sequence[EventRecord], first_tick: int) -> A
         for row, e in zip(pending, tail, strict=True)
     ):
         return state  # not the tick's last events: stored as they are
-    tick = tail[0].tick if tail else (events[-1].tick if events else state.get("tick", 0))
-    first_seq = tail[0].seq if tail else (events[-1].seq + 1 if events else 0)
+    tick, first_seq = (tail[0].tick, tail[0].seq) if tail else (state.get("tick", 0), 0)
     kept = {k: v for k, v in observed.items() if _event_key(k, first_tick) is None}
     out = {k: v for k, v in state.items() if k not in ("pending", "observed")}
     out[FROM_EVENTS] = {"pending": [tick, first_seq, count], "observed": kept}

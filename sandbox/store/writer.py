@@ -433,9 +433,9 @@ class TrajectoryWriter(TableQueries):
         (``patch`` of the last one with the delta as read back): the full state is serialised
         only when it is written, not every tick (at 10,000 agents, 12 MB of JSON written and
         parsed a tick). The pending events and observations are stored as references to the
-        ``events`` rows they repeat (``state_events``). A delta is written when it is shorter than the full state; that is
-        measured only when the delta is not shorter than the full state last measured (the
-        state may have grown since)."""
+        ``events`` rows they repeat (``state_events``). A delta is written when it is shorter
+        than the full state; that is measured only when the delta is not shorter than the full
+        state last measured (the state may have grown since)."""
         if self._first_tick is None:
             self._first_tick = record.tick
         live = stored_form(record.state, record.events, self._first_tick)
