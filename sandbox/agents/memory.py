@@ -32,7 +32,8 @@ from typing import Annotated, Any, ClassVar, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from sandbox.agents.memory_gemv import ONE_THREAD, GemvRows, product
+from sandbox.agents.memory_gemv import GemvRows, product
+from sandbox.agents.memory_int8 import int8_dots
 
 MemoryKind = Literal["observation", "conversation", "plan", "reflection"]
 Strategy = Literal[
@@ -113,7 +114,6 @@ class MemoryStream:
     _codes: np.ndarray = field(init=False)  # int8 (capacity, dim): round(emb / scale)
     _scale: np.ndarray = field(init=False)  # float32 (capacity,): max |emb| / 127 per row
     _dot_err: np.ndarray = field(init=False)  # float32 (capacity,): dot error bound per unit |q|
-    _scratch: np.ndarray = field(init=False)  # float32 (block, dim): int8 rows converted
     _sqnorm32: np.ndarray = field(init=False)  # float32 (capacity,): _sqnorm for the bounds
     _max_sqnorm: float = field(init=False, default=0.0)  # of the quantised rows
 
@@ -122,7 +122,6 @@ class MemoryStream:
         self._codes = np.zeros((0, self.dim), dtype=np.int8)
         self._scale = np.zeros(0, dtype=np.float32)
         self._dot_err = np.zeros(0, dtype=np.float32)
-        self._scratch = np.zeros((0, self.dim), dtype=np.float32)
         self._sqnorm32 = np.zeros(0, dtype=np.float32)
 
     def _grow(self, capacity: int) -> None:
@@ -478,17 +477,10 @@ class MemoryStream:
     def _approx_dots(self, q: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
         """Every row's dot product with ``q`` from the int8 copy, and a bound on how far each may
         be from the float32 one (both float32): one read of a quarter of the bytes of the float32
-        matrix, converted a block of rows at a time into a buffer kept between queries."""
+        matrix, converted a block of rows at a time on the free cores (``memory_int8``)."""
         self._quantise(n)
-        block = max(1, min(_BLOCK, (ONE_THREAD - 1) // self.dim))
-        if self._scratch.shape != (block, self.dim):
-            self._scratch = np.empty((block, self.dim), dtype=np.float32)
         out = np.empty(n, dtype=np.float32)
-        for lo in range(0, n, block):
-            hi = min(lo + block, n)
-            rows = self._scratch[: hi - lo]
-            np.copyto(rows, self._codes[lo:hi], casting="unsafe")
-            np.dot(rows, q, out=out[lo:hi])
+        int8_dots(self._codes, q, n, out)
         out *= self._scale[:n]
         qn = float(np.sqrt(np.dot(q.astype(np.float64), q.astype(np.float64))))
         return out, self._dot_err[:n] * np.float32(qn * (1.0 + 1e-6))
@@ -539,8 +531,6 @@ class MemoryStream:
 
 
 _EPS32 = float(np.finfo(np.float32).eps)
-_BLOCK = 1024  # rows of the int8 copy converted to float32 at a time (1 MiB at dim 256), fewer
-# for long rows: each block's BLAS product stays single-threaded (below ONE_THREAD elements)
 
 
 class _ExactDistance:

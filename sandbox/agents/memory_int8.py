@@ -1,0 +1,96 @@
+"""Dot products of a query with the rows of an int8 matrix, on every core that is free.
+
+NumPy has no int8-by-float32 product: the rows are converted to float32 a block at a time (in a
+buffer each thread keeps) and each block multiplied by a single-threaded BLAS product. Converting
+is most of the cost, so the blocks are shared out between the calling thread and helper threads
+(one fewer than the cores this process may use, at most ``MAX_THREADS`` in all): each thread takes
+the next block not yet taken, so a helper that is not scheduled (a busy machine) leaves its blocks
+to the others and the call is never slower than doing it alone by more than one block. Every block
+is computed the same way whichever thread takes it, so the result is the same to the last bit.
+
+The helper threads are started on the first large product, not at import, and again in a child
+process after a fork (a forked child has none of its parent's threads).
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import numpy as np
+
+from sandbox.agents.memory_gemv import ONE_THREAD
+
+MAX_THREADS = 4  # more does not pay: the conversion is then limited by memory bandwidth
+BLOCK = 1024  # rows converted at a time (1 MiB of float32 at dim 256), fewer for long rows so
+# that each block's BLAS product stays single-threaded (below ONE_THREAD elements)
+SHARED_FROM = 16  # blocks: smaller products are done by the calling thread alone
+
+_local = threading.local()  # each thread's float32 buffer
+_pool: tuple[int, ThreadPoolExecutor, int] | None = None  # (pid that made it, pool, threads)
+_pool_lock = threading.Lock()
+
+
+def threads() -> int:
+    """How many threads a large product uses: the cores this process may run on, at most
+    ``MAX_THREADS``."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(MAX_THREADS, cores))
+
+
+def int8_dots(codes: np.ndarray, q: np.ndarray, n: int, out: np.ndarray) -> None:
+    """``out[i] = float32(codes[i]) @ q`` for rows ``0..n-1`` (float32, unscaled)."""
+    block = max(1, min(BLOCK, (ONE_THREAD - 1) // max(1, codes.shape[1])))
+    blocks = -(-n // block)
+    taken = itertools.count()  # next() is atomic under the GIL: each block goes to one thread
+    helpers = _helpers() if blocks >= SHARED_FROM else None
+    if helpers is None:
+        _work(codes, q, n, out, block, blocks, taken)
+        return
+    pool, count = helpers
+    futures = [pool.submit(_work, codes, q, n, out, block, blocks, taken) for _ in range(count)]
+    try:
+        _work(codes, q, n, out, block, blocks, taken)
+    finally:
+        for future in futures:  # no helper may still write to ``out`` once this returns
+            future.result()
+
+
+def _work(
+    codes: np.ndarray,
+    q: np.ndarray,
+    n: int,
+    out: np.ndarray,
+    block: int,
+    blocks: int,
+    taken: Any,
+) -> None:
+    buffer = getattr(_local, "buffer", None)
+    if buffer is None or buffer.shape != (block, codes.shape[1]):
+        buffer = _local.buffer = np.empty((block, codes.shape[1]), dtype=np.float32)
+    for b in taken:
+        if b >= blocks:
+            return
+        lo, hi = b * block, min(b * block + block, n)
+        rows = buffer[: hi - lo]
+        np.copyto(rows, codes[lo:hi], casting="unsafe")
+        np.dot(rows, q, out=out[lo:hi])
+
+
+def _helpers() -> tuple[ThreadPoolExecutor, int] | None:
+    """The helper threads of this process and how many there are (None with one core)."""
+    global _pool
+    pid = os.getpid()
+    with _pool_lock:
+        if _pool is None or _pool[0] != pid:
+            extra = threads() - 1
+            if extra == 0:
+                return None
+            _pool = (pid, ThreadPoolExecutor(extra, thread_name_prefix="int8-dots"), extra)
+        return _pool[1], _pool[2]
