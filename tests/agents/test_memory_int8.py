@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from sandbox.agents import memory_int8
-from sandbox.agents.memory import RetrievalConfig
-from tests.agents.test_retrieval_reference import STRATEGIES, random_stream
+from tests.agents.test_retrieval_fast import check_fast_is_direct
+from tests.agents.test_retrieval_reference import STRATEGIES
 
 
 def _alone(codes: np.ndarray, q: np.ndarray, n: int) -> np.ndarray:
@@ -84,14 +84,4 @@ def test_a_forked_child_starts_its_own_helpers():
 def test_retrieval_over_shared_products_is_the_direct_path(strategy):
     """A stream long enough for its int8 products to be shared between threads retrieves what
     the direct path retrieves, to the last bit."""
-    fast, direct = random_stream(4, 17_500, dim=32), random_stream(4, 17_500, dim=32)
-    fast.fast_from, direct.fast_from = 0, 10**9
-    rng = np.random.default_rng(6)
-    for round_ in range(3):
-        q = rng.standard_normal(32).astype(np.float32)
-        q /= np.linalg.norm(q)
-        q_emo = None if round_ == 1 else (1 + 3 * rng.integers(0, 4, 8)).tolist()
-        config = RetrievalConfig(strategy=strategy, k=int(rng.integers(1, 30)))
-        got = fast.retrieve(q, 70 + round_, config, query_emotions=q_emo)
-        want = direct.retrieve(q, 70 + round_, config, query_emotions=q_emo)
-        assert got == want
+    check_fast_is_direct(strategy, seed=4, n=17_500, dim=32, rounds=3)

@@ -70,11 +70,17 @@ def test_the_int8_copy_follows_growth_and_rollback():
 def test_large_stream_path_is_bit_identical_to_the_direct_path(strategy):
     """Above the BLAS's threading threshold (3,000 x 256 floats): the same memories, the same
     scores to the last bit, touches included, as the direct path of an identical stream."""
-    fast, direct = random_stream(21, 3000, dim=256), random_stream(21, 3000, dim=256)
+    check_fast_is_direct(strategy, seed=21, n=3000, dim=256, rounds=6)
+
+
+def check_fast_is_direct(strategy: str, *, seed: int, n: int, dim: int, rounds: int) -> None:
+    """Two identical streams, one forced on the large-stream path and one on the direct path,
+    retrieve the same memories with the same scores (to the last bit), touches included."""
+    fast, direct = random_stream(seed, n, dim=dim), random_stream(seed, n, dim=dim)
     fast.fast_from, direct.fast_from = 0, 10**9
-    rng = np.random.default_rng(5)
-    for round_ in range(6):
-        q = rng.standard_normal(256).astype(np.float32)
+    rng = np.random.default_rng(seed + 1)
+    for round_ in range(rounds):
+        q = rng.standard_normal(dim).astype(np.float32)
         q /= np.linalg.norm(q)
         q_emo = None if round_ == 1 else (1 + 3 * rng.integers(0, 4, 8)).tolist()
         config = RetrievalConfig(strategy=strategy, k=int(rng.integers(1, 30)))
