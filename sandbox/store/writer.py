@@ -51,6 +51,7 @@ from sandbox.store.schema import (
     TABLES_ADDED_IN,
 )
 from sandbox.store.state_events import stored_form
+from sandbox.store.wal import WalCheckpointer
 
 
 def _now() -> str:
@@ -162,6 +163,9 @@ class TrajectoryWriter(TableQueries):
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._lock = WriterLock(self.path)  # one writer per run, across processes
             self._db = open_database(self.path)
+            # checkpoints in the background (``sandbox.store.wal``), not inside the commits
+            self._db.execute("PRAGMA wal_autocheckpoint=0")
+            self._wal = WalCheckpointer(self.path)
             self._ensure_schema()
         except StoreError:
             self._release()
@@ -302,6 +306,7 @@ class TrajectoryWriter(TableQueries):
 
     def _commit_tick(self, record: TickRecord, prompt_hashes: dict[str, str] | None) -> None:
         db, tick = self._db, record.tick
+        self._wal.check()  # a failed background checkpoint stops the run before this tick
         checkpoint, state = self._checkpoint(record)
         with transaction(db.conn):
             self._step(tick, "begin")
@@ -385,6 +390,7 @@ class TrajectoryWriter(TableQueries):
         # committed: the next tick may refer to this tick's audiences (while nobody moves)
         self._audience_ids = self._audiences_used
         self._since_full = 0 if checkpoint["state"] is not None else self._since_full + 1
+        self._wal.start()
 
     def _last_tick_audiences(self) -> dict[tuple[str, ...], int]:
         """The stored audiences the last committed tick's events refer to: a reopened file
@@ -560,6 +566,7 @@ class TrajectoryWriter(TableQueries):
     def checkpoint_wal(self) -> None:
         """Move the committed ticks from the WAL file into the database file (what "save" means
         to a user who copies the file; every tick is already durable once committed)."""
+        self._wal.wait()
         self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def _release(self) -> None:
@@ -568,5 +575,9 @@ class TrajectoryWriter(TableQueries):
             self._lock = None
 
     def close(self) -> None:
-        self._db.conn.close()
-        self._release()
+        """Close the file (its WAL is moved into it: this is the last connection to it)."""
+        try:
+            self._wal.close()
+        finally:
+            self._db.conn.close()
+            self._release()
