@@ -218,9 +218,7 @@ class Attention:
                 others,
                 cap=cap,
                 addressed_by=addressed_by,
-                is_present=lambda other: (
-                    other in where.rank and self.world.agent(other).place == place
-                ),
+                is_present=lambda other: where.is_at(other, place),
                 tie_weight=self._ties,
                 rank=where.rank,
                 seed=self.world.config.seed,

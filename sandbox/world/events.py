@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -99,10 +100,10 @@ class EventBus:
             groups.setdefault(id(event.audience), (event.audience, []))[1].append(i)
         self.pending, pending = [], self.pending
         audiences = [indices for _, indices in groups.values()]  # numbered in order of emission
-        member_of: dict[str, list[int]] = {}
+        member_of: defaultdict[str, list[int]] = defaultdict(list)  # in order of first audience
         for number, (audience, _) in enumerate(groups.values()):
             for name in audience:
-                member_of.setdefault(name, []).append(number)
+                member_of[name].append(number)
         inbox: dict[str, list[EventRecord]] = {}
         tick: _Tick | None = None
         indexes: dict[int, _Index] = {}

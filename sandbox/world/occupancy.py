@@ -60,6 +60,10 @@ class Occupancy:
             self._at[place] = found
         return found
 
+    def is_at(self, name: str, place: str) -> bool:
+        """Whether ``name`` is at ``place`` (a set lookup, no agent object)."""
+        return name in self._members.get(place, ())
+
     def count(self, place: str) -> int:
         """How many agents are at ``place`` (without sorting them)."""
         return len(self._members.get(place, ()))
