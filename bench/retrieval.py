@@ -8,9 +8,10 @@ what it retrieves, as in a tick. The aim (issue 15) is at most 10 ms for every s
 N = 100,000, k = 10. The first query of each strategy is not timed (nor the one after it): the
 first one quantises the stream's int8 copy (once per stream) and checks the BLAS layout (once per
 process). The first line, for reference, is one float32 product of the whole embedding matrix
-with a query (BLAS, its own threads): what computing every row's relevance directly costs, before
-any scoring or ranking. Retrieval shares its int8 products between up to ``threads`` threads (the
-cores this process may use, at most 4); ``taskset -c 0`` measures it on one core.
+with a query, as the direct path computes it (``memory_gemv.product``: single-threaded BLAS
+pieces): what computing every row's relevance costs on one core, before any scoring or ranking.
+Retrieval shares its int8 products between up to ``threads`` threads (the cores this process may
+use, at most 4); ``taskset -c 0`` measures it on one core.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import time
 import numpy as np
 
 from sandbox.agents.memory import MemoryStream, RetrievalConfig
+from sandbox.agents.memory_gemv import product
 from sandbox.agents.memory_int8 import threads
 
 STRATEGIES = (
@@ -62,6 +64,11 @@ def main() -> None:
     parser.add_argument("--dim", type=int, default=256, help="embedding dimensions")
     parser.add_argument("--repeats", type=int, default=30, help="queries per strategy")
     args = parser.parse_args()
+    for name, value in (("N", args.n), ("k", args.k), ("--dim", args.dim)):
+        if value < 1:
+            parser.error(f"{name} must be at least 1, not {value}")
+    if args.repeats < 1:
+        parser.error(f"--repeats must be at least 1, not {args.repeats}")
     stream = build(args.n, args.dim)
     rng = np.random.default_rng(1)
     matrix = stream._emb[: args.n]
@@ -69,14 +76,16 @@ def main() -> None:
     reference = []
     for _ in range(args.repeats + 2):
         start = time.perf_counter()
-        np.dot(matrix, q)  # the relevance of every row, as BLAS computes it, and nothing else
+        product(matrix, q)  # every row's relevance as the direct path computes it, nothing else
         reference.append(time.perf_counter() - start)
     mb = matrix.nbytes / 2**20
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    shared = threads()
     print(
         f"{'(matrix @ query)':18s} N={args.n} k={args.k} dim={args.dim}: "
-        f"{statistics.median(reference[2:]) * 1000:7.2f} ms ({mb:.0f} MiB of float32 embeddings, "
-        f"{threads()} threads; load average {load})"
+        f"{statistics.median(reference[2:]) * 1000:7.2f} ms ({mb:.0f} MiB of float32 embeddings; "
+        f"retrieval's int8 products on {shared} thread{'s' if shared > 1 else ''}; "
+        f"load average {load})"
     )
     for strategy in STRATEGIES:
         config = RetrievalConfig(strategy=strategy, k=args.k)
