@@ -386,7 +386,7 @@ def _drive(runner: Run, console: Console, feed: bool) -> None:
             runner.close()
             committed = runner.world.tick
             console.print(
-                f"{committed} committed ticks are kept; resume with: "
+                f"{committed} committed tick{'' if committed == 1 else 's'} kept; resume with: "
                 f"sandbox run --resume {runner.directory}"
                 if committed
                 else f"No tick was committed; the run's record is in {runner.directory}",

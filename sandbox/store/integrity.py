@@ -45,6 +45,7 @@ class IntegrityReport(BaseModel):
     ticks: int = Field(description="the last tick with a ticks row")
     every_tick: bool = Field(description="all ticks were checked, not only the last")
     partial: list[TickProblem] = Field(default_factory=list)
+    has_run: bool = Field(True, description="the file holds its run record (written at the start)")
 
     @property
     def ok(self) -> bool:
@@ -80,8 +81,9 @@ def _memory_counts(conn: sqlite3.Connection, tick: int) -> dict[str, int]:
 
 def _check(conn: sqlite3.Connection, path: Path, every_tick: bool) -> IntegrityReport:
     tables = table_names(conn)
+    has_run = "runs" in tables and conn.execute("SELECT 1 FROM runs").fetchone() is not None
     if "ticks" not in tables:
-        return IntegrityReport(path=str(path), ticks=0, every_tick=every_tick)
+        return IntegrityReport(path=str(path), ticks=0, every_tick=every_tick, has_run=has_run)
     tick_columns = column_names(conn, "ticks")
     counted = {t: c for t, c in COUNTED.items() if t in tables and c in tick_columns}
     last = int(conn.execute("SELECT max(tick) FROM ticks").fetchone()[0] or 0)
@@ -134,6 +136,7 @@ def _check(conn: sqlite3.Connection, path: Path, every_tick: bool) -> IntegrityR
         ticks=last,
         every_tick=every_tick,
         partial=sorted(partial.values(), key=lambda p: p.tick),
+        has_run=has_run,
     )
 
 
@@ -272,7 +275,13 @@ def inspect_integrity(run: str | Path, *, repair: bool) -> tuple[int, list[str]]
     """What ``sandbox inspect --check`` / ``--repair`` print, and the exit code (1: partial ticks
     remain)."""
     report = check_file(run)
-    lines = [f"{run}: {report.ticks} committed ticks"]
+    lines = [f"{run}: {report.ticks} committed tick{'' if report.ticks == 1 else 's'}"]
+    if not report.has_run and report.ok:
+        return 1, [
+            *lines,
+            "no run record: the run was stopped before it started, so nothing was recorded and "
+            "there is nothing to resume; delete its folder and run again",
+        ]
     if report.ok:
         return 0, [*lines, "every tick is whole"]
     lines += [f"partial {p.describe()}" for p in report.partial]

@@ -90,7 +90,13 @@ class RunReader(TableQueries):
         return damaged_file(self.path)
 
     def _check(self) -> None:
-        if not {"meta", "runs"} <= self.tables():
+        tables = self.tables()
+        if not tables:
+            raise StoreError(
+                f"{self.path} holds nothing: the run was stopped before its trajectory was set "
+                "up, so nothing was recorded; delete its folder and run again"
+            )
+        if not {"meta", "runs"} <= tables:
             raise StoreError(
                 f"{self.path} is not a trajectory file (no 'meta' and 'runs' tables): give a "
                 "run directory made by 'sandbox run', or its trajectory.sqlite"
@@ -120,8 +126,8 @@ class RunReader(TableQueries):
         rows = self.rows("runs", limit=1)
         if not rows:
             raise StoreError(
-                f"{self.path} holds no run record: the run failed before it started; delete "
-                "its folder and run again"
+                f"{self.path} holds no run record: the run was stopped (or failed) before it "
+                "started, so nothing was recorded; delete its folder and run again"
             )
         out = rows[0]
         for key in ("config", "versions", "prompt_hashes", "settings"):

@@ -18,7 +18,7 @@ from sandbox.runner.run import Run
 from sandbox.runner.settings import RunSettings
 from sandbox.store.integrity import check_file, repair_file
 from sandbox.store.reader import RunReader
-from sandbox.store.writer import COMMIT_STEPS
+from sandbox.store.writer import COMMIT_STEPS, TrajectoryWriter
 from sandbox.world.config import load_world
 from tests.conftest import ROOT
 from tests.store.trajectory_tables import differences, table_rows
@@ -193,6 +193,26 @@ def test_a_whole_file_needs_no_repair(reference, tmp_path):
     code, output = inspect(run_dir, "--repair")
     assert code == 0 and "every tick is whole" in output
     assert table_rows(run_dir) == table_rows(reference)
+
+
+def test_a_run_killed_before_it_started_says_so_everywhere(tmp_path):
+    """A kill between the file's creation and the run record's commit (the first ~30 ms): the
+    check, the reader and resume all say nothing was recorded and to run again."""
+    empty = tmp_path / "empty"  # killed while the schema was being created: no tables
+    empty.mkdir()
+    sqlite3.connect(empty / "trajectory.sqlite").close()
+    with pytest.raises(StoreError, match="holds nothing: the run was stopped before"):
+        RunReader(empty)
+    with pytest.raises(StoreError, match="holds nothing"):
+        Run.resume(empty)
+
+    schema_only = tmp_path / "schema-only"  # killed after the schema, before the run record
+    TrajectoryWriter(schema_only / "trajectory.sqlite").close()
+    code, output = inspect(schema_only, "--check")
+    assert code == 1 and "0 committed ticks" in output and "no run record" in output, output
+    assert "delete its folder and run again" in output
+    with pytest.raises(StoreError, match="no run record: the run was stopped"):
+        Run.resume(schema_only)
 
 
 def test_a_version_4_file_is_checked_then_upgraded_on_resume(reference, tmp_path):
