@@ -122,7 +122,7 @@ def main() -> None:
     print(
         f"agents={args.agents} places={args.places}: {args.ticks} ticks in {whole:.2f} s "
         f"({whole / max(1, args.ticks):.2f} s a tick, with what runs between ticks: the garbage "
-        "collector's passes, paused inside a tick, and this script's reporting)",
+        "collector's passes, if any (see sandbox/collector.py), and this script's reporting)",
         flush=True,
     )
     loop.close()
