@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from sandbox.store.records import EventRecord, Visibility
 from sandbox.store.schema import COMPACT_FROM
@@ -16,6 +16,12 @@ INDEX_FROM = 16
 
 # noticed(name, speakers who addressed it) -> whom it notices (see sandbox.world.attention)
 Noticer = Callable[[str, list[str]], Sequence[str]]
+
+
+class Membership(Protocol):
+    """A listener's audiences: ``has(number)``, whether it is in audience ``number``."""
+
+    def has(self, number: int) -> bool: ...
 
 
 class EventBus:
@@ -100,25 +106,22 @@ class EventBus:
             groups.setdefault(id(event.audience), (event.audience, []))[1].append(i)
         self.pending, pending = [], self.pending
         audiences = [indices for _, indices in groups.values()]  # numbered in order of emission
-        member_of: defaultdict[str, list[int]] = defaultdict(list)  # in order of first audience
-        for number, (audience, _) in enumerate(groups.values()):
-            for name in audience:
-                member_of[name].append(number)
+        members = _Members([audience for audience, _ in groups.values()], audiences, pending)
         inbox: dict[str, list[EventRecord]] = {}
         tick: _Tick | None = None
         indexes: dict[int, _Index] = {}
-        sizes = [len(indices) for indices in audiences]
-        for name, numbers in member_of.items():
-            total = sum(map(sizes.__getitem__, numbers))
+        for name, runs in members.runs.items():
+            total, count = members.events_and_audiences(runs)
             if max_events is None or total <= max_events or noticed is None:
+                numbers = members.numbers(runs)
                 chosen = (
                     audiences[numbers[0]]
                     if len(numbers) == 1
                     else sorted(i for n in numbers for i in audiences[n])
                 )
-            elif total >= INDEX_FROM * len(numbers):  # a few large audiences: index each once
+            elif total >= INDEX_FROM * count:  # a few large audiences: index each once
                 found = []
-                for n in numbers:
+                for n in members.numbers(runs):
                     if n not in indexes:
                         indexes[n] = _Index(audiences[n], pending, is_agent)
                     found.append(indexes[n])
@@ -126,7 +129,7 @@ class EventBus:
             else:  # many small ones (people coming and going): through the tick's index
                 if tick is None:  # once a tick, for such listeners
                     tick = _Tick(audiences, pending, is_agent)
-                chosen = _attend(name, numbers, tick, max_events, noticed)
+                chosen = _attend(name, _Mine(members, runs), tick, max_events, noticed)
             inbox[name] = [pending[i] for i in chosen]
         return inbox
 
@@ -211,17 +214,17 @@ class _Tick:
         self.with_world = {n for n, events in enumerate(self.world) if events}
 
 
-def _attend(name: str, numbers: list[int], tick: _Tick, cap: int, noticed: Noticer) -> list[int]:
-    """The ``cap`` events ``name`` perceives of those of its audiences (``numbers``): addressed
-    to it, its own and the world's first, then those of whom it notices; each class in order;
-    then back in order. (Where people come and go, a listener's events are spread over a hundred
+def _attend(name: str, mine: Membership, tick: _Tick, cap: int, noticed: Noticer) -> list[int]:
+    """The ``cap`` events ``name`` perceives of those of its audiences (``mine.has(number)``: is
+    it in audience ``number``): addressed to it, its own and the world's first, then those of
+    whom it notices; each class in order; then back in order. (Where people come and go, a listener's events are spread over a hundred
     audiences or more; ``_attend_indexed``, for a few large ones, chooses the same events.)"""
-    mine = set(numbers)
     of, index = tick.audience_of, tick.index
-    to_me = {i for i in index.to.get(name, ()) if of[i] in mine}
-    first_set = {i for i in index.by_source.get(name, ()) if of[i] in mine} | to_me
-    for number in tick.with_world.intersection(numbers):
-        first_set.update(tick.world[number])
+    to_me = {i for i in index.to.get(name, ()) if mine.has(of[i])}
+    first_set = {i for i in index.by_source.get(name, ()) if mine.has(of[i])} | to_me
+    for number in tick.with_world:
+        if mine.has(number):
+            first_set.update(tick.world[number])
     first = sorted(first_set)
     speakers = list(dict.fromkeys(tick.pending[i].source for i in first if i in to_me))
     picked = first[:cap]
@@ -230,10 +233,92 @@ def _attend(name: str, numbers: list[int], tick: _Tick, cap: int, noticed: Notic
             i
             for other in set(noticed(name, speakers))
             for i in index.by_source.get(other, ())
-            if of[i] in mine and i not in first_set
+            if mine.has(of[i]) and i not in first_set
         )
         picked += second[: cap - len(picked)]
     return sorted(picked)
+
+
+class _Members:
+    """Who is in which of a tick's audiences, as runs of versions rather than one entry per
+    listener and audience. The audiences of one place are versions of each other (someone
+    arrived or left in between); a listener there is in a run of consecutive versions, so a
+    crowded place with hundreds of arrivals and departures a tick costs its size plus its changes,
+    not its size times its versions. Any other audience is a chain of one version."""
+
+    __slots__ = ("chain_of", "chains", "position", "prefix", "runs")
+
+    def __init__(
+        self,
+        names: list[Sequence[str]],
+        audiences: list[list[int]],
+        pending: list[EventRecord],
+    ) -> None:
+        chains: dict[object, list[int]] = {}
+        for number, indices in enumerate(audiences):
+            event = pending[indices[0]]
+            at = event.place if event.visibility == "place" else None
+            chains.setdefault(number if at is None else ("place", at), []).append(number)
+        self.chains = list(chains.values())
+        self.chain_of = [0] * len(audiences)
+        self.position = [0] * len(audiences)
+        self.prefix: list[list[int]] = []  # per chain: events in its versions before each one
+        self.runs: defaultdict[str, list[tuple[int, int, int]]] = defaultdict(list)
+        for c, numbers in enumerate(self.chains):
+            sums = [0]
+            for pos, number in enumerate(numbers):
+                self.chain_of[number], self.position[number] = c, pos
+                sums.append(sums[-1] + len(audiences[number]))
+            self.prefix.append(sums)
+            self._add_chain(c, [names[n] for n in numbers])
+
+    def _add_chain(self, chain: int, versions: list[Sequence[str]]) -> None:
+        """Each name's runs of consecutive versions (chain, first, last + 1)."""
+        runs = self.runs
+        if len(versions) == 1:
+            for name in versions[0]:
+                runs[name].append((chain, 0, 1))
+            return
+        since: dict[str, int] = dict.fromkeys(versions[0], 0)
+        before = set(versions[0])
+        for pos in range(1, len(versions)):
+            now = set(versions[pos])
+            # (sorted: the few who left or arrived, in an order that does not depend on hashing)
+            for name in sorted(before - now):  # left before this version
+                runs[name].append((chain, since.pop(name), pos))
+            for name in sorted(now - before):
+                since[name] = pos
+            before = now
+        for name, first in since.items():
+            runs[name].append((chain, first, len(versions)))
+
+    def events_and_audiences(self, runs: list[tuple[int, int, int]]) -> tuple[int, int]:
+        """How many events and how many audiences a listener with these runs is in."""
+        events = audiences = 0
+        for chain, first, end in runs:
+            sums = self.prefix[chain]
+            events += sums[end] - sums[first]
+            audiences += end - first
+        return events, audiences
+
+    def numbers(self, runs: list[tuple[int, int, int]]) -> list[int]:
+        """The audience numbers of these runs."""
+        return [n for chain, first, end in runs for n in self.chains[chain][first:end]]
+
+
+class _Mine:
+    """One listener's audiences, for membership tests by audience number."""
+
+    __slots__ = ("members", "runs")
+
+    def __init__(self, members: _Members, runs: list[tuple[int, int, int]]) -> None:
+        self.members, self.runs = members, runs
+
+    def has(self, number: int) -> bool:
+        if number < 0:
+            return False
+        chain, pos = self.members.chain_of[number], self.members.position[number]
+        return any(c == chain and first <= pos < end for c, first, end in self.runs)
 
 
 def pending_state(pending: list[EventRecord]) -> dict[str, Any]:

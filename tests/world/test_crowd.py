@@ -309,6 +309,7 @@ def test_both_ways_of_choosing_a_capped_listeners_events_choose_the_same():
     ones): the events the rule says, for listeners in many small audiences, a few large ones, a
     mix, and in only some of the tick's audiences (arrived late, left early)."""
     import random
+    from types import SimpleNamespace
 
     from sandbox.store.records import EventRecord
     from sandbox.world.events import _attend, _attend_indexed, _Index, _Tick
@@ -343,7 +344,8 @@ def test_both_ways_of_choosing_a_capped_listeners_events_choose_the_same():
                 state = rng.getstate()
                 expected = _attend_by_walking(name, mine, pending, 20, noticed, is_agent)
                 rng.setstate(state)
-                through_tick = _attend(name, numbers, tick, 20, noticed)
+                mine_numbers = SimpleNamespace(has=set(numbers).__contains__)
+                through_tick = _attend(name, mine_numbers, tick, 20, noticed)
                 rng.setstate(state)
                 indexes = [_Index(x, pending, is_agent) for x in mine]
                 indexed = _attend_indexed(name, indexes, pending, 20, noticed)
