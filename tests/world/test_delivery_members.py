@@ -56,3 +56,35 @@ def test_runs_of_versions_are_every_membership():
             assert members.events_and_audiences(runs) == (events, len(numbers))
             mine = _Mine(members, runs)
             assert [n for n in range(-1, len(names)) if mine.has(n)] == numbers
+
+
+def _entry_by_walking(names, base):  # type: ignore[no-untyped-def]
+    """``pending_state``'s entry for an audience, by walking every name (the rule, plainly)."""
+    if base is None:
+        return list(names)
+    number, before = base
+    drop = [n for n in before if n not in set(names)]
+    add = [[i, n] for i, n in enumerate(names) if n not in set(before)]
+    if len(drop) * 4 >= len(names) or (len(drop) + len(add)) * 4 >= len(names):
+        return list(names)
+    return {"from": number, "drop": drop, "add": add}
+
+
+def test_a_state_audience_is_stored_as_its_change_exactly_when_the_rule_says():
+    from sandbox.world.events import _audience_entry, _audience_names
+
+    rng = random.Random(3)
+    people = [f"p{i:02d}" for i in range(60)]
+    rank = {name: rng.random() for name in people}  # the world's order, not the alphabet's
+    for _ in range(500):
+        before = tuple(sorted(rng.sample(people, rng.randint(0, 40)), key=rank.__getitem__))
+        now = set(before)
+        for _ in range(rng.choice([0, 1, 2, 5, 20])):
+            now.symmetric_difference_update({rng.choice(people)})
+        names = tuple(sorted(now, key=rank.__getitem__))
+        for base in (None, (7, before)):
+            entry = _audience_entry(names, base)
+            assert entry == _entry_by_walking(names, base)
+            if isinstance(entry, dict):  # and it reads back as the names
+                entries = [list(before)] * 8
+                assert _audience_names([*entries, entry])[-1] == names
