@@ -336,7 +336,8 @@ def pending_state(pending: list[EventRecord]) -> dict[str, Any]:
     audiences: list[Any] = []
     by_object: dict[int, int] = {}  # id(audience) -> number (events share audience objects)
     numbers: dict[tuple[str, ...], int] = {}  # by value: equal audiences are one entry
-    last_at: dict[str, tuple[int, tuple[str, ...]]] = {}  # place -> its latest audience
+    # place -> its latest audience (number, names, their set when one was made)
+    last_at: dict[str, tuple[int, tuple[str, ...], set[str] | None]] = {}
     for event in pending:
         row = _row(event)
         if len(event.audience) >= COMPACT_FROM:
@@ -344,14 +345,16 @@ def pending_state(pending: list[EventRecord]) -> dict[str, Any]:
             if number is None:
                 key = tuple(event.audience)
                 number = numbers.get(key)
+                names_set = None
                 if number is None:
                     number = numbers[key] = len(audiences)
                     at = event.place if event.visibility == "place" else None
                     base = last_at.get(at) if at is not None else None
-                    audiences.append(_audience_entry(key, base))
+                    entry, names_set = _audience_entry(key, base)
+                    audiences.append(entry)
                 by_object[id(event.audience)] = number
                 if event.visibility == "place" and event.place is not None:
-                    last_at[event.place] = (number, key)
+                    last_at[event.place] = (number, key, names_set)
             row["audience"] = number
         else:
             row["audience"] = list(event.audience)
@@ -362,23 +365,28 @@ def pending_state(pending: list[EventRecord]) -> dict[str, Any]:
     return out
 
 
-def _audience_entry(names: tuple[str, ...], base: tuple[int, tuple[str, ...]] | None) -> Any:
-    """``names`` whole, or as the change from ``base`` (its number and names) when that is
-    less than a quarter of them. (The few names that differ are found with sets and placed by
-    ``index``, never by walking every name in Python: a crowded room has hundreds of versions.)"""
+def _audience_entry(
+    names: tuple[str, ...], base: tuple[int, tuple[str, ...], set[str] | None] | None
+) -> tuple[Any, set[str] | None]:
+    """``names`` whole, or as the change from ``base`` (its number, names and, when made, their
+    set) when that is less than a quarter of them; and the set of ``names`` if one was made (the
+    next version's base). The few names that differ are found with sets and placed by ``index``,
+    never by walking every name in Python: a crowded room has hundreds of versions a tick."""
     if base is None:
-        return list(names)
-    number, before = base
-    now, kept = set(names), set(before)
+        return list(names), None
+    number, before, kept = base
+    now = set(names)
+    if kept is None:
+        kept = set(before)
     gone = kept - now
     if len(gone) * 4 >= len(names):
-        return list(names)
+        return list(names), now
     came = now - kept
     if (len(gone) + len(came)) * 4 >= len(names):
-        return list(names)
+        return list(names), now
     drop = sorted(gone, key=before.index)
     add = sorted([names.index(n), n] for n in came)
-    return {"from": number, "drop": drop, "add": add}
+    return {"from": number, "drop": drop, "add": add}, now
 
 
 def _audience_names(entries: list[Any]) -> list[tuple[str, ...]]:

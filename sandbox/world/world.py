@@ -430,7 +430,7 @@ class World(mesa.Model):
             "agents": agents,
             "observed": observed,
             **pending_state(self.bus.pending),
-            "edges": [[a, b, d["weight"]] for a, b, d in sorted(self.graph.edges(data=True))],
+            "edges": [list(edge) for edge in sorted(_edges(self.graph))],
             "rules": self.rules.state_dict(),
         }
 
@@ -458,3 +458,15 @@ class World(mesa.Model):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _edges(graph: nx.Graph) -> list[tuple[str, str, float]]:
+    """``(a, b, weight)`` for each tie, each once and the way round ``graph.edges`` gives it (the
+    node met first in the graph's order is ``a``); read from the adjacency directly, without the
+    edge view's per-edge machinery (100,000 ties at 10,000 agents, every tick)."""
+    seen: set[str] = set()
+    out: list[tuple[str, str, float]] = []
+    for a, ties in graph.adjacency():
+        out.extend((a, b, d["weight"]) for b, d in ties.items() if b not in seen)
+        seen.add(a)
+    return out

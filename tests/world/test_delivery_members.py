@@ -62,7 +62,7 @@ def _entry_by_walking(names, base):  # type: ignore[no-untyped-def]
     """``pending_state``'s entry for an audience, by walking every name (the rule, plainly)."""
     if base is None:
         return list(names)
-    number, before = base
+    number, before, _ = base
     drop = [n for n in before if n not in set(names)]
     add = [[i, n] for i, n in enumerate(names) if n not in set(before)]
     if len(drop) * 4 >= len(names) or (len(drop) + len(add)) * 4 >= len(names):
@@ -82,8 +82,9 @@ def test_a_state_audience_is_stored_as_its_change_exactly_when_the_rule_says():
         for _ in range(rng.choice([0, 1, 2, 5, 20])):
             now.symmetric_difference_update({rng.choice(people)})
         names = tuple(sorted(now, key=rank.__getitem__))
-        for base in (None, (7, before)):
-            entry = _audience_entry(names, base)
+        for base in (None, (7, before, None), (7, before, set(before))):
+            entry, names_set = _audience_entry(names, base)
+            assert names_set == (None if base is None else set(names))
             assert entry == _entry_by_walking(names, base)
             if isinstance(entry, dict):  # and it reads back as the names
                 entries = [list(before)] * 8
