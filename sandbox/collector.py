@@ -9,10 +9,11 @@ What a stretch leaves alive (the world's new state, the tick's record) would be 
 first pass after it, and again as it ages into the older generations: at 10,000 agents a pass of
 0.1-0.3 s inside every tick. So at the end of a stretch its survivors are frozen (``gc.freeze``:
 moved to a generation the collector skips; objects that die are still freed by reference
-counting), and every ``THAW_EVERY``-th stretch everything frozen is handed back (``gc.unfreeze``)
-and collected in one full pass, so cyclic garbage among it waits at most that many stretches (a
-tick of the offline worlds leaves none: ``gc.collect()`` after one finds nothing). At 10,000
-agents that pass takes about 0.4 s, so every 25th tick is that much longer.
+counting). Cyclic garbage among them (the offline worlds leave none; litellm's calls leave about
+50 objects each) waits until the frozen objects have grown by ``GROWTH`` (a half) since the last
+full collection, plus ``SLACK``: then they are handed back (``gc.unfreeze``) and collected in one
+full pass. So the garbage held back is at most about half the live objects, and the full passes
+come as often as the world grows (at 10,000 offline agents about every 25 ticks, about 1 s each).
 """
 
 from __future__ import annotations
@@ -21,9 +22,10 @@ import contextlib
 import gc
 from collections.abc import Iterator
 
-THAW_EVERY = 25  # stretches: cyclic garbage among frozen objects waits at most this many
+GROWTH = 0.5  # of the objects frozen after the last full collection
+SLACK = 20_000  # objects: small processes are not collected every stretch
 
-_stretches = 0
+_baseline: int | None = None  # objects frozen right after the last full collection
 
 
 @contextlib.contextmanager
@@ -42,10 +44,13 @@ def collector_paused() -> Iterator[None]:
 
 
 def _freeze_survivors() -> None:
-    global _stretches
-    _stretches += 1
-    if _stretches % THAW_EVERY == 0:
+    global _baseline
+    gc.freeze()
+    frozen = gc.get_freeze_count()
+    if _baseline is None:
+        _baseline = frozen
+    elif frozen > _baseline * (1 + GROWTH) + SLACK:
         gc.unfreeze()
-        gc.collect()  # before the next stretch freezes it all again
-    else:
+        gc.collect()
         gc.freeze()
+        _baseline = gc.get_freeze_count()

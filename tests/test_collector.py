@@ -33,23 +33,30 @@ class _Cycle:
         self.me = self
 
 
-def test_survivors_are_frozen_and_thawed_so_cycles_are_collected_in_the_end() -> None:
+def test_survivors_are_frozen_and_cyclic_garbage_is_collected_once_it_has_grown() -> None:
     import weakref
 
-    from sandbox.collector import THAW_EVERY
+    from sandbox import collector
 
     with collector_paused():
         garbage = _Cycle()  # cyclic: only the collector frees it
         gone = weakref.ref(garbage)
         kept = [_Cycle() for _ in range(3)]
         del garbage
-    thawed = gc.get_freeze_count() == 0  # this stretch happened to be a thawing one
-    if not thawed:
-        gc.collect()
-        assert gone() is not None  # frozen with the stretch's survivors: skipped
-    for _ in range(THAW_EVERY):
-        with collector_paused():
-            pass
+    assert gc.get_freeze_count() > 0  # the stretch's survivors (and all else) are frozen
     gc.collect()
-    assert gone() is None  # thawed within THAW_EVERY stretches, then collected
+    assert gone() is not None  # skipped by the collector while frozen
+    # stretches leaving cyclic garbage: collected once the frozen objects have grown enough
+    baseline = collector._baseline
+    assert baseline is not None
+    each = 20_000
+    needed = int((baseline * (1 + collector.GROWTH) + collector.SLACK) / each) + 3
+    for _ in range(needed):
+        with collector_paused():
+            for _ in range(each // 2):  # two tracked objects each (the instance, its __dict__)
+                _Cycle()
+        if gone() is None:
+            break
+    assert gone() is None
     assert all(k.me is k for k in kept)  # what is alive stays alive
+    assert gc.get_freeze_count() < baseline * (1 + collector.GROWTH) + collector.SLACK + each
