@@ -54,3 +54,11 @@ def _freeze_survivors() -> None:
         gc.collect()
         gc.freeze()
         _baseline = gc.get_freeze_count()
+
+
+def thaw() -> None:
+    """Hand everything frozen back to the collector (a world closing: what it leaves behind can
+    then be freed by ``gc.collect()``); the next stretch freezes what is still alive again."""
+    global _baseline
+    gc.unfreeze()
+    _baseline = None

@@ -60,3 +60,19 @@ def test_survivors_are_frozen_and_cyclic_garbage_is_collected_once_it_has_grown(
     assert gone() is None
     assert all(k.me is k for k in kept)  # what is alive stays alive
     assert gc.get_freeze_count() < baseline * (1 + collector.GROWTH) + collector.SLACK + each
+
+
+def test_a_closed_and_dropped_world_is_freed() -> None:
+    """Neither Mesa's per-model agent numbering nor the frozen objects keep a closed world."""
+    import weakref
+
+    from sandbox.testing.crowd import crowd_world
+    from sandbox.world.world import World
+
+    world = World(crowd_world(30, places=2))
+    world.step()  # a tick: its survivors are frozen
+    world.close()
+    alive = weakref.ref(world)
+    del world
+    gc.collect()
+    assert alive() is None

@@ -26,6 +26,11 @@ def resolve_run_path(run: str | Path) -> Path:
     p = Path(run)
     if p.is_dir():
         p = p / TRAJECTORY_FILE
+    if not p.exists() and Path(f"{p}.lock").exists():
+        raise StoreError(
+            f"{run} holds no trajectory: the run was stopped before it started, so nothing was "
+            "recorded; delete its folder and run again"
+        )
     if not p.exists():
         raise StoreError(
             f"no run at {run}: expected a run directory containing {TRAJECTORY_FILE}, or the file "

@@ -12,7 +12,7 @@ import networkx as nx
 
 from sandbox.agents.agent import PersonaAgent
 from sandbox.agents.mind import Mind
-from sandbox.collector import collector_paused
+from sandbox.collector import collector_paused, thaw
 from sandbox.errors import ConfigError, UnknownAgentError, UnknownPlaceError
 from sandbox.llm.calls import CallLog, collect_calls
 from sandbox.llm.client import ModelClient
@@ -449,9 +449,18 @@ class World(mesa.Model):
         self.rules.load_state(state.get("rules", {}))
 
     def close(self) -> None:
+        """Close the world's event loop and let the world be freed once dropped: Mesa numbers
+        agents in a class-level table keyed by their model, which keeps every model alive (mesa
+        3.3), so this world's entry is removed; and what ticks froze (``sandbox.collector``) is
+        handed back to the collector, so ``gc.collect()`` frees a dropped world (a notebook or a
+        sweep worker runs many)."""
         if self._loop is not None:
             self._loop.close()
             self._loop = None
+        numbering = getattr(mesa.Agent, "_ids", None)
+        if isinstance(numbering, dict):
+            numbering.pop(self, None)
+        thaw()
 
     def __enter__(self) -> World:
         return self

@@ -206,6 +206,14 @@ def test_a_run_killed_before_it_started_says_so_everywhere(tmp_path):
     with pytest.raises(StoreError, match="holds nothing"):
         Run.resume(empty)
 
+    lock_only = tmp_path / "lock-only"  # killed before the file was made: only its lock
+    lock_only.mkdir()
+    (lock_only / "trajectory.sqlite.lock").write_text("1")
+    code, output = inspect(lock_only, "--check")
+    assert code == 1 and "holds no trajectory: the run was stopped before it started" in output
+    with pytest.raises(StoreError, match="holds no trajectory"):
+        Run.resume(lock_only)
+
     schema_only = tmp_path / "schema-only"  # killed after the schema, before the run record
     TrajectoryWriter(schema_only / "trajectory.sqlite").close()
     code, output = inspect(schema_only, "--check")
