@@ -49,7 +49,7 @@ def test_survivors_are_frozen_and_cyclic_garbage_is_collected_once_it_has_grown(
     # stretches leaving cyclic garbage: collected once the frozen objects have grown enough
     baseline = collector._baseline
     assert baseline is not None
-    each = 20_000
+    each = 50_000
     needed = int((baseline * (1 + collector.GROWTH) + collector.SLACK) / each) + 3
     for _ in range(needed):
         with collector_paused():
