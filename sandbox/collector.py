@@ -27,6 +27,7 @@ GROWTH = 1.0  # times the objects frozen after the last full collection
 SLACK = 20_000  # objects: small processes are not collected every stretch
 
 _baseline: int | None = None  # objects frozen right after the last full collection
+_grown = 0  # tracked objects the stretches since then added (net of those freed)
 
 
 @contextlib.contextmanager
@@ -45,21 +46,27 @@ def collector_paused() -> Iterator[None]:
 
 
 def _freeze_survivors() -> None:
-    global _baseline
+    global _baseline, _grown
+    # The youngest generation's count (tracked objects allocated since the last freeze, which
+    # resets it, less some of those freed) bounds the growth from above in O(1); the frozen
+    # objects are counted (a walk over all of them) only when that bound passes the threshold.
+    _grown += gc.get_count()[0]
     gc.freeze()
-    frozen = gc.get_freeze_count()
     if _baseline is None:
-        _baseline = frozen
-    elif frozen > _baseline * (1 + GROWTH) + SLACK:
-        gc.unfreeze()
-        gc.collect()
-        gc.freeze()
-        _baseline = gc.get_freeze_count()
+        _baseline, _grown = gc.get_freeze_count(), 0  # once, and after each full collection
+    elif _grown > _baseline * GROWTH + SLACK:
+        grown = gc.get_freeze_count() - _baseline
+        if grown > _baseline * GROWTH + SLACK:
+            gc.unfreeze()
+            gc.collect()
+            gc.freeze()
+            _baseline, grown = gc.get_freeze_count(), 0
+        _grown = max(0, grown)
 
 
 def thaw() -> None:
     """Hand everything frozen back to the collector (a world closing: what it leaves behind can
     then be freed by ``gc.collect()``); the next stretch freezes what is still alive again."""
-    global _baseline
+    global _baseline, _grown
     gc.unfreeze()
-    _baseline = None
+    _baseline, _grown = None, 0
