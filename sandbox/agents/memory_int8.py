@@ -9,7 +9,7 @@ to the others and the call is never slower than doing it alone by more than one 
 is computed the same way whichever thread takes it, so the result is the same to the last bit.
 
 The helper threads are started on the first large product, not at import, and again in a child
-process after a fork (a forked child has none of its parent's threads).
+process after a fork (``sandbox.background``).
 """
 
 from __future__ import annotations
@@ -17,12 +17,12 @@ from __future__ import annotations
 import itertools
 import os
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
 
 from sandbox.agents.memory_gemv import ONE_THREAD
+from sandbox.background import thread_pool
 
 MAX_THREADS = 4  # more does not pay: the conversion is then limited by memory bandwidth
 BLOCK = 1024  # rows converted at a time (1 MiB of float32 at dim 256), fewer for long rows so
@@ -30,8 +30,6 @@ BLOCK = 1024  # rows converted at a time (1 MiB of float32 at dim 256), fewer fo
 SHARED_FROM = 16  # blocks: smaller products are done by the calling thread alone
 
 _local = threading.local()  # each thread's float32 buffer
-_pool: tuple[int, ThreadPoolExecutor, int] | None = None  # (pid that made it, pool, threads)
-_pool_lock = threading.Lock()
 
 
 def threads() -> int:
@@ -49,11 +47,11 @@ def int8_dots(codes: np.ndarray, q: np.ndarray, n: int, out: np.ndarray) -> None
     block = max(1, min(BLOCK, (ONE_THREAD - 1) // max(1, codes.shape[1])))
     blocks = -(-n // block)
     taken = itertools.count()  # next() is atomic under the GIL: each block goes to one thread
-    helpers = _helpers() if blocks >= SHARED_FROM else None
-    if helpers is None:
+    count = threads() - 1 if blocks >= SHARED_FROM else 0  # helper threads
+    if count == 0:
         _work(codes, q, n, out, block, blocks, taken)
         return
-    pool, count = helpers
+    pool = thread_pool("int8-dots", count)
     futures = [pool.submit(_work, codes, q, n, out, block, blocks, taken) for _ in range(count)]
     try:
         _work(codes, q, n, out, block, blocks, taken)
@@ -81,16 +79,3 @@ def _work(
         rows = buffer[: hi - lo]
         np.copyto(rows, codes[lo:hi], casting="unsafe")
         np.dot(rows, q, out=out[lo:hi])
-
-
-def _helpers() -> tuple[ThreadPoolExecutor, int] | None:
-    """The helper threads of this process and how many there are (None with one core)."""
-    global _pool
-    pid = os.getpid()
-    with _pool_lock:
-        if _pool is None or _pool[0] != pid:
-            extra = threads() - 1
-            if extra == 0:
-                return None
-            _pool = (pid, ThreadPoolExecutor(extra, thread_name_prefix="int8-dots"), extra)
-        return _pool[1], _pool[2]

@@ -14,16 +14,12 @@ next transaction raises it (``check``), before it writes anything.
 
 from __future__ import annotations
 
-import os
 import sqlite3
-import threading
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from pathlib import Path
 
+from sandbox.background import thread_pool
 from sandbox.errors import StoreError
-
-_pool: tuple[int, ThreadPoolExecutor] | None = None  # (pid that made it, its one thread)
-_pool_lock = threading.Lock()
 
 
 class WalCheckpointer:
@@ -41,7 +37,7 @@ class WalCheckpointer:
         running = self._running
         if running is not None and (not running.done() or running.exception() is not None):
             return
-        self._running = _executor().submit(self._checkpoint)
+        self._running = thread_pool("wal-checkpoint", 1).submit(self._checkpoint)
 
     def check(self) -> None:
         """Raise the error of the last background checkpoint if it failed (once)."""
@@ -78,13 +74,3 @@ class WalCheckpointer:
         if self._conn is None:
             self._conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-
-
-def _executor() -> ThreadPoolExecutor:
-    """The one background thread of this process (a new one in a forked child, which has none
-    of its parent's threads)."""
-    global _pool
-    with _pool_lock:
-        if _pool is None or _pool[0] != os.getpid():
-            _pool = (os.getpid(), ThreadPoolExecutor(1, thread_name_prefix="wal-checkpoint"))
-        return _pool[1]

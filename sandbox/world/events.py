@@ -217,8 +217,9 @@ class _Tick:
 def _attend(name: str, mine: Membership, tick: _Tick, cap: int, noticed: Noticer) -> list[int]:
     """The ``cap`` events ``name`` perceives of those of its audiences (``mine.has(number)``: is
     it in audience ``number``): addressed to it, its own and the world's first, then those of
-    whom it notices; each class in order; then back in order. (Where people come and go, a listener's events are spread over a hundred
-    audiences or more; ``_attend_indexed``, for a few large ones, chooses the same events.)"""
+    whom it notices; each class in order; then back in order. (Where people come and go, a
+    listener's events are spread over a hundred audiences or more; ``_attend_indexed``, for a few
+    large ones, chooses the same events.)"""
     of, index = tick.audience_of, tick.index
     to_me = {i for i in index.to.get(name, ()) if mine.has(of[i])}
     first_set = {i for i in index.by_source.get(name, ()) if mine.has(of[i])} | to_me
