@@ -49,6 +49,11 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=0, help="decide workers (0: none)")
     parser.add_argument("--pool", choices=("process", "ray"), default="process")
     args = parser.parse_args()
+    for name in ("agents", "places", "ticks"):
+        if getattr(args, name) < 1:
+            parser.error(f"{name.upper()} must be at least 1, not {getattr(args, name)}")
+    if args.workers < 0:
+        parser.error(f"--workers must be 0 or more, not {args.workers}")
     out = args.out or Path(tempfile.mkdtemp(prefix="big-world-"))  # removed at the end
     path = out / "trajectory.sqlite"
     config = crowd_world(args.agents, places=args.places)
