@@ -42,9 +42,14 @@ def threads() -> int:
     return max(1, min(MAX_THREADS, cores))
 
 
+def block_rows(dim: int) -> int:
+    """Rows converted at a time for rows of ``dim`` elements."""
+    return max(1, min(BLOCK, (ONE_THREAD - 1) // max(1, dim)))
+
+
 def int8_dots(codes: np.ndarray, q: np.ndarray, n: int, out: np.ndarray) -> None:
     """``out[i] = float32(codes[i]) @ q`` for rows ``0..n-1`` (float32, unscaled)."""
-    block = max(1, min(BLOCK, (ONE_THREAD - 1) // max(1, codes.shape[1])))
+    block = block_rows(codes.shape[1])
     blocks = -(-n // block)
     taken = itertools.count()  # next() is atomic under the GIL: each block goes to one thread
     count = threads() - 1 if blocks >= SHARED_FROM else 0  # helper threads

@@ -15,7 +15,7 @@ from tests.agents.test_retrieval_reference import STRATEGIES
 
 def _alone(codes: np.ndarray, q: np.ndarray, n: int) -> np.ndarray:
     """Every block by the calling thread, in order."""
-    block = max(1, min(memory_int8.BLOCK, (memory_int8.ONE_THREAD - 1) // codes.shape[1]))
+    block = memory_int8.block_rows(codes.shape[1])
     out = np.full(n, np.nan, dtype=np.float32)
     memory_int8._work(codes, q, n, out, block, -(-n // block), itertools.count())
     return out
