@@ -1,7 +1,7 @@
 """Imports flow one way: no module imports a higher layer, no two subpackages import each other.
 
-Layers, low to high (docs/architecture.md): errors, seeds, validation, quoting, defaults, collector < personas < llm,
-store < agents < world < scenarios < runner, analysis < tui, cli. Imports inside functions and
+Layers, low to high (docs/architecture.md): errors, seeds, validation, quoting, defaults,
+collector, background < personas < llm, store < agents < world < scenarios < runner, analysis < tui, cli. Imports inside functions and
 under ``TYPE_CHECKING`` count too: a lazy import is still a dependency.
 """
 
@@ -11,7 +11,7 @@ from pathlib import Path
 SANDBOX = Path(__file__).resolve().parents[1] / "sandbox"
 
 LAYERS = [
-    {"errors", "seeds", "validation", "quoting", "defaults", "prompts", "collector"},
+    {"errors", "seeds", "validation", "quoting", "defaults", "prompts", "collector", "background"},
     {"personas"},
     {"llm", "store"},
     {"agents"},
